@@ -1,0 +1,82 @@
+/* Collapsed (folded) stacks, as flamegraph.pl reads them: "a;b;c 1234". A frame is written as
+ * "function (file:line)"; weights are summed per distinct stack, in microseconds. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "renderers.h"
+#include "tree/tree_internal.h"
+
+static void
+put_frame(const struct session_frame *f, FILE *out)
+{
+        const char *fn = f->info, *file = NULL, *line = NULL, *cls = NULL;
+        size_t n = strlen(fn);
+
+        if (n < f->len) {
+                file = fn + n + 1;
+                line = file + strlen(file) + 1;
+                if (line > f->info + f->len)
+                        line = NULL;
+        }
+        /* attributes after \x01: c<class>, l<line>, h1 */
+        const char *cur = NULL;
+        for (const char *p = memchr(f->info, '\x01', f->len); p; p = memchr(p + 1, '\x01', (size_t)(f->info + f->len - p - 1))) {
+                if (p[1] == 'c')
+                        cls = p + 2;
+                else if (p[1] == 'l')
+                        cur = p + 2;
+        }
+        if (cls)
+                fprintf(out, "%.*s.", (int)strcspn(cls, "\x01"), cls);
+        fprintf(out, "%.*s", (int)strcspn(fn, "\x01"), fn);
+        if (file && line) {
+                fprintf(out, " (%s:%.*s)", file, (int)strcspn(cur ? cur : line, "\x01"),
+                        cur ? cur : line);
+        }
+}
+
+static void
+put_stack(const struct session *s, uint32_t id, FILE *out)
+{
+        /* stacks are parent-linked; print root first with an explicit path array */
+        size_t depth = 0, cap = 0;
+        uint32_t *path = NULL;
+
+        for (uint32_t x = id; x != SESSION_NO_STACK; x = s->stacks[x].parent) {
+                xgrow(&path, &cap, depth + 1, sizeof(*path));
+                path[depth++] = x;
+        }
+        for (size_t i = depth; i-- > 0;) {
+                put_frame(&s->frames[s->stacks[path[i]].frame], out);
+                if (i)
+                        fputc(';', out);
+        }
+        free(path);
+}
+
+int
+renderer_collapsed(const struct session *s, FILE *out)
+{
+        double *w = xcalloc(s->n_stacks ? s->n_stacks : 1, sizeof(*w));
+        uint32_t *order = xmalloc((s->n_stacks ? s->n_stacks : 1) * sizeof(*order));
+        size_t n = 0;
+
+        for (size_t i = 0; i < s->n_samples; i++) {
+                uint32_t st = s->sample_stack[i];
+                if (w[st] == 0)
+                        order[n++] = st;
+                w[st] += s->sample_weight[i];
+        }
+        for (size_t i = 0; i < n; i++) {
+                put_stack(s, order[i], out);
+                fprintf(out, " %.0f\n", round(w[order[i]] * 1e6));
+        }
+        free(w);
+        free(order);
+        return ferror(out) ? -EIO : 0;
+}

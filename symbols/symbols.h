@@ -1,0 +1,135 @@
+#pragma once
+/* symbols/: where CPython lives in a process and how its structs are laid out.
+ * ELF files are opened through /proc/PID/root (or /proc/PID/exe) so that targets in another
+ * mount namespace work. Nothing here reads the target's memory: callers pass byte buffers. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/macros.h"
+
+/* An offset that does not exist in this version (0 is a valid offset). */
+#define OFF_NONE UINT32_MAX
+
+/* The two frame models. The only algorithmic fork in the walker (DESIGN.md, decision 3). */
+enum py_frame_model {
+        PY_FRAMES_OBJECT,   /* ≤3.10: heap PyFrameObject chain, f_back, f_lasti */
+        PY_FRAMES_INTERP,   /* ≥3.11: _PyInterpreterFrame chain, previous, instruction pointer */
+};
+
+/* The three line-table formats (Objects/lnotab_notes.txt of each version). */
+enum py_linetable {
+        PY_LINES_LNOTAB,    /* ≤3.9 co_lnotab: (byte delta, signed line delta) pairs, f_lasti in bytes */
+        PY_LINES_310,       /* 3.10 co_linetable: (byte delta, line delta, -128 = none), f_lasti in code units */
+        PY_LINES_LOCATIONS, /* ≥3.11 location table (varint entries), instruction pointer */
+};
+
+/* Everything the walker needs to know about one CPython build. Offsets are in bytes from the
+ * start of the named struct; sizes are what to copy in one read. Filled from a compiled table
+ * (3.8–3.12, symbols/tables/) or from the target's _Py_DebugOffsets (3.13+). */
+struct py_offsets {
+        uint32_t version; /* PY_VERSION_HEX of the table (or of the target, once resolved) */
+        bool free_threaded;
+        enum py_frame_model frame_model;
+        enum py_linetable linetable;
+        /* ≥3.14 _PyStackRef: low bits of f_executable are tags (Include/internal/pycore_stackref.h) */
+        uint64_t stackref_mask;
+
+        struct {
+                uint32_t size, interpreters_head;
+        } runtime;
+        struct {
+                uint32_t size, next, threads_head, id;
+        } interp;
+        struct {
+                uint32_t size, next, interp;
+                uint32_t frame;          /* ≤3.10 tstate->frame; ≥3.13 tstate->current_frame */
+                uint32_t cframe;         /* 3.11/3.12 tstate->cframe, else OFF_NONE */
+                uint32_t cframe_frame;   /* 3.11/3.12 _PyCFrame.current_frame, else OFF_NONE */
+                uint32_t thread_id;      /* pthread_t */
+                uint32_t native_thread_id; /* Linux TID, ≥3.11; OFF_NONE before */
+        } tstate;
+        struct { /* ≤3.10 PyFrameObject (Include/cpython/frameobject.h) */
+                uint32_t size, back, code, lasti, localsplus;
+        } frameobj;
+        struct { /* ≥3.11 _PyInterpreterFrame (Include/internal/pycore_frame.h) */
+                uint32_t size, previous, code, instr, owner, localsplus;
+        } iframe;
+        struct { /* PyCodeObject (Include/cpython/code.h) */
+                uint32_t size, argcount, firstlineno, filename, name;
+                uint32_t qualname;       /* ≥3.11, else OFF_NONE */
+                uint32_t linetable;      /* co_lnotab ≤3.9, co_linetable ≥3.10 (a bytes object) */
+                uint32_t varnames;       /* ≤3.10 co_varnames tuple, else OFF_NONE */
+                uint32_t localsplusnames;/* ≥3.11 co_localsplusnames tuple, else OFF_NONE */
+                uint32_t code_adaptive;  /* ≥3.11 co_code_adaptive (inline bytecode), else OFF_NONE */
+        } code;
+        struct {
+                uint32_t ob_type;
+        } object;
+        struct {
+                uint32_t tp_name, tp_flags;
+        } type;
+        struct {
+                uint32_t ob_size, ob_item;
+        } tuple;
+        struct {
+                uint32_t ob_size, ob_sval;
+        } bytes;
+        struct { /* Include/cpython/unicodeobject.h */
+                uint32_t length, state;
+                uint32_t ascii_size;     /* sizeof(PyASCIIObject): compact ASCII data follows */
+                uint32_t compact_size;   /* sizeof(PyCompactUnicodeObject): other compact data */
+        } unicode;
+};
+
+/* The compiled table for major.minor @version (PY_VERSION_HEX, only bits 31..16 are used),
+ * or NULL when there is none (≥3.13 use symbols_debug_offsets()). Valid forever. */
+const struct py_offsets *symbols_table_for(uint32_t version);
+
+/* Size of the _Py_DebugOffsets struct for the minor version in @version, or 0 if unknown. */
+size_t symbols_debug_offsets_size(uint32_t version);
+
+/* Fill @ret from a copy of the target's _Py_DebugOffsets (the first @len bytes of _PyRuntime).
+ * @return 0; -ENOENT no "xdebugpy" cookie; -ENOTSUP a version without a known layout;
+ *         -EBADMSG an offset or size out of bounds. */
+int symbols_debug_offsets(const void *buf, size_t len, struct py_offsets *ret);
+
+/* ---------------------------------------------------------------------------------------- */
+
+/* One line of /proc/PID/maps. */
+struct map_entry {
+        uint64_t start, end, offset;
+        char perms[5];
+        char *path; /* NULL for anonymous mappings; " (deleted)" stripped */
+};
+
+struct maps {
+        struct map_entry *v;
+        size_t n;
+};
+
+/* Parse /proc/PID/maps text. @return 0; -EINVAL malformed. Caller calls maps_release(). */
+int maps_parse(const char *text, struct maps *ret);
+/* Read and parse /proc/@pid/maps. @return 0; -ESRCH gone; -EPERM; -errno. */
+int maps_read(pid_t pid, struct maps *ret);
+void maps_release(struct maps *m);
+
+/* Where the interpreter is in a process, found from its ELF files. */
+struct py_location {
+        char binary[4096];     /* path (as in maps) of the file that holds _PyRuntime */
+        uint64_t runtime;      /* remote address of _PyRuntime */
+        uint64_t runtime_size; /* st_size of _PyRuntime or size of .PyRuntime, 0 if unknown */
+        uint64_t py_version;   /* remote address of Py_Version (3.11+), 0 if absent */
+        uint32_t name_version; /* PY_VERSION_HEX guessed from a libpythonX.Y/pythonX.Y name, 0 */
+        bool is_libpython;
+};
+
+/* Find _PyRuntime in the process @pid: the main executable (via /proc/PID/exe) and any mapped
+ * libpython (via /proc/PID/root/...), by symbol table, then the .PyRuntime section.
+ * @return 0; -ENOENT no Python found (not yet loaded, or not Python); -ESRCH; -EPERM. */
+int symbols_locate(pid_t pid, const struct maps *maps, struct py_location *ret);
+
+/* A PY_VERSION_HEX → "3.12.1" string into @buf. */
+const char *symbols_version_str(uint32_t version, char buf[static 32]);

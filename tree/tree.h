@@ -1,0 +1,41 @@
+#pragma once
+/* tree/: a profiling session (interned frames, a stack trie, the sample log and pyinstrument's
+ * session metadata), its .pyisession form, and the frame tree built from it.
+ * Nothing here knows that a remote process exists. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/macros.h"
+
+/* The parent of a root stack entry (the <thread> pseudo-frame). */
+#define SESSION_NO_STACK UINT32_MAX
+
+struct session;
+
+struct session *session_new(void);
+struct session *session_free(struct session *s);
+DEFINE_CLEANUP_FUNC(struct session *, session_free)
+
+/* Intern a pyinstrument frame-info string (function \0 file \0 line [\x01 attr]*, see
+ * pyinstrument-spec.md §1.3; @len bytes, NULs included). Returns its id, stable for the
+ * session's life. */
+uint32_t session_frame(struct session *s, const char *info, size_t len);
+
+/* The stack made of @parent (SESSION_NO_STACK for a root) with @frame on top. Interned: the
+ * same (parent, frame) always gives the same id. */
+uint32_t session_stack(struct session *s, uint32_t parent, uint32_t frame);
+
+/* Append a sample (a frame record) in time order: @stack, weighted @weight seconds. */
+void session_add_sample(struct session *s, uint32_t stack, double weight);
+
+/* Metadata (pyinstrument-spec.md §1.1). Strings are copied. */
+void session_set_times(struct session *s, double start_time, double duration, double cpu_time);
+void session_set_interval(struct session *s, double min_interval, double max_interval);
+void session_set_target_description(struct session *s, const char *text);
+void session_add_sys_path(struct session *s, const char *path);
+void session_add_sys_prefix(struct session *s, const char *prefix);
+void session_add_start_call_stack(struct session *s, const char *info, size_t len);
+
+size_t session_sample_count(const struct session *s);
