@@ -2,6 +2,7 @@
  * caches are cleared whole). */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "u64map.h"
