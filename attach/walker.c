@@ -477,6 +477,8 @@ resolve_frames(struct target *t, uint32_t depth)
 
         for (uint32_t i = 0; i < depth; i++) {
                 uint64_t v;
+                if (!t->raw[i].code || (t->raw[i].code & 7))
+                        return -EAGAIN; /* objects are 8-aligned: a torn frame */
                 if (!u64map_get(&t->code_index, t->raw[i].code, &v) || v == CODE_STALE)
                         continue;
                 struct code_info *c = &t->codes[v];

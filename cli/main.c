@@ -642,7 +642,7 @@ profile(struct cli *c, struct target *t, pid_t child, const char *description)
         if (child > 0 && !res.child_exited) {
                 /* sampling stopped first (-d or a second Ctrl-C): the program keeps its own
                  * course; its status is still ours to pass on */
-                int st;
+                int st = 0;
                 while (waitpid(child, &st, 0) < 0 && errno == EINTR)
                         ;
                 res.child_status = st;
