@@ -29,10 +29,13 @@ DEFINE_CLEANUP_FUNC(struct rmem *, rmem_free)
  * @return 0; -ESRCH target gone; -EPERM not allowed; -EFAULT unmapped or short read. */
 int rmem_read(struct rmem *m, uint64_t addr, size_t len, void *buf);
 
-/* Like rmem_read() but served from a page cache that is valid until rmem_cache_reset(), so
- * that the many small reads of one sample cost a few syscalls. Use for data that one sample
- * must see consistently (frames); reset before every sample. */
+/* Reads through the per-walk cache (valid until rmem_cache_reset()): rmem_read_cached() reads
+ * whole pages (frames: neighbours come for free), rmem_read_piece() exact structs,
+ * rmem_readv_cached() several exact pieces with one syscall for the misses. */
 int rmem_read_cached(struct rmem *m, uint64_t addr, size_t len, void *buf);
+int rmem_read_piece(struct rmem *m, uint64_t addr, size_t len, void *buf);
+/* A new walk: forget the cached pieces and read, in one scattered syscall, every piece the
+ * previous walk used (usually the whole next sample). */
 void rmem_cache_reset(struct rmem *m);
 
 /* One piece of a scattered read. */
@@ -47,6 +50,7 @@ struct rmem_iov {
  * piece gets its own result in ->err. @return 0 if every piece was read, else the first
  * error (pieces after a fault are retried one by one, so ->err is exact). */
 int rmem_readv(struct rmem *m, struct rmem_iov *v, size_t n);
+int rmem_readv_cached(struct rmem *m, struct rmem_iov *v, size_t n);
 
 /* Syscalls made so far (for the benchmark and the summary). */
 uint64_t rmem_syscalls(const struct rmem *m);

@@ -79,6 +79,7 @@ struct code_info {
         size_t linetable_len;
         uint64_t fingerprint;  /* of the code object's header fields, to detect address reuse */
         uint32_t checked_walk; /* the walk in which the fingerprint was last confirmed */
+        bool stale;            /* its address now holds another object */
 };
 
 /* A frame as read from the chain, before its code object is resolved. */
@@ -86,6 +87,7 @@ struct raw_frame {
         uint64_t code;
         int64_t addrq;     /* byte offset of the current instruction */
         uint64_t self_obj; /* ≤3.10: the first local (for type(self)), else 0 */
+        uint32_t idx;      /* index into codes, UINT32_MAX until resolved */
 };
 
 struct frame_rec {
@@ -125,8 +127,7 @@ struct target {
         /* per-walk scratch */
         uint32_t walk_no;
         struct raw_frame *raw;     /* MAX_DEPTH */
-        struct rmem_iov *iov;      /* MAX_DEPTH */
-        uint8_t *fp_buf;           /* MAX_DEPTH * code_len */
+        uint8_t *fp_buf;           /* code_len bytes */
         uint32_t *stack_buf;       /* MAX_DEPTH */
         uint64_t *seen_key;        /* 2*MAX_DEPTH, generation-stamped set of frame addresses */
         uint32_t *seen_gen;

@@ -1,7 +1,10 @@
 /* Remote memory: process_vm_readv (one syscall, no stop) with a /proc/PID/mem fallback, an
- * image backend for tests, and a small per-sample page cache. One process_vm_readv costs about
- * the same for 64 bytes as for 4 KiB (peers.md §6.1), so the cache reads whole pages: the
- * frames of one sample usually sit in a few pages of the thread's data stack. */
+ * image backend for tests, and a per-walk cache of pieces with prefetch.
+ * A syscall costs far more than the bytes it copies (peers.md §6.1), so a walk's reads go
+ * through a cache of pieces (exact structs, or whole pages for frames) that lives for one walk,
+ * and the next walk starts by reading, in ONE process_vm_readv with many iovecs, every piece
+ * the previous walk used. When the stacks have not moved much, a whole sample of every thread
+ * costs a single syscall; whatever is new is read on demand and prefetched the time after. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,17 +15,28 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "common/u64map.h"
 #include "common/xalloc.h"
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE_ (1u << PAGE_SHIFT)
-#define CACHE_SLOTS 128 /* direct-mapped: 512 KiB, enough for deep stacks of a few threads */
+#define PIECE_SLOTS 8192   /* open-addressing table of this walk's pieces (power of two) */
+#define MAX_PIECES 2048    /* pieces remembered for the next walk's prefetch */
+#define IOV_BATCH 1024
 
-struct cache_slot {
-        uint64_t page; /* page number (addr >> PAGE_SHIFT) */
-        uint64_t gen;  /* valid when equal to rmem.gen */
-        int err;       /* 0, or the -errno of the failed read (cached too) */
-        unsigned char data[PAGE_SIZE_];
+struct piece {
+        uint64_t key;   /* addr * 2 + is_page */
+        uint32_t gen;   /* valid in the walk with this number */
+        uint32_t len;
+        size_t off;     /* into rmem.arena */
+        int err;
+        bool used;      /* already remembered for the next walk's prefetch */
+};
+
+struct want {
+        uint64_t addr;
+        uint32_t len;
+        bool page;
 };
 
 struct rmem {
@@ -33,8 +47,14 @@ struct rmem {
         size_t image_len;
         uint64_t image_base;
         uint64_t syscalls;
-        uint64_t gen;
-        struct cache_slot *cache;
+        uint32_t gen;
+        struct piece *pieces;     /* PIECE_SLOTS */
+        unsigned char *arena;     /* this walk's piece data */
+        size_t arena_len, arena_cap;
+        struct want *used;        /* pieces used in this walk, for the next prefetch */
+        size_t n_used, cap_used;
+        struct want *prefetch;    /* last walk's, being read */
+        size_t n_prefetch, cap_prefetch;
 };
 
 struct rmem *
@@ -64,7 +84,10 @@ rmem_free(struct rmem *m)
                 return NULL;
         if (m->memfd >= 0)
                 (void)close(m->memfd);
-        free(m->cache);
+        free(m->pieces);
+        free(m->arena);
+        free(m->used);
+        free(m->prefetch);
         free(m);
         return NULL;
 }
@@ -138,10 +161,11 @@ rmem_read(struct rmem *m, uint64_t addr, size_t len, void *buf)
         return (size_t)n == len ? 0 : -EFAULT;
 }
 
-#define IOV_BATCH 1024
-
-int
-rmem_readv(struct rmem *m, struct rmem_iov *v, size_t n)
+/* Scattered read. The kernel stops at the first piece that faults; the pieces before it are
+ * whole. With @exact the faulting piece is re-read alone (to tell a fault from a short read);
+ * without, it is just marked -EFAULT (prefetch: a stale guess costs nothing more). */
+static int
+readv_core(struct rmem *m, struct rmem_iov *v, size_t n, bool exact)
 {
         int first = 0;
         size_t i = 0;
@@ -162,8 +186,7 @@ rmem_readv(struct rmem *m, struct rmem_iov *v, size_t n)
                         if (got < 0 && (errno == ESRCH || errno == EPERM))
                                 return map_errno(errno);
                 }
-                /* the kernel stops at the first piece that faults: those before it are whole */
-                for (size_t j = 0; j < k && got > 0 && (size_t)got >= v[i + j].len; j++) {
+                for (size_t j = 0; j < k && got >= 0 && (size_t)got >= v[i + j].len; j++) {
                         got -= (ssize_t)v[i + j].len;
                         v[i + j].err = 0;
                         got_pieces++;
@@ -172,9 +195,9 @@ rmem_readv(struct rmem *m, struct rmem_iov *v, size_t n)
                         i += k;
                         continue;
                 }
-                /* the faulting piece, read alone, and go on after it */
                 struct rmem_iov *p = &v[i + got_pieces];
-                p->err = rmem_read(m, p->addr, p->len, p->buf);
+                p->err = exact || m->image || m->use_memfd ? rmem_read(m, p->addr, p->len, p->buf)
+                                                           : -EFAULT;
                 if (p->err == -ESRCH || p->err == -EPERM)
                         return p->err;
                 if (p->err && !first)
@@ -184,32 +207,164 @@ rmem_readv(struct rmem *m, struct rmem_iov *v, size_t n)
         return first;
 }
 
+int
+rmem_readv(struct rmem *m, struct rmem_iov *v, size_t n)
+{
+        return readv_core(m, v, n, true);
+}
+
+/* ---- the per-walk piece cache ------------------------------------------------------------- */
+
+static struct piece *
+piece_slot(struct rmem *m, uint64_t key)
+{
+        if (!m->pieces)
+                m->pieces = xcalloc(PIECE_SLOTS, sizeof(*m->pieces));
+        size_t i = u64_hash(key) & (PIECE_SLOTS - 1);
+        for (size_t n = 0; n < PIECE_SLOTS; i = (i + 1) & (PIECE_SLOTS - 1), n++) {
+                struct piece *p = &m->pieces[i];
+                if (p->gen != m->gen || p->key == key)
+                        return p;
+        }
+        return NULL; /* full: the caller reads uncached */
+}
+
+static void
+remember(struct rmem *m, uint64_t addr, uint32_t len, bool page)
+{
+        if (m->n_used >= MAX_PIECES)
+                return;
+        xgrow(&m->used, &m->cap_used, m->n_used + 1, sizeof(*m->used));
+        m->used[m->n_used++] = (struct want){ addr, len, page };
+}
+
+/* Install the result of reading a piece into this walk's cache; *ret its slot. */
+static struct piece *
+install(struct rmem *m, uint64_t key, uint32_t len, const void *data, int err)
+{
+        struct piece *p = piece_slot(m, key);
+
+        if (!p)
+                return NULL;
+        xgrow(&m->arena, &m->arena_cap, m->arena_len + len, 1);
+        p->key = key;
+        p->gen = m->gen;
+        p->len = len;
+        p->err = err;
+        p->used = true;
+        p->off = m->arena_len;
+        if (!err)
+                memcpy(m->arena + m->arena_len, data, len);
+        m->arena_len += len;
+        return p;
+}
+
+/* A cached piece is used: keep it in the next walk's prefetch. */
+static void
+touch(struct rmem *m, struct piece *p, uint64_t addr, bool page)
+{
+        if (!p->used) {
+                p->used = true;
+                remember(m, addr, p->len, page);
+        }
+}
+
+/* Read @addr/@len as a piece of this walk (a page when @page), from the cache or the target. */
+static int
+piece_read(struct rmem *m, uint64_t addr, uint32_t len, bool page, void *buf)
+{
+        uint64_t key = addr * 2 + page;
+        struct piece *p = piece_slot(m, key);
+        int r;
+
+        if (p && p->gen == m->gen && p->key == key && p->len >= len) {
+                touch(m, p, addr, page);
+                if (p->err)
+                        return p->err;
+                memcpy(buf, m->arena + p->off, len);
+                return 0;
+        }
+        r = rmem_read(m, addr, len, buf);
+        if (r == -ESRCH || r == -EPERM)
+                return r;
+        if (install(m, key, len, buf, r))
+                remember(m, addr, len, page);
+        return r;
+}
+
 void
 rmem_cache_reset(struct rmem *m)
 {
-        m->gen++;
+        struct want *w;
+        size_t n, cap;
+        int r;
+
+        /* a new walk: forget the pieces, then read what the last walk used, all at once */
+        if (++m->gen == 0) {
+                memset(m->pieces, 0, m->pieces ? PIECE_SLOTS * sizeof(*m->pieces) : 0);
+                m->gen = 1;
+        }
+        m->arena_len = 0;
+        w = m->used;
+        n = m->n_used;
+        cap = m->cap_used;
+        m->used = m->prefetch;
+        m->cap_used = m->cap_prefetch;
+        m->prefetch = w;
+        m->cap_prefetch = cap;
+        m->n_prefetch = n;
+        m->n_used = 0;
+        if (!n || m->image)
+                return;
+
+        size_t total = 0;
+        for (size_t i = 0; i < n; i++)
+                total += w[i].len;
+        xgrow(&m->arena, &m->arena_cap, total, 1);
+        _cleanup_free_ struct rmem_iov *iov = xmalloc(n * sizeof(*iov));
+        size_t off = 0;
+        for (size_t i = 0; i < n; i++) {
+                iov[i] = (struct rmem_iov){ .addr = w[i].addr, .len = w[i].len,
+                                            .buf = m->arena + off };
+                off += w[i].len;
+        }
+        /* prefetch only what reads whole: a faulting piece is simply not installed */
+        r = readv_core(m, iov, n, false);
+        if (r == -ESRCH || r == -EPERM)
+                return;
+        m->arena_len = 0;
+        for (size_t i = 0; i < n; i++) {
+                struct piece *p;
+                if (iov[i].err)
+                        continue;
+                p = piece_slot(m, w[i].addr * 2 + w[i].page);
+                if (!p)
+                        break;
+                p->key = w[i].addr * 2 + w[i].page;
+                p->gen = m->gen;
+                p->len = w[i].len;
+                p->err = 0;
+                p->used = false;
+                p->off = (size_t)((unsigned char *)iov[i].buf - m->arena);
+        }
+        m->arena_len = total;
 }
 
-static struct cache_slot *
-cache_page(struct rmem *m, uint64_t page)
+int
+rmem_read_piece(struct rmem *m, uint64_t addr, size_t len, void *buf)
 {
-        struct cache_slot *s;
-
-        if (!m->cache)
-                m->cache = xcalloc(CACHE_SLOTS, sizeof(*m->cache));
-        s = &m->cache[page % CACHE_SLOTS];
-        if (s->gen != m->gen || s->page != page) {
-                s->page = page;
-                s->gen = m->gen;
-                s->err = rmem_read(m, page << PAGE_SHIFT, PAGE_SIZE_, s->data);
-        }
-        return s;
+        if (addr + len < addr)
+                return -EFAULT;
+        if (len > PAGE_SIZE_)
+                return rmem_read(m, addr, len, buf);
+        return piece_read(m, addr, (uint32_t)len, false, buf);
 }
 
 int
 rmem_read_cached(struct rmem *m, uint64_t addr, size_t len, void *buf)
 {
         unsigned char *out = buf;
+        unsigned char page[PAGE_SIZE_];
 
         if (addr + len < addr)
                 return -EFAULT;
@@ -217,14 +372,64 @@ rmem_read_cached(struct rmem *m, uint64_t addr, size_t len, void *buf)
         if (len > 2 * PAGE_SIZE_)
                 return rmem_read(m, addr, len, buf);
         while (len) {
-                struct cache_slot *s = cache_page(m, addr >> PAGE_SHIFT);
-                size_t off = addr & (PAGE_SIZE_ - 1), n = MIN(len, PAGE_SIZE_ - off);
-                if (s->err)
-                        return s->err;
-                memcpy(out, s->data + off, n);
+                uint64_t base = addr & ~(uint64_t)(PAGE_SIZE_ - 1);
+                size_t off = addr - base, n = MIN(len, PAGE_SIZE_ - off);
+                uint64_t key = base * 2 + 1;
+                struct piece *p = piece_slot(m, key);
+                if (p && p->gen == m->gen && p->key == key) {
+                        touch(m, p, base, true);
+                        if (p->err)
+                                return p->err;
+                        memcpy(out, m->arena + p->off + off, n);
+                } else {
+                        int r = piece_read(m, base, PAGE_SIZE_, true, page);
+                        if (r < 0)
+                                return r;
+                        memcpy(out, page + off, n);
+                }
                 out += n;
                 addr += n;
                 len -= n;
         }
         return 0;
+}
+
+int
+rmem_readv_cached(struct rmem *m, struct rmem_iov *v, size_t n)
+{
+        _cleanup_free_ size_t *miss = xmalloc((n ? n : 1) * sizeof(*miss));
+        size_t n_miss = 0;
+        int first = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                uint64_t key = v[i].addr * 2;
+                struct piece *p = piece_slot(m, key);
+                if (p && p->gen == m->gen && p->key == key && p->len >= v[i].len) {
+                        touch(m, p, v[i].addr, false);
+                        v[i].err = p->err;
+                        if (!p->err)
+                                memcpy(v[i].buf, m->arena + p->off, v[i].len);
+                        else if (!first)
+                                first = p->err;
+                        continue;
+                }
+                miss[n_miss++] = i;
+        }
+        if (!n_miss)
+                return first;
+        _cleanup_free_ struct rmem_iov *mv = xmalloc(n_miss * sizeof(*mv));
+        for (size_t j = 0; j < n_miss; j++)
+                mv[j] = v[miss[j]];
+        int r = rmem_readv(m, mv, n_miss);
+        if (r == -ESRCH || r == -EPERM)
+                return r;
+        for (size_t j = 0; j < n_miss; j++) {
+                struct rmem_iov *x = &v[miss[j]];
+                x->err = mv[j].err;
+                if (x->err && !first)
+                        first = x->err;
+                if (install(m, x->addr * 2, (uint32_t)x->len, x->buf, x->err))
+                        remember(m, x->addr, (uint32_t)x->len, false);
+        }
+        return first;
 }

@@ -118,7 +118,6 @@ target_alloc(pid_t pid)
         u64map_init(&t->info_index);
         t->stack_buf = xmalloc(MAX_DEPTH * sizeof(*t->stack_buf));
         t->raw = xmalloc(MAX_DEPTH * sizeof(*t->raw));
-        t->iov = xmalloc(MAX_DEPTH * sizeof(*t->iov));
         t->seen_key = xcalloc(2 * MAX_DEPTH, sizeof(*t->seen_key));
         t->seen_gen = xcalloc(2 * MAX_DEPTH, sizeof(*t->seen_gen));
         return t;
@@ -173,7 +172,7 @@ target_open(pid_t pid, struct target **ret)
         if (r < 0)
                 return r;
         compute_read_lengths(t);
-        t->fp_buf = xmalloc(MAX_DEPTH * t->code_len);
+        t->fp_buf = xmalloc(t->code_len);
         r = check_initialised(t);
         if (r < 0)
                 return r;
@@ -191,7 +190,6 @@ target_free(struct target *t)
         rmem_free(t->mem);
         free(t->stack_buf);
         free(t->raw);
-        free(t->iov);
         free(t->fp_buf);
         free(t->seen_key);
         free(t->seen_gen);

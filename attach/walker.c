@@ -181,6 +181,7 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
         ret->addr = addr;
         ret->fingerprint = code_fingerprint(t, buf);
         ret->checked_walk = t->walk_no;
+        ret->stale = false;
         ret->firstlineno = (int)rd_u32(buf, t->code_len, o->code.firstlineno);
         argcount = (int)rd_u32(buf, t->code_len, o->code.argcount);
         if (ret->firstlineno < 0 || argcount < 0)
@@ -467,45 +468,44 @@ walk_frameobjs(struct target *t, uint64_t addr, uint32_t *ret_depth)
 }
 
 /* Turn the raw frames of one thread into frame ids (t->stack_buf, same order). Cached code
- * objects are re-checked once per walk, all in one scattered read, so that a code object
- * freed and replaced at the same address (exec'd code, lambdas) is never misnamed. */
+ * objects are re-checked once per walk against their fingerprint, so that a code object
+ * freed and replaced at the same address is never misnamed. */
 static int
 resolve_frames(struct target *t, uint32_t depth)
 {
-        size_t n = 0;
         int r;
 
         for (uint32_t i = 0; i < depth; i++) {
                 uint64_t v;
+                t->raw[i].idx = UINT32_MAX;
                 if (!t->raw[i].code || (t->raw[i].code & 7))
                         return -EAGAIN; /* objects are 8-aligned: a torn frame */
                 if (!u64map_get(&t->code_index, t->raw[i].code, &v) || v == CODE_STALE)
                         continue;
                 struct code_info *c = &t->codes[v];
+                t->raw[i].idx = (uint32_t)v;
                 if (c->checked_walk == t->walk_no)
                         continue;
-                c->checked_walk = t->walk_no; /* also dedupes within this batch */
-                t->iov[n] = (struct rmem_iov){ .addr = c->addr, .len = t->code_len,
-                                               .buf = t->fp_buf + n * t->code_len };
-                n++;
-        }
-        if (n) {
-                r = rmem_readv(t->mem, t->iov, n);
+                c->checked_walk = t->walk_no;
+                /* Re-check the code object every walk: pymalloc is LIFO, so a code object
+                 * (and its function) freed and another allocated at the same address within
+                 * one interval is common at import time. Code objects of one size class share
+                 * pools, so page-sized pieces (prefetched next walk) cover many at once. */
+                r = rmem_read_cached(t->mem, c->addr, t->code_len, t->fp_buf);
                 if (r == -ESRCH || r == -EPERM)
                         return r;
-                for (size_t i = 0; i < n; i++) {
-                        uint64_t v;
-                        if (!u64map_get(&t->code_index, t->iov[i].addr, &v) || v == CODE_STALE)
-                                continue;
-                        if (t->iov[i].err || code_fingerprint(t, t->iov[i].buf) != t->codes[v].fingerprint)
-                                u64map_put(&t->code_index, t->iov[i].addr, CODE_STALE);
+                if (r < 0 || code_fingerprint(t, t->fp_buf) != c->fingerprint) {
+                        u64map_put(&t->code_index, c->addr, CODE_STALE);
+                        c->stale = true;
                 }
         }
         for (uint32_t i = 0; i < depth; i++) {
-                uint32_t code_idx;
-                r = code_lookup(t, t->raw[i].code, &code_idx);
-                if (r < 0)
-                        return r == -EFAULT ? -EAGAIN : r;
+                uint32_t code_idx = t->raw[i].idx;
+                if (code_idx == UINT32_MAX || t->codes[code_idx].stale) {
+                        r = code_lookup(t, t->raw[i].code, &code_idx);
+                        if (r < 0)
+                                return r == -EFAULT ? -EAGAIN : r;
+                }
                 r = frame_id(t, code_idx, t->raw[i].addrq, t->raw[i].self_obj, &t->stack_buf[i]);
                 if (r < 0)
                         return r;
@@ -554,7 +554,7 @@ target_walk(struct target *t, void (*fn)(const struct thread_stack *st, void *us
         t->walk_no++;
         rmem_cache_reset(t->mem);
         t->stats.walks++;
-        r = rmem_read(t->mem, t->loc.runtime + o->runtime.interpreters_head, 8, &interp);
+        r = rmem_read_piece(t->mem, t->loc.runtime + o->runtime.interpreters_head, 8, &interp);
         if (r < 0)
                 return r == -EFAULT ? -ESRCH : r;
 
@@ -565,7 +565,7 @@ target_walk(struct target *t, void (*fn)(const struct thread_stack *st, void *us
                         { .addr = interp + o->interp.threads_head, .len = 8, .buf = &tstate },
                         { .addr = interp + o->interp.next, .len = 8, .buf = &next_interp },
                 };
-                r = rmem_readv(t->mem, iv, 2);
+                r = rmem_readv_cached(t->mem, iv, 2);
                 if (r < 0)
                         return r == -EFAULT ? -EAGAIN : r;
                 bool main_interp = next_interp == 0; /* the main interpreter is the oldest: last */
@@ -575,7 +575,7 @@ target_walk(struct target *t, void (*fn)(const struct thread_stack *st, void *us
                         uint64_t frame;
                         uint32_t depth = 0;
 
-                        r = rmem_read_cached(t->mem, tstate, t->tstate_len, tbuf);
+                        r = rmem_read_piece(t->mem, tstate, t->tstate_len, tbuf);
                         if (r < 0)
                                 return r == -EFAULT ? -EAGAIN : r;
                         if (rd_u64(tbuf, t->tstate_len, o->tstate.interp) != interp)
@@ -592,7 +592,7 @@ target_walk(struct target *t, void (*fn)(const struct thread_stack *st, void *us
                                 /* 3.11/3.12: tstate->cframe->current_frame */
                                 uint64_t cframe = rd_u64(tbuf, t->tstate_len, o->tstate.cframe);
                                 frame = 0;
-                                if (cframe && rmem_read_cached(t->mem, cframe + o->tstate.cframe_frame,
+                                if (cframe && rmem_read_piece(t->mem, cframe + o->tstate.cframe_frame,
                                                                8, &frame) < 0)
                                         frame = 0, r = -EAGAIN;
                         } else {

@@ -129,11 +129,11 @@ def test_record_exit_status(python):
     out = run_pyinstr(["record", "-r", "collapsed", "--", python[0], "-c",
                        "import time, sys\ntime.sleep(0.2)\nsys.exit(3)\n"])
     assert out.returncode == 3, out.stderr
-    assert "<module>" in out.stdout
+    assert "<module>" in out.stdout, (out.stdout, out.stderr)
     out = run_pyinstr(["record", "-r", "collapsed", "--", python[0], "-c",
                        "import os, time\ntime.sleep(0.2)\nos.kill(os.getpid(), 9)\n"])
     assert out.returncode == 128 + 9, out.stderr
-    assert "<module>" in out.stdout
+    assert "<module>" in out.stdout, (out.stdout, out.stderr)
 
 
 def test_record_interrupt(python):
