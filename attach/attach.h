@@ -166,6 +166,7 @@ struct sampler_result {
         uint64_t late;        /* rounds that started more than one interval late */
         double start_wall;    /* time.time() at the first sample */
         double elapsed;       /* seconds from the first to the last round */
+        double first_sample;  /* CLOCK_MONOTONIC seconds when a first stack was reported, 0 */
         enum sampler_end end;
         bool child_exited;
         int child_status;     /* wait status, when child_exited */

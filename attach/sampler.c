@@ -91,6 +91,7 @@ sampler_run(struct target *t, const struct sampler_opts *o, sample_fn fn, void *
         ret->start_wall = wall();
         start = next = rd.prev_round = mono();
         rd.prev_round -= o->interval;
+        ret->first_sample = 0;
 
         for (;;) {
                 if (o->stop && *o->stop) {
@@ -120,6 +121,8 @@ sampler_run(struct target *t, const struct sampler_opts *o, sample_fn fn, void *
                 }
                 ret->rounds++;
                 r = target_walk(t, on_thread, &rd);
+                if (!ret->first_sample && rd.samples)
+                        ret->first_sample = mono();
                 if (o->blocking)
                         (void)target_thaw(t);
                 if (r == -EPERM && ret->rounds == 1)

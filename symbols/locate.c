@@ -79,6 +79,11 @@ scan_rodata(Elf_Data *data, uint32_t expect)
         while (p < end) {
                 const char *z = memchr(p, '\0', (size_t)(end - p));
                 size_t n = z ? (size_t)(z - p) : (size_t)(end - p);
+                /* a version literal ends in a digit or '+': most strings are passed at once */
+                if (n < 5 || (!isdigit((unsigned char)p[n - 1]) && p[n - 1] != '+')) {
+                        p += n + 1;
+                        continue;
+                }
                 for (size_t k = 5; k <= 16 && k <= n; k++) {
                         const char *c = p + n - k;
                         if (c > p && (isdigit((unsigned char)c[-1]) || c[-1] == '.'))
@@ -101,8 +106,10 @@ elf_endp(Elf **e)
 
 /* Symbols are looked up in .symtab (unstripped builds) and .dynsym (python is linked with
  * -export-dynamic, so _PyRuntime survives strip). Undefined entries are imports: skip them. */
+/* One pass over the sections: .PyRuntime, .rodata's version literal (@expect != 0), and the
+ * symbol tables of type @symtype. */
 static void
-scan_symbols(Elf *elf, uint32_t expect, struct elf_found *f)
+scan_pass(Elf *elf, bool rodata, uint32_t expect, Elf64_Word symtype, struct elf_found *f)
 {
         Elf_Scn *scn = NULL;
 
@@ -121,10 +128,10 @@ scan_symbols(Elf *elf, uint32_t expect, struct elf_found *f)
                                 f->runtime = sh.sh_addr;
                                 f->runtime_size = sh.sh_size;
                         }
-                        if (name && !strcmp(name, ".rodata") && !f->rodata_version)
+                        if (rodata && name && !strcmp(name, ".rodata") && !f->rodata_version)
                                 f->rodata_version = scan_rodata(elf_getdata(scn, NULL), expect);
                 }
-                if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)
+                if (sh.sh_type != symtype)
                         continue;
                 if (!sh.sh_entsize || !(data = elf_getdata(scn, NULL)))
                         continue;
@@ -149,6 +156,19 @@ scan_symbols(Elf *elf, uint32_t expect, struct elf_found *f)
                         }
                 }
         }
+}
+
+/* .dynsym is small and has every exported symbol we use (python is linked -export-dynamic);
+ * the much larger .symtab is read only when it does not; .rodata only without Py_Version
+ * (≤3.10), for the micro version. This keeps attach fast on a big libpython. */
+static void
+scan_symbols(Elf *elf, uint32_t expect, struct elf_found *f)
+{
+        scan_pass(elf, false, 0, SHT_DYNSYM, f);
+        if (!f->runtime || !f->code_type)
+                scan_pass(elf, false, 0, SHT_SYMTAB, f);
+        if (!f->py_version)
+                scan_pass(elf, true, expect, SHT_NULL, f);
 }
 
 /* The bias of the mapped image: for a PT_LOAD at file offset O and address V, a maps line for
