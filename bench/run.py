@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""pyinstr's benchmarks: one command, one table per figure, each beside a baseline measured in
+the same invocation. Figures are medians of several runs with their spread (min..max).
+
+    python3 bench/run.py                      # everything (about 10 minutes)
+    python3 bench/run.py --quick              # fewer runs, shorter (about 3 minutes)
+    python3 bench/run.py --only rate,latency  # some sections
+
+Sections: rate (max sustained sampling rate and cost per sample), slowdown (the target's own
+work time with and without a profiler, paired A/B runs), accuracy (a known CPU/sleep mix),
+latency (attach to first sample). Baselines: cProfile, and CPython 3.15's own sampler
+(profiling.sampling) when the Debian-unstable chroot exists (tools/sid-chroot.sh).
+
+These machines are noisy (the same command varies by +-25 %): A/B runs alternate, ratios are
+taken pair by pair, and the target's own timers are used rather than whole-process wall time.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def median_spread(values, fmt="%.3f"):
+    if not values:
+        return "-"
+    return (fmt + " (" + fmt + ".." + fmt + ")") % (statistics.median(values), min(values),
+                                                    max(values))
+
+
+def table(title, header, rows):
+    print("\n### " + title + "\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for r in rows:
+        print("| " + " | ".join(str(c) for c in r) + " |")
+    sys.stdout.flush()
+
+
+SUMMARY = re.compile(r"pyinstr: (\d+) samples, (\d+) dropped \(([\d.]+)%\).* at (\d+) Hz")
+OWN = re.compile(r"own CPU ([\d.]+) s \(([\d.]+) us per round\), first sample ([\d.]+) ms")
+
+
+def pyinstr_summary(stderr):
+    m, o = SUMMARY.search(stderr), OWN.search(stderr)
+    if not m or not o:
+        raise RuntimeError("no pyinstr summary in: " + stderr)
+    return {"samples": int(m[1]), "dropped": int(m[2]), "drop_pct": float(m[3]),
+            "rounds_hz": int(m[4]), "own_cpu": float(o[1]), "us_per_round": float(o[2]),
+            "first_ms": float(o[3])}
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.pyinstr = args.pyinstr
+        self.python = args.python
+        self.runs = 2 if args.quick else 5
+        self.sid = args.sid if args.sid and os.path.exists(os.path.join(args.sid, "usr/bin/python3.15")) else None
+
+    # ---- 1. max rate --------------------------------------------------------------------
+    def start_target(self, python, depth, seconds, threads, chroot=None):
+        script = HERE / "cpu_deep.py"
+        cmd = [python, str(script), str(depth), str(seconds), str(threads)]
+        if chroot:
+            dst = Path(chroot) / "tmp" / "pyinstr-bench"
+            dst.mkdir(parents=True, exist_ok=True)
+            shutil.copy(script, dst / script.name)
+            cmd = ["chroot", chroot, python, "/tmp/pyinstr-bench/" + script.name,
+                   str(depth), str(seconds), str(threads)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+        time.sleep(0.5)
+        return proc
+
+    def rate_pyinstr(self, python, depth, threads, seconds, chroot=None):
+        proc = self.start_target(python, depth, seconds + 2, threads, chroot)
+        try:
+            # chroot's pid is the python process: chroot execs it
+            out = subprocess.run([self.pyinstr, "attach", "--pid", str(proc.pid), "-d",
+                                  str(seconds), "-i", "0", "-r", "collapsed", "-o", os.devnull],
+                                 capture_output=True, text=True, timeout=seconds + 60)
+            s = pyinstr_summary(out.stderr)
+            s["samples_per_s"] = s["samples"] / seconds
+            s["us_per_sample"] = s["own_cpu"] * 1e6 / max(1, s["samples"])
+            return s
+        finally:
+            proc.kill()
+            proc.wait()
+
+    def rate_tachyon(self, depth, threads, seconds):
+        """CPython 3.15's sampler at 100 kHz on the same target, in the chroot."""
+        proc = self.start_target("python3.15", depth, seconds + 2, threads, self.sid)
+        try:
+            out_file = "/tmp/pyinstr-bench/tachyon.collapsed"
+            t0 = time.monotonic()
+            r = subprocess.run(["chroot", self.sid, "python3.15", "-m", "profiling.sampling",
+                                "attach", "-r", "100khz", "-d", str(seconds), "-a",
+                                "--collapsed", "-o", out_file, str(proc.pid)],
+                               capture_output=True, text=True, timeout=seconds + 120)
+            wall = time.monotonic() - t0
+            path = Path(self.sid) / out_file.lstrip("/")
+            if r.returncode != 0 or not path.exists():
+                return None
+            samples = sum(int(line.rsplit(" ", 1)[1]) for line in path.read_text().splitlines()
+                          if line.strip())
+            return {"samples_per_s": samples / seconds, "wall": wall}
+        finally:
+            proc.kill()
+            proc.wait()
+
+    def section_rate(self):
+        seconds = 1.5 if self.args.quick else 3
+        rows = []
+        for depth, threads in ((40, 1), (150, 1), (40, 8), (150, 8)):
+            runs = [self.rate_pyinstr(self.python, depth, threads, seconds)
+                    for _ in range(self.runs)]
+            sps = [r["samples_per_s"] for r in runs]
+            base = "-"
+            ratio = "-"
+            if self.sid:
+                t = [self.rate_tachyon(depth, threads, seconds) for _ in range(max(1, self.runs // 2))]
+                t = [x["samples_per_s"] for x in t if x]
+                if t:
+                    base = "%.0f" % statistics.median(t)
+                    ratio = "%.1fx" % (statistics.median(sps) / statistics.median(t))
+            rows.append([depth, threads, median_spread(sps, "%.0f"),
+                         median_spread([r["us_per_sample"] for r in runs], "%.2f"),
+                         median_spread([r["drop_pct"] for r in runs], "%.3f"), base, ratio])
+        table("Max sustained sampling rate (pyinstr -i 0, attach, %s)" % self.python_name(),
+              ["depth", "threads", "pyinstr samples/s", "pyinstr CPU us/sample", "dropped %",
+               "CPython 3.15 sampler samples/s (-r 100khz)", "pyinstr / 3.15"], rows)
+        if not self.sid:
+            print("\n(no Debian-unstable chroot with python3.15: the 3.15 sampler baseline was "
+                  "not run; make it with tools/sid-chroot.sh)")
+
+    # ---- 2. slowdown --------------------------------------------------------------------
+    def work(self, prefix, units):
+        cmd = prefix + [self.python, str(HERE / "work.py"), "40", str(units)]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        m = re.search(r"elapsed=([\d.]+) cpu=([\d.]+)", out.stdout)
+        if not m:
+            raise RuntimeError("work.py failed: %s %s" % (out.stdout, out.stderr))
+        return float(m[1]), float(m[2])
+
+    def section_slowdown(self):
+        units = 150 if self.args.quick else 300
+        pairs = 6 if self.args.quick else 20
+        profilers = [
+            ("pyinstr 1 kHz", [self.pyinstr, "record", "-q", "-i", "0.001", "-r", "collapsed",
+                               "-o", os.devnull, "--"]),
+            ("pyinstr 10 kHz", [self.pyinstr, "record", "-q", "-i", "0.0001", "-r", "collapsed",
+                                "-o", os.devnull, "--"]),
+            ("cProfile", None),
+        ]
+        rows = []
+        for name, prefix in profilers:
+            ratios_cpu, ratios_el = [], []
+            self.work([], units)  # warm-up
+            for i in range(pairs):
+                # alternate the order so that slow and fast phases hit both sides
+                order = (0, 1) if i % 2 == 0 else (1, 0)
+                res = {}
+                for side in order:
+                    if side == 0:
+                        res[0] = self.work([], units)
+                    elif prefix is None:
+                        res[1] = self.work_cprofile(units)
+                    else:
+                        res[1] = self.work(prefix, units)
+                ratios_el.append(res[1][0] / res[0][0])
+                ratios_cpu.append(res[1][1] / res[0][1])
+            rows.append([name, median_spread(ratios_cpu), median_spread(ratios_el),
+                         "%.1f" % (100 * (statistics.median(ratios_cpu) - 1))])
+        table("Target slowdown: work.py 40 %d, %d alternating pairs, %s" % (units, pairs, self.python_name()),
+              ["profiler", "target CPU ratio (with/without)", "target elapsed ratio",
+               "slowdown % (CPU, median)"], rows)
+
+    def work_cprofile(self, units):
+        cmd = [self.python, "-m", "cProfile", "-o", os.devnull, str(HERE / "work.py"), "40", str(units)]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        m = re.search(r"elapsed=([\d.]+) cpu=([\d.]+)", out.stdout)
+        return float(m[1]), float(m[2])
+
+    # ---- 3. accuracy --------------------------------------------------------------------
+    def section_accuracy(self):
+        seconds = 4 if self.args.quick else 10
+        runs = 2 if self.args.quick else 5
+        names = ("alpha", "beta", "sleeper")
+        errs = {n: [] for n in names}
+        truth_all, got_all = [], []
+        for _ in range(runs):
+            out = subprocess.run([self.pyinstr, "record", "-q", "-i", "0.001", "-r", "collapsed",
+                                  "--", self.python, str(HERE / "mixed.py"), str(seconds)],
+                                 capture_output=True, text=True, timeout=seconds + 60)
+            true_line = [l for l in out.stdout.splitlines() if l.startswith("true ")][0]
+            truth = {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", true_line)}
+            total, got = 0, {n: 0 for n in names}
+            for line in out.stdout.splitlines():
+                if line.startswith("true ") or not line.strip():
+                    continue
+                stack, _, w = line.rpartition(" ")
+                funcs = [f.split(" (")[0] for f in stack.split(";")]
+                if "run" not in funcs:
+                    continue
+                total += int(w)
+                inner = [f for f in funcs if f in names]
+                if inner:
+                    got[inner[-1]] += int(w)
+            for n in names:
+                errs[n].append(abs(100 * got[n] / total - 100 * truth[n]))
+            truth_all.append(truth)
+            got_all.append({n: got[n] / total for n in names})
+        rows = []
+        for n in names:
+            rows.append([n, "%.1f" % (100 * statistics.median(t[n] for t in truth_all)),
+                         "%.1f" % (100 * statistics.median(g[n] for g in got_all)),
+                         median_spread(errs[n], "%.2f")])
+        table("Accuracy: mixed.py %gs at 1 kHz, %d runs, %s (truth measured by the target)" % (
+            seconds, runs, self.python_name()),
+              ["function", "true % of run()", "pyinstr %", "abs error pp"], rows)
+
+    # ---- 6. attach latency --------------------------------------------------------------
+    def section_latency(self):
+        n = 5 if self.args.quick else 15
+        proc = self.start_target(self.python, 40, 60, 1)
+        try:
+            ms = []
+            for _ in range(n):
+                out = subprocess.run([self.pyinstr, "attach", "--pid", str(proc.pid), "-d", "0.005",
+                                      "-r", "collapsed", "-o", os.devnull],
+                                     capture_output=True, text=True, timeout=60)
+                ms.append(pyinstr_summary(out.stderr)["first_ms"])
+        finally:
+            proc.kill()
+            proc.wait()
+        table("Attach latency: pyinstr start to first sample (%d attaches, %s)" % (n, self.python_name()),
+              ["pyinstr ms", "target (austin 3.7, baseline.md)"],
+              [[median_spread(ms, "%.2f"), "4-9 ms"]])
+
+    def python_name(self):
+        out = subprocess.run([self.python, "-c", "import sys; print(sys.version.split()[0])"],
+                             capture_output=True, text=True)
+        return "CPython " + out.stdout.strip()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pyinstr", default=str(ROOT / "build" / "cli" / "pyinstr"))
+    ap.add_argument("--python", default=None, help="target interpreter (default pyenv 3.12)")
+    ap.add_argument("--sid", default=os.environ.get("PYINSTR_SID_CHROOT", "/var/cache/pyinstr/sid"),
+                    help="Debian-unstable chroot with python3.15, for the 3.15 sampler baseline")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", default="rate,slowdown,accuracy,latency")
+    args = ap.parse_args()
+    if not args.python:
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip() \
+            if shutil.which("pyenv") else ""
+        cands = sorted(Path(root, "versions").glob("3.12.*/bin/python3.12")) if root else []
+        args.python = str(cands[-1]) if cands else shutil.which("python3")
+    b = Bench(args)
+    print("# pyinstr benchmarks (%s, %d cores)" % (time.strftime("%Y-%m-%d %H:%M"), os.cpu_count()))
+    for section in args.only.split(","):
+        getattr(b, "section_" + section.strip())()
+
+
+if __name__ == "__main__":
+    main()
