@@ -140,6 +140,11 @@ void target_release_threads(struct target *t);
 
 /* ---- process facts ------------------------------------------------------------------------------- */
 
+/* The OS name of thread @tid (/proc/PID/task/TID/comm) when it differs from the process's:
+ * CPython 3.14+ gives each threading.Thread's name (cut to 15 bytes) to the OS thread.
+ * @return 0 with @buf set; -ENOENT no name of its own; -ESRCH. */
+int proc_thread_name(pid_t pid, int32_t tid, char *buf, size_t len);
+
 /* CPU time (user+system) of the whole process in seconds, from /proc/PID/stat. */
 int proc_cpu_time(pid_t pid, double *ret);
 

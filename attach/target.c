@@ -347,3 +347,36 @@ proc_cpu_time(pid_t pid, double *ret)
         *ret = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
         return 0;
 }
+
+static int
+read_comm(const char *path, char *buf, size_t len)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return -ESRCH;
+        n = read(fd, buf, len - 1);
+        if (n <= 0)
+                return -ESRCH;
+        while (n > 0 && buf[n - 1] == '\n')
+                n--;
+        buf[n] = '\0';
+        return 0;
+}
+
+int
+proc_thread_name(pid_t pid, int32_t tid, char *buf, size_t len)
+{
+        char path[96], own[64];
+
+        if (tid <= 0 || len < 2)
+                return -ENOENT;
+        snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+        if (read_comm(path, own, sizeof(own)) < 0)
+                return -ESRCH;
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pid, (int)tid);
+        if (read_comm(path, buf, len) < 0)
+                return -ESRCH;
+        return strcmp(buf, own) != 0 && buf[0] ? 0 : -ENOENT;
+}

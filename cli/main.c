@@ -333,8 +333,12 @@ thread_path(struct collector *c, const struct thread_stack *st)
         memset(p, 0, sizeof(*p));
         p->key = key;
         /* pyinstrument's thread root: name \0 "<thread>" \0 threading.get_ident() */
+        char os_name[32];
         if (st->is_main)
                 n = snprintf(name, sizeof(name), "MainThread%c<thread>%c%llu", 0, 0,
+                             (unsigned long long)st->ident);
+        else if (proc_thread_name(target_pid(c->t), st->tid, os_name, sizeof(os_name)) == 0)
+                n = snprintf(name, sizeof(name), "%s%c<thread>%c%llu", os_name, 0, 0,
                              (unsigned long long)st->ident);
         else
                 n = snprintf(name, sizeof(name), "Thread-%d%c<thread>%c%llu", (int)st->tid, 0, 0,
@@ -807,8 +811,13 @@ cmd_dump(struct cli *c)
         printf("Process %d: Python %s\n", (int)c->pid, symbols_version_str(target_version(t), ver));
         for (size_t i = 0; i < d.n; i++) {
                 const struct thread_stack *st = &d.v[i].st;
-                printf("\nThread %d%s (ident %#llx)\n", (int)st->tid,
-                       st->is_main ? " \"MainThread\"" : "", (unsigned long long)st->ident);
+                char os_name[32];
+                const char *tname = st->is_main ? "MainThread"
+                                    : proc_thread_name(c->pid, st->tid, os_name, sizeof(os_name)) == 0
+                                            ? os_name
+                                            : NULL;
+                printf("\nThread %d%s%s%s (ident %#llx)\n", (int)st->tid, tname ? " \"" : "",
+                       tname ? tname : "", tname ? "\"" : "", (unsigned long long)st->ident);
                 /* innermost last, like a traceback */
                 for (uint32_t j = 0; j < st->depth; j++) {
                         struct frame_parts f;
