@@ -50,3 +50,25 @@ report_write(struct session *s, const struct report_opts *o, char *err, size_t e
         }
         return r;
 }
+
+int
+report_parse_option(struct report_opts *o, int argc, char **argv, int *i, char *err,
+                    size_t errlen)
+{
+        const char *a = argv[*i];
+
+        if (!strcmp(a, "-r") || !strcmp(a, "--renderer") || !strcmp(a, "-o") ||
+            !strcmp(a, "--outfile")) {
+                if (*i + 1 >= argc) {
+                        snprintf(err, errlen, "%s needs a value", a);
+                        return -EINVAL;
+                }
+                if (a[1] == 'r' || a[2] == 'r')
+                        o->renderer = argv[*i + 1];
+                else
+                        o->outfile = argv[*i + 1];
+                *i += 2;
+                return 1;
+        }
+        return 0;
+}

@@ -24,3 +24,8 @@ int report_check(const struct report_opts *o, char *err, size_t errlen);
 /* Render @s as @o says. The output file is written to a temporary name and renamed into place,
  * so a failed run never truncates an existing report. @return 0 or -errno with @err set. */
 int report_write(struct session *s, const struct report_opts *o, char *err, size_t errlen);
+
+/* Parse the report option at argv[*i] (see report.c). @return 1 consumed (and *i advanced past
+ * any value), 0 not a report option, -EINVAL bad value (message in @err). */
+int report_parse_option(struct report_opts *o, int argc, char **argv, int *i, char *err,
+                        size_t errlen);

@@ -100,7 +100,7 @@ int symbols_debug_offsets(const void *buf, size_t len, struct py_offsets *ret);
 
 /* One line of /proc/PID/maps. */
 struct map_entry {
-        uint64_t start, end, offset;
+        uint64_t start, end, offset, inode;
         char perms[5];
         char *path; /* NULL for anonymous mappings; " (deleted)" stripped */
 };
@@ -122,13 +122,16 @@ struct py_location {
         uint64_t runtime;      /* remote address of _PyRuntime */
         uint64_t runtime_size; /* st_size of _PyRuntime or size of .PyRuntime, 0 if unknown */
         uint64_t py_version;   /* remote address of Py_Version (3.11+), 0 if absent */
+        uint64_t code_type;    /* remote address of PyCode_Type, 0 if unknown (validation) */
         uint32_t name_version; /* PY_VERSION_HEX guessed from a libpythonX.Y/pythonX.Y name, 0 */
+        uint32_t rodata_version; /* PY_VERSION_HEX of a "3.X.Y" string in .rodata, 0 */
         bool is_libpython;
 };
 
 /* Find _PyRuntime in the process @pid: the main executable (via /proc/PID/exe) and any mapped
  * libpython (via /proc/PID/root/...), by symbol table, then the .PyRuntime section.
- * @return 0; -ENOENT no Python found (not yet loaded, or not Python); -ESRCH; -EPERM. */
+ * @return 0; -ENOENT no Python found (not yet loaded, or not Python); -ESRCH; -EPERM;
+ * -EPROTONOSUPPORT a Python too old to have _PyRuntime (2.x, ≤3.6): *ret has its version. */
 int symbols_locate(pid_t pid, const struct maps *maps, struct py_location *ret);
 
 /* A PY_VERSION_HEX → "3.12.1" string into @buf. */

@@ -1,0 +1,164 @@
+#pragma once
+/* attach/: the profiled process. Reading its memory, finding its interpreter, walking the
+ * Python stacks of every thread, launching a command, and the sampling loop. Only the CLI
+ * turns the -errno values returned here into messages. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "common/macros.h"
+#include "symbols/symbols.h"
+
+/* ---- remote memory ------------------------------------------------------------------------ */
+
+struct rmem;
+
+/* A reader of process @pid's memory: process_vm_readv, falling back to /proc/PID/mem when the
+ * syscall is unavailable (seccomp, old kernels). */
+struct rmem *rmem_new(pid_t pid);
+/* A reader over a byte image mapped at @base (tests and fuzzing: the walker with no process).
+ * The image is borrowed and must outlive the reader. */
+struct rmem *rmem_new_image(const void *image, size_t len, uint64_t base);
+struct rmem *rmem_free(struct rmem *m);
+DEFINE_CLEANUP_FUNC(struct rmem *, rmem_free)
+
+/* Read @len bytes at remote @addr into @buf.
+ * @return 0; -ESRCH target gone; -EPERM not allowed; -EFAULT unmapped or short read. */
+int rmem_read(struct rmem *m, uint64_t addr, size_t len, void *buf);
+
+/* Like rmem_read() but served from a page cache that is valid until rmem_cache_reset(), so
+ * that the many small reads of one sample cost a few syscalls. Use for data that one sample
+ * must see consistently (frames); reset before every sample. */
+int rmem_read_cached(struct rmem *m, uint64_t addr, size_t len, void *buf);
+void rmem_cache_reset(struct rmem *m);
+
+/* Syscalls made so far (for the benchmark and the summary). */
+uint64_t rmem_syscalls(const struct rmem *m);
+
+/* ---- the target ---------------------------------------------------------------------------- */
+
+struct target;
+
+/* Attach to the Python process @pid (nothing is stopped). @return 0;
+ * -ESRCH no such process; -EPERM not allowed (ptrace_scope, other user, no CAP_SYS_PTRACE);
+ * -ENOENT not a Python process (or its interpreter is not loaded yet);
+ * -EAGAIN Python found but its interpreter is not initialised yet;
+ * -ENOTSUP a version or build pyinstr cannot read (see target_version()).
+ * On -ENOTSUP *ret is still set so that the caller can name the version; free it. */
+int target_open(pid_t pid, struct target **ret);
+struct target *target_free(struct target *t);
+DEFINE_CLEANUP_FUNC(struct target *, target_free)
+
+pid_t target_pid(const struct target *t);
+uint32_t target_version(const struct target *t); /* PY_VERSION_HEX */
+bool target_free_threaded(const struct target *t);
+/* Path (as the target sees it) of the file holding the interpreter: python or libpython. */
+const char *target_binary(const struct target *t);
+const struct py_offsets *target_offsets(const struct target *t);
+
+/* ---- stacks ---------------------------------------------------------------------------------- */
+
+/* One thread's stack as walked at one instant. frames[] holds frame ids (target_frame_info),
+ * outermost first. Valid until the next target_walk(). */
+struct thread_stack {
+        uint64_t tstate;    /* remote PyThreadState address */
+        uint64_t ident;     /* threading.get_ident(): the pthread_t */
+        int32_t tid;        /* Linux TID, 0 if unknown */
+        bool is_main;       /* the interpreter's main thread */
+        uint32_t depth;
+        const uint32_t *frames;
+};
+
+struct walk_stats {
+        uint64_t walks, threads, dropped, frames;
+};
+
+/* Walk every thread of every interpreter. Calls @fn for each thread that has Python frames.
+ * A thread whose walk fails validation (a torn read: cycle, bad code object, depth cap) is
+ * dropped and counted, never reported. @return threads reported; -ESRCH target gone;
+ * -EAGAIN the whole walk was torn (thread list changed under us). */
+int target_walk(struct target *t,
+                void (*fn)(const struct thread_stack *st, void *userdata),
+                void *userdata);
+const struct walk_stats *target_walk_stats(const struct target *t);
+
+/* The pyinstrument frame-info string of frame @id (function \0 file \0 firstline, then
+ * \x01c<class> \x01l<line> \x01h1 attributes); *ret_len gets its length. Valid until
+ * target_free(). Ids are dense from 0; target_frame_count() bounds them. */
+const char *target_frame_info(const struct target *t, uint32_t id, size_t *ret_len);
+uint32_t target_frame_count(const struct target *t);
+
+/* Parsed parts of a frame, for dump and collapsed output. */
+struct frame_parts {
+        const char *function, *file, *class_name; /* class_name NULL if none */
+        int first_line, line;                       /* line 0 if unknown */
+};
+void target_frame_parts(const struct target *t, uint32_t id, struct frame_parts *ret);
+
+/* ---- launching and waiting ------------------------------------------------------------------ */
+
+/* fork+exec @argv (PATH searched). Reports exec failure as -errno (-ENOENT: no such command)
+ * through a close-on-exec pipe, so a missing command is an error, not a child exiting 127. */
+int launch_spawn(char *const argv[], pid_t *ret_pid);
+
+/* Wait until @pid runs an initialised Python interpreter, following exec()s (a pyenv shim or
+ * a shell in front of python), for at most @timeout_s. @return 0 with *ret set; -ECHILD the
+ * process exited first (it never became Python); -ETIMEDOUT; or target_open()'s errors.
+ * If @child_status is not NULL and the child exited, its wait status is stored there. */
+int launch_wait_python(pid_t pid, double timeout_s, bool is_child, int *child_status,
+                       struct target **ret);
+
+/* ---- blocking mode ----------------------------------------------------------------------------- */
+
+/* Stop the Python threads of @t for a consistent snapshot (PTRACE_SEIZE once per thread,
+ * PTRACE_INTERRUPT per sample). @return 0; -EPERM; -ESRCH. */
+int target_freeze(struct target *t);
+/* Resume every thread stopped by target_freeze(). Never fails silently: @return 0 or -errno. */
+int target_thaw(struct target *t);
+/* Detach from every seized thread (also done by target_free()). */
+void target_release_threads(struct target *t);
+
+/* ---- process facts ------------------------------------------------------------------------------- */
+
+/* CPU time (user+system) of the whole process in seconds, from /proc/PID/stat. */
+int proc_cpu_time(pid_t pid, double *ret);
+
+/* ---- the sampling loop ---------------------------------------------------------------------- */
+
+struct sampler_opts {
+        double interval;  /* seconds between samples; 0 = as fast as possible */
+        double duration;  /* seconds; 0 = until stopped or the target exits */
+        bool blocking;    /* stop the Python threads for each sample */
+        pid_t child;      /* record mode: our child, reaped here when it exits; 0 otherwise */
+        volatile int *stop; /* set (from a signal handler) to end the loop */
+};
+
+enum sampler_end {
+        SAMPLER_END_STOPPED,  /* *stop was set */
+        SAMPLER_END_DURATION,
+        SAMPLER_END_EXITED,   /* the target exited */
+};
+
+struct sampler_result {
+        uint64_t rounds;      /* walks attempted */
+        uint64_t samples;     /* thread stacks reported */
+        uint64_t dropped;     /* threads or whole walks dropped as torn */
+        uint64_t late;        /* rounds that started more than one interval late */
+        double start_wall;    /* time.time() at the first sample */
+        double elapsed;       /* seconds from the first to the last round */
+        enum sampler_end end;
+        bool child_exited;
+        int child_status;     /* wait status, when child_exited */
+};
+
+/* Called for every thread stack of every round, with the time since that thread's previous
+ * sample (pyinstrument's weight) and the monotonic time of the round. */
+typedef void (*sample_fn)(const struct thread_stack *st, double weight, void *userdata);
+
+/* Sample @t until the duration, *o->stop, or the target's exit. @return 0 (see ret->end);
+ * -EPERM when even the first read is refused. Never leaves a thread stopped. */
+int sampler_run(struct target *t, const struct sampler_opts *o, sample_fn fn, void *userdata,
+                struct sampler_result *ret);

@@ -1,0 +1,132 @@
+#pragma once
+/* Private to attach/: pure decoders (tested and fuzzed on their own) and shared helpers. */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "attach.h"
+
+/* Bounds for untrusted remote data. */
+#define MAX_STR_CHARS 4096     /* names and paths; longer is treated as corrupt */
+#define MAX_LINETABLE 1048576  /* bytes of a line table */
+#define MAX_DEPTH 4096         /* frames per thread; deeper is a torn or cyclic chain */
+#define MAX_THREADS 8192
+#define MAX_INTERPRETERS 256
+#define MAX_TUPLE 65536
+
+/* Typed, bounds-checked field reads from a copied remote struct (alignment-safe). A field at
+ * OFF_NONE or past @size reads as 0. */
+static inline uint64_t
+rd_u64(const void *buf, size_t size, uint32_t off)
+{
+        uint64_t v = 0;
+        if (off != UINT32_MAX && (size_t)off + 8 <= size)
+                memcpy(&v, (const char *)buf + off, 8);
+        return v;
+}
+
+static inline uint32_t
+rd_u32(const void *buf, size_t size, uint32_t off)
+{
+        uint32_t v = 0;
+        if (off != UINT32_MAX && (size_t)off + 4 <= size)
+                memcpy(&v, (const char *)buf + off, 4);
+        return v;
+}
+
+static inline uint8_t
+rd_u8(const void *buf, size_t size, uint32_t off)
+{
+        return off != UINT32_MAX && (size_t)off < size ? ((const uint8_t *)buf)[off] : 0;
+}
+
+/* Decode the line of byte offset @addrq in a code object whose first line is @firstlineno,
+ * from its line table @tab (@format as in enum py_linetable). Returns the line, or -1 when
+ * the table says "no line" or is malformed. Pure, bounded, safe on any input. */
+int linetable_line(enum py_linetable format, const uint8_t *tab, size_t len, int firstlineno,
+                   int64_t addrq);
+
+/* A remote str decoded to UTF-8. */
+struct pystr {
+        char *s;   /* NUL-terminated, malloc'd */
+        size_t len;
+};
+
+/* Decode the PyUnicode object at @addr (any layout: compact ASCII, compact latin-1/UCS-2/
+ * UCS-4, legacy ≤3.11) into UTF-8. @return 0; -EFAULT; -EBADMSG not a sane str. */
+int pystr_read(struct rmem *m, const struct py_offsets *o, uint64_t addr, struct pystr *ret);
+
+/* Pure part of pystr_read(): decode @n characters of @kind (1, 2, 4 bytes) at @data into
+ * UTF-8 (invalid code points become U+FFFD). Returns a malloc'd, NUL-terminated string. */
+char *pystr_to_utf8(const void *data, size_t n, unsigned kind, size_t *ret_len);
+
+/* Read a bytes object (a line table) at @addr: @return 0 with *ret (malloc'd) and *ret_len. */
+int pybytes_read(struct rmem *m, const struct py_offsets *o, uint64_t addr, uint8_t **ret,
+                 size_t *ret_len);
+
+/* ---- the target's state, shared by target.c and walker.c ---- */
+
+#include "common/u64map.h"
+
+struct code_info {
+        uint64_t addr;
+        char *function, *file, *class_name; /* class_name: from co_qualname (≥3.11), else NULL */
+        int firstlineno;
+        int self_kind;   /* ≤3.10: 1 first argument named self, 2 named cls, 0 neither */
+        bool tbhide;     /* __tracebackhide__ is a local name */
+        uint8_t *linetable;
+        size_t linetable_len;
+};
+
+struct frame_rec {
+        char *info;
+        size_t len;
+        uint32_t code;   /* index into codes */
+        int line;
+        char *class_name; /* as in info, NULL if none (owned) */
+};
+
+struct target {
+        pid_t pid;
+        struct rmem *mem;
+        struct py_location loc;
+        struct py_offsets off;
+        uint32_t version;
+        size_t interp_len, tstate_len, iframe_len, code_len; /* bytes to copy per struct */
+
+        /* caches, flushed periodically against address reuse */
+        struct code_info *codes;
+        size_t n_codes, cap_codes;
+        struct u64map code_index;  /* code addr → index */
+        struct u64map frame_index; /* (code idx, addrq) [+ type] → frame id */
+        struct u64map type_index;  /* ≤3.10 type addr → index into type_names */
+        char **type_names;
+        size_t n_types, cap_types;
+        uint64_t walks_since_flush;
+
+        /* frame ids handed out (never flushed: callers keep them) */
+        struct frame_rec *frames;
+        size_t n_frames, cap_frames;
+        struct u64map info_index;  /* hash of info → frame id (first of a collision chain) */
+
+        /* ≤3.10: offset of the TID inside glibc's struct pthread, learned once; -1 unknown */
+        int pthread_tid_off;
+
+        /* per-walk scratch */
+        uint32_t *stack_buf;       /* MAX_DEPTH */
+        uint64_t *seen_key;        /* 2*MAX_DEPTH, generation-stamped set of frame addresses */
+        uint32_t *seen_gen;
+        uint32_t gen;
+        struct walk_stats stats;
+
+        /* blocking mode */
+        pid_t *seized;
+        size_t n_seized, cap_seized;
+        pid_t *stopped;
+        size_t n_stopped, cap_stopped;
+};
+
+/* walker.c */
+void walker_flush_caches(struct target *t);
+void walker_release(struct target *t);

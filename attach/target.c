@@ -1,0 +1,347 @@
+/* The profiled process: finding its interpreter and version, launching a command and waiting
+ * for its interpreter, CPU accounting, and the optional ptrace stop of blocking mode.
+ * Version knowledge comes from symbols/ (compiled tables or _Py_DebugOffsets); nothing here
+ * branches on a version number except to refuse one. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+#include "internal.h"
+
+#define PY_MIN_SUPPORTED 0x03080000u
+
+static uint32_t
+max_off(const uint32_t *offs, size_t n)
+{
+        uint32_t m = 0;
+        for (size_t i = 0; i < n; i++)
+                if (offs[i] != OFF_NONE && offs[i] + 8 > m)
+                        m = offs[i] + 8;
+        return m;
+}
+
+/* How many bytes of each remote struct to copy: up to the last field we use (an interpreter
+ * state is tens of KiB; we need three words of it). */
+static void
+compute_read_lengths(struct target *t)
+{
+        const struct py_offsets *o = &t->off;
+        uint32_t interp[] = { o->interp.next, o->interp.threads_head, o->interp.id };
+        uint32_t tstate[] = { o->tstate.next,   o->tstate.interp,    o->tstate.frame,
+                              o->tstate.cframe, o->tstate.thread_id, o->tstate.native_thread_id };
+        uint32_t code[] = { o->code.argcount,  o->code.firstlineno,     o->code.filename,
+                            o->code.name,      o->code.qualname,        o->code.linetable,
+                            o->code.varnames,  o->code.localsplusnames, o->object.ob_type };
+
+        t->interp_len = max_off(interp, ARRAY_SIZE(interp));
+        t->tstate_len = max_off(tstate, ARRAY_SIZE(tstate));
+        t->code_len = max_off(code, ARRAY_SIZE(code));
+        if (o->frame_model == PY_FRAMES_OBJECT) {
+                uint32_t f[] = { o->frameobj.back, o->frameobj.code, o->frameobj.lasti,
+                                 o->frameobj.localsplus };
+                t->iframe_len = max_off(f, ARRAY_SIZE(f));
+        } else {
+                uint32_t f[] = { o->iframe.previous, o->iframe.code, o->iframe.instr,
+                                 o->iframe.owner, o->iframe.localsplus };
+                t->iframe_len = max_off(f, ARRAY_SIZE(f));
+        }
+}
+
+static int
+resolve_offsets(struct target *t)
+{
+        uint8_t head[16];
+        int r;
+
+        r = rmem_read(t->mem, t->loc.runtime, sizeof(head), head);
+        if (r < 0)
+                return r;
+        /* 3.13+: _PyRuntime starts with _Py_DebugOffsets (Include/internal/pycore_debug_offsets.h) */
+        if (!memcmp(head, "xdebugpy", 8)) {
+                uint64_t v;
+                memcpy(&v, head + 8, 8);
+                t->version = (uint32_t)v;
+                size_t need = symbols_debug_offsets_size(t->version);
+                if (!need)
+                        return -ENOTSUP;
+                _cleanup_free_ uint8_t *buf = xmalloc(need);
+                r = rmem_read(t->mem, t->loc.runtime, need, buf);
+                if (r < 0)
+                        return r;
+                r = symbols_debug_offsets(buf, need, &t->off);
+                if (r == -ENOTSUP && t->off.free_threaded)
+                        t->version = (uint32_t)v;
+                return r;
+        }
+        if (t->loc.py_version) {
+                /* Py_Version (3.11+): PY_VERSION_HEX as a const uint32_t */
+                uint32_t v;
+                r = rmem_read(t->mem, t->loc.py_version, sizeof(v), &v);
+                if (r < 0)
+                        return r;
+                t->version = v;
+        } else if (t->loc.rodata_version &&
+                   (!t->loc.name_version ||
+                    (t->loc.rodata_version >> 16) == (t->loc.name_version >> 16))) {
+                t->version = t->loc.rodata_version;
+        } else {
+                t->version = t->loc.name_version;
+        }
+        if (t->version < PY_MIN_SUPPORTED)
+                return -ENOTSUP;
+        const struct py_offsets *tab = symbols_table_for(t->version);
+        if (!tab)
+                return -ENOTSUP;
+        t->off = *tab;
+        t->off.version = t->version;
+        return 0;
+}
+
+static struct target *
+target_alloc(pid_t pid)
+{
+        struct target *t = xcalloc(1, sizeof(*t));
+        t->pid = pid;
+        t->mem = rmem_new(pid);
+        t->pthread_tid_off = -1;
+        u64map_init(&t->code_index);
+        u64map_init(&t->frame_index);
+        u64map_init(&t->type_index);
+        u64map_init(&t->info_index);
+        t->stack_buf = xmalloc(MAX_DEPTH * sizeof(*t->stack_buf));
+        t->seen_key = xcalloc(2 * MAX_DEPTH, sizeof(*t->seen_key));
+        t->seen_gen = xcalloc(2 * MAX_DEPTH, sizeof(*t->seen_gen));
+        return t;
+}
+
+/* The interpreter is usable once the runtime lists an interpreter that has a thread state
+ * (Py_Initialize() has run far enough for frames to exist). */
+static int
+check_initialised(struct target *t)
+{
+        uint64_t interp = 0, tstate = 0;
+        int r;
+
+        r = rmem_read(t->mem, t->loc.runtime + t->off.runtime.interpreters_head, 8, &interp);
+        if (r < 0)
+                return r;
+        if (!interp)
+                return -EAGAIN;
+        r = rmem_read(t->mem, interp + t->off.interp.threads_head, 8, &tstate);
+        if (r < 0)
+                return r == -EFAULT ? -EAGAIN : r;
+        return tstate ? 0 : -EAGAIN;
+}
+
+int
+target_open(pid_t pid, struct target **ret)
+{
+        _cleanup_(target_freep) struct target *t = NULL;
+        struct maps maps = { 0 };
+        int r;
+
+        if (kill(pid, 0) < 0 && errno == ESRCH)
+                return -ESRCH;
+        r = maps_read(pid, &maps);
+        if (r < 0)
+                return r == -EACCES ? -EPERM : r;
+        t = target_alloc(pid);
+        r = symbols_locate(pid, &maps, &t->loc);
+        maps_release(&maps);
+        if (r == -EPROTONOSUPPORT) {
+                t->version = t->loc.rodata_version ? t->loc.rodata_version : t->loc.name_version;
+                *ret = TAKE_PTR(t);
+                return -ENOTSUP;
+        }
+        if (r < 0)
+                return r;
+        r = resolve_offsets(t);
+        if (r == -ENOTSUP) {
+                *ret = TAKE_PTR(t);
+                return r;
+        }
+        if (r < 0)
+                return r;
+        compute_read_lengths(t);
+        r = check_initialised(t);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(t);
+        return 0;
+}
+
+struct target *
+target_free(struct target *t)
+{
+        if (!t)
+                return NULL;
+        target_release_threads(t);
+        walker_release(t);
+        rmem_free(t->mem);
+        free(t->stack_buf);
+        free(t->seen_key);
+        free(t->seen_gen);
+        free(t->seized);
+        free(t->stopped);
+        free(t);
+        return NULL;
+}
+
+pid_t
+target_pid(const struct target *t)
+{
+        return t->pid;
+}
+
+uint32_t
+target_version(const struct target *t)
+{
+        return t->version;
+}
+
+bool
+target_free_threaded(const struct target *t)
+{
+        return t->off.free_threaded;
+}
+
+const char *
+target_binary(const struct target *t)
+{
+        return t->loc.binary;
+}
+
+const struct py_offsets *
+target_offsets(const struct target *t)
+{
+        return &t->off;
+}
+
+/* ---- launching ------------------------------------------------------------------------------ */
+
+int
+launch_spawn(char *const argv[], pid_t *ret_pid)
+{
+        int pipefd[2];
+        pid_t pid;
+        int err = 0;
+        ssize_t n;
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                int e = errno;
+                (void)close(pipefd[0]);
+                (void)close(pipefd[1]);
+                return -e;
+        }
+        if (pid == 0) {
+                (void)close(pipefd[0]);
+                /* the child must not inherit pyinstr's signal dispositions */
+                signal(SIGINT, SIG_DFL);
+                signal(SIGTERM, SIG_DFL);
+                signal(SIGPIPE, SIG_DFL);
+                execvp(argv[0], argv);
+                err = errno;
+                (void)!write(pipefd[1], &err, sizeof(err));
+                _exit(127);
+        }
+        (void)close(pipefd[1]);
+        do
+                n = read(pipefd[0], &err, sizeof(err));
+        while (n < 0 && errno == EINTR);
+        (void)close(pipefd[0]);
+        if (n == sizeof(err)) {
+                (void)waitpid(pid, NULL, 0);
+                return -err;
+        }
+        *ret_pid = pid;
+        return 0;
+}
+
+static double
+now_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int
+launch_wait_python(pid_t pid, double timeout_s, bool is_child, int *child_status,
+                   struct target **ret)
+{
+        double deadline = now_s() + timeout_s;
+        int r = -ENOENT;
+
+        /* A new process is not Python at first: it may be a pyenv shim or a shell that execs
+         * python later, and even python's own binary maps libpython and initialises the
+         * runtime some milliseconds after exec. Poll until the interpreter is usable. */
+        for (;;) {
+                struct target *t = NULL;
+
+                if (is_child) {
+                        int st;
+                        pid_t w = waitpid(pid, &st, WNOHANG);
+                        if (w == pid) {
+                                if (child_status)
+                                        *child_status = st;
+                                return -ECHILD;
+                        }
+                }
+                r = target_open(pid, &t);
+                if (r == 0) {
+                        *ret = t;
+                        return 0;
+                }
+                if (r == -ENOTSUP) {
+                        *ret = t;
+                        return r;
+                }
+                target_free(t);
+                if (r == -EPERM || (r == -ESRCH && !is_child))
+                        return r;
+                if (now_s() > deadline)
+                        return r == -EAGAIN ? -ETIMEDOUT : r == -ENOENT ? -ENOENT : -ETIMEDOUT;
+                struct timespec ts = { 0, 1000 * 1000 };
+                nanosleep(&ts, NULL);
+        }
+}
+
+/* ---- process facts ---------------------------------------------------------------------------- */
+
+int
+proc_cpu_time(pid_t pid, double *ret)
+{
+        char path[64], buf[1024];
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+        unsigned long long ut, st;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? -ESRCH : -errno;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return -ESRCH;
+        buf[n] = '\0';
+        /* the command name may contain spaces and parentheses: fields start after the last ')' */
+        const char *p = strrchr(buf, ')');
+        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+                         &st) != 2)
+                return -EBADMSG;
+        *ret = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+        return 0;
+}

@@ -1,0 +1,606 @@
+/* The stack walker: runtime → interpreters → thread states → frames → code objects.
+ * Everything read here races with the running interpreter (non-blocking by default), so every
+ * value is validated: bounded lists, a per-walk set of visited frame addresses against cycles,
+ * code objects checked against PyCode_Type, strings and tables bounded. A thread whose walk
+ * fails is dropped and counted, never reported half-read.
+ * Code objects are cached by address and the (code, instruction) → frame-id mapping is
+ * memoised, so a steady-state sample costs the reads of the frames themselves (a few pages). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+#include "internal.h"
+
+/* Caches keyed by remote address are dropped after this many walks, so that a code object
+ * freed and replaced by another at the same address is picked up (exec'd and lambda code). */
+#define FLUSH_EVERY_WALKS 4096
+
+static uint64_t
+str_hash(const char *p, size_t n)
+{
+        uint64_t h = 0xcbf29ce484222325ULL;
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+        return h | 1;
+}
+
+static void
+code_info_release(struct code_info *c)
+{
+        free(c->function);
+        free(c->file);
+        free(c->class_name);
+        free(c->linetable);
+}
+
+void
+walker_flush_caches(struct target *t)
+{
+        for (size_t i = 0; i < t->n_codes; i++)
+                code_info_release(&t->codes[i]);
+        t->n_codes = 0;
+        u64map_clear(&t->code_index);
+        u64map_clear(&t->frame_index);
+        u64map_clear(&t->type_index);
+        for (size_t i = 0; i < t->n_types; i++)
+                free(t->type_names[i]);
+        t->n_types = 0;
+        t->walks_since_flush = 0;
+}
+
+void
+walker_release(struct target *t)
+{
+        walker_flush_caches(t);
+        free(t->codes);
+        free(t->type_names);
+        for (size_t i = 0; i < t->n_frames; i++) {
+                free(t->frames[i].info);
+                free(t->frames[i].class_name);
+        }
+        free(t->frames);
+        u64map_release(&t->code_index);
+        u64map_release(&t->frame_index);
+        u64map_release(&t->type_index);
+        u64map_release(&t->info_index);
+}
+
+/* ---- code objects ------------------------------------------------------------------------------ */
+
+/* The class part of a qualified name: "A.f" → "A", "m.<locals>.B.f" → "B", "f" or
+ * "g.<locals>.f" → none. */
+static char *
+class_from_qualname(const char *q)
+{
+        const char *last = strrchr(q, '.');
+        if (!last || last == q)
+                return NULL;
+        const char *start = last;
+        while (start > q && start[-1] != '.')
+                start--;
+        if (last - start == 8 && !strncmp(start, "<locals>", 8))
+                return NULL;
+        return xstrndup(start, (size_t)(last - start));
+}
+
+/* Scan the local-names tuple at @tuple: is its first name "self"/"cls", and is
+ * "__tracebackhide__" among them (pyinstrument's frame-info rules, spec §1.3). Only names of
+ * the right length are read in full. */
+static int
+scan_local_names(struct target *t, uint64_t tuple, bool want_first, int *ret_self_kind,
+                 bool *ret_tbhide)
+{
+        const struct py_offsets *o = &t->off;
+        uint8_t hdr[64];
+        uint64_t n;
+        int r;
+
+        *ret_self_kind = 0;
+        *ret_tbhide = false;
+        if (!tuple)
+                return 0;
+        if (o->tuple.ob_item > sizeof(hdr))
+                return -EBADMSG;
+        r = rmem_read(t->mem, tuple, o->tuple.ob_item, hdr);
+        if (r < 0)
+                return r;
+        n = rd_u64(hdr, o->tuple.ob_item, o->tuple.ob_size);
+        if (n > MAX_TUPLE)
+                return -EBADMSG;
+        if (!n)
+                return 0;
+        _cleanup_free_ uint64_t *items = xmalloc(n * 8);
+        r = rmem_read(t->mem, tuple + o->tuple.ob_item, n * 8, items);
+        if (r < 0)
+                return r;
+        for (uint64_t i = 0; i < n; i++) {
+                uint8_t sh[64];
+                uint64_t len;
+                if (o->unicode.ascii_size > sizeof(sh))
+                        return -EBADMSG;
+                if (rmem_read(t->mem, items[i], o->unicode.ascii_size, sh) < 0)
+                        continue;
+                len = rd_u64(sh, o->unicode.ascii_size, o->unicode.length);
+                if ((i == 0 && want_first && (len == 4 || len == 3)) || len == 17) {
+                        struct pystr s;
+                        if (pystr_read(t->mem, o, items[i], &s) < 0)
+                                continue;
+                        if (i == 0 && want_first && !strcmp(s.s, "self"))
+                                *ret_self_kind = 1;
+                        else if (i == 0 && want_first && !strcmp(s.s, "cls"))
+                                *ret_self_kind = 2;
+                        if (!strcmp(s.s, "__tracebackhide__"))
+                                *ret_tbhide = true;
+                        free(s.s);
+                }
+        }
+        return 0;
+}
+
+static int
+read_code(struct target *t, uint64_t addr, struct code_info *ret)
+{
+        const struct py_offsets *o = &t->off;
+        uint8_t buf[512];
+        struct pystr name = { 0 }, file = { 0 }, qual = { 0 };
+        int r, argcount;
+
+        if (t->code_len > sizeof(buf))
+                return -EBADMSG;
+        r = rmem_read(t->mem, addr, t->code_len, buf);
+        if (r < 0)
+                return r;
+        if (t->loc.code_type && rd_u64(buf, t->code_len, o->object.ob_type) != t->loc.code_type)
+                return -EAGAIN; /* not a code object: a torn frame or a reused address */
+        memset(ret, 0, sizeof(*ret));
+        ret->addr = addr;
+        ret->firstlineno = (int)rd_u32(buf, t->code_len, o->code.firstlineno);
+        argcount = (int)rd_u32(buf, t->code_len, o->code.argcount);
+        if (ret->firstlineno < 0 || argcount < 0)
+                return -EAGAIN;
+        r = pystr_read(t->mem, o, rd_u64(buf, t->code_len, o->code.name), &name);
+        if (r < 0)
+                goto fail;
+        r = pystr_read(t->mem, o, rd_u64(buf, t->code_len, o->code.filename), &file);
+        if (r < 0)
+                goto fail;
+        ret->function = TAKE_PTR(name.s);
+        ret->file = TAKE_PTR(file.s);
+        r = pybytes_read(t->mem, o, rd_u64(buf, t->code_len, o->code.linetable), &ret->linetable,
+                         &ret->linetable_len);
+        if (r < 0)
+                goto fail;
+
+        uint32_t names_off = o->code.varnames != OFF_NONE ? o->code.varnames : o->code.localsplusnames;
+        int self_kind = 0;
+        r = scan_local_names(t, rd_u64(buf, t->code_len, names_off), argcount > 0, &self_kind,
+                             &ret->tbhide);
+        if (r < 0)
+                goto fail;
+        if (o->code.qualname != OFF_NONE) {
+                /* ≥3.11: the class comes from co_qualname (no per-sample read of self), and
+                 * only for functions whose first argument is self or cls, as pyinstrument */
+                if (self_kind && pystr_read(t->mem, o, rd_u64(buf, t->code_len, o->code.qualname),
+                                            &qual) == 0) {
+                        ret->class_name = class_from_qualname(qual.s);
+                        free(qual.s);
+                }
+        } else {
+                /* ≤3.10: type(self) / cls is read from the frame's first local, per sample */
+                ret->self_kind = self_kind;
+        }
+        return 0;
+fail:
+        free(name.s);
+        free(file.s);
+        code_info_release(ret);
+        memset(ret, 0, sizeof(*ret));
+        return r == -EBADMSG ? -EAGAIN : r;
+}
+
+static int
+code_lookup(struct target *t, uint64_t addr, uint32_t *ret_idx)
+{
+        uint64_t v;
+        int r;
+
+        if (u64map_get(&t->code_index, addr, &v)) {
+                *ret_idx = (uint32_t)v;
+                return 0;
+        }
+        xgrow(&t->codes, &t->cap_codes, t->n_codes + 1, sizeof(*t->codes));
+        r = read_code(t, addr, &t->codes[t->n_codes]);
+        if (r < 0)
+                return r;
+        u64map_put(&t->code_index, addr, t->n_codes);
+        *ret_idx = (uint32_t)t->n_codes++;
+        return 0;
+}
+
+/* ---- frame ids ----------------------------------------------------------------------------- */
+
+static uint32_t
+intern_info(struct target *t, const char *info, size_t len, uint32_t code, int line,
+            const char *class_name)
+{
+        uint64_t h = str_hash(info, len), v;
+
+        for (;; h = (h + 2) | 1) {
+                if (!u64map_get(&t->info_index, h, &v))
+                        break;
+                if (t->frames[v].len == len && !memcmp(t->frames[v].info, info, len))
+                        return (uint32_t)v;
+        }
+        xgrow(&t->frames, &t->cap_frames, t->n_frames + 1, sizeof(*t->frames));
+        struct frame_rec *f = &t->frames[t->n_frames];
+        f->info = xmalloc(len + 1);
+        memcpy(f->info, info, len);
+        f->info[len] = '\0';
+        f->len = len;
+        f->code = code;
+        f->line = line;
+        f->class_name = class_name ? xstrdup(class_name) : NULL;
+        u64map_put(&t->info_index, h, t->n_frames);
+        return (uint32_t)t->n_frames++;
+}
+
+static uint32_t
+make_frame(struct target *t, uint32_t code_idx, int line, const char *class_name)
+{
+        const struct code_info *c = &t->codes[code_idx];
+        size_t cap = strlen(c->function) + strlen(c->file) + 64 +
+                     (class_name ? strlen(class_name) : 0);
+        _cleanup_free_ char *buf = xmalloc(cap);
+        int n = snprintf(buf, cap, "%s%c%s%c%d", c->function, 0, c->file, 0, c->firstlineno);
+
+        if (class_name)
+                n += snprintf(buf + n, cap - (size_t)n, "\001c%s", class_name);
+        if (line >= 1)
+                n += snprintf(buf + n, cap - (size_t)n, "\001l%d", line);
+        if (c->tbhide)
+                n += snprintf(buf + n, cap - (size_t)n, "\001h1");
+        return intern_info(t, buf, (size_t)n, code_idx, line, class_name);
+}
+
+/* ≤3.10: the bare name of type(self), or of cls when it is a type (_PyType_Name). */
+static int
+self_class_name(struct target *t, uint64_t obj, int self_kind, const char **ret)
+{
+        const struct py_offsets *o = &t->off;
+        uint64_t type, v;
+        int r;
+
+        *ret = NULL;
+        if (!obj)
+                return 0;
+        r = rmem_read_cached(t->mem, obj + o->object.ob_type, 8, &type);
+        if (r < 0)
+                return r;
+        if (self_kind == 2) {
+                /* cls: use it only if it is a type (Py_TPFLAGS_TYPE_SUBCLASS, Include/object.h) */
+                uint64_t flags;
+                r = rmem_read_cached(t->mem, type + o->type.tp_flags, 8, &flags);
+                if (r < 0)
+                        return r;
+                if (!(flags & (1ULL << 31)))
+                        return 0;
+                type = obj;
+        }
+        if (!u64map_get(&t->type_index, type, &v)) {
+                uint64_t name_ptr;
+                char name[256];
+                r = rmem_read_cached(t->mem, type + o->type.tp_name, 8, &name_ptr);
+                if (r < 0)
+                        return r;
+                /* tp_name is a C string; read what we can up to the end of its page */
+                size_t room = 4096 - (name_ptr & 4095);
+                size_t len = MIN(room, sizeof(name) - 1);
+                r = rmem_read(t->mem, name_ptr, len, name);
+                if (r < 0)
+                        return r == -EFAULT ? -EAGAIN : r;
+                name[len] = '\0';
+                if (strlen(name) >= len && len == sizeof(name) - 1)
+                        return -EAGAIN;
+                const char *dot = strrchr(name, '.');
+                xgrow(&t->type_names, &t->cap_types, t->n_types + 1, sizeof(*t->type_names));
+                t->type_names[t->n_types] = xstrdup(dot ? dot + 1 : name);
+                v = t->n_types++;
+                u64map_put(&t->type_index, type, v);
+        }
+        *ret = t->type_names[v];
+        return 0;
+}
+
+/* The frame id for code @code_idx executing at byte offset @addrq (and, ≤3.10 with a self/cls
+ * first argument, the first local @self_obj). */
+static int
+frame_id(struct target *t, uint32_t code_idx, int64_t addrq, uint64_t self_obj, uint32_t *ret)
+{
+        const struct code_info *c = &t->codes[code_idx];
+        uint64_t key, v;
+
+        if (addrq < -1)
+                addrq = -1;
+        if (addrq > 0x7ffffff0)
+                return -EAGAIN;
+        key = ((uint64_t)(code_idx + 1) << 32) | (uint32_t)(addrq + 1);
+        if (!u64map_get(&t->frame_index, key, &v)) {
+                int line = linetable_line(t->off.linetable, c->linetable, c->linetable_len,
+                                          c->firstlineno, addrq);
+                v = make_frame(t, code_idx, line, c->class_name);
+                u64map_put(&t->frame_index, key, v);
+        }
+        if (c->self_kind) {
+                const char *cls;
+                int r = self_class_name(t, self_obj, c->self_kind, &cls);
+                if (r < 0)
+                        return r;
+                if (cls) {
+                        const struct frame_rec *base = &t->frames[v];
+                        v = make_frame(t, code_idx, base->line, cls);
+                }
+        }
+        *ret = (uint32_t)v;
+        return 0;
+}
+
+/* ---- the walk ------------------------------------------------------------------------------- */
+
+/* Record @addr in this walk's visited set; false if it was already there (a cycle). */
+static bool
+visit(struct target *t, uint64_t addr)
+{
+        size_t mask = 2 * MAX_DEPTH - 1;
+        for (size_t i = u64_hash(addr) & mask;; i = (i + 1) & mask) {
+                if (t->seen_gen[i] != t->gen) {
+                        t->seen_gen[i] = t->gen;
+                        t->seen_key[i] = addr;
+                        return true;
+                }
+                if (t->seen_key[i] == addr)
+                        return false;
+        }
+}
+
+static void
+visit_reset(struct target *t)
+{
+        if (++t->gen == 0) {
+                memset(t->seen_gen, 0, 2 * MAX_DEPTH * sizeof(*t->seen_gen));
+                t->gen = 1;
+        }
+}
+
+/* ≥3.11: _PyInterpreterFrame chain (Include/internal/pycore_frame.h). Frames owned by the C
+ * stack or the interpreter (owner >= 3: 3.12/3.13 FRAME_OWNED_BY_CSTACK shims and entry
+ * frames, 3.14 FRAME_OWNED_BY_INTERPRETER and _CSTACK) are not Python frames: skip them. */
+static int
+walk_iframes(struct target *t, uint64_t addr, uint32_t *ret_depth)
+{
+        const struct py_offsets *o = &t->off;
+        uint8_t buf[256];
+        uint32_t depth = 0;
+        int r;
+
+        if (t->iframe_len > sizeof(buf))
+                return -EBADMSG;
+        while (addr) {
+                uint32_t code_idx, id;
+                if (depth >= MAX_DEPTH || !visit(t, addr))
+                        return -EAGAIN;
+                r = rmem_read_cached(t->mem, addr, t->iframe_len, buf);
+                if (r < 0)
+                        return r == -EFAULT ? -EAGAIN : r;
+                uint8_t owner = rd_u8(buf, t->iframe_len, o->iframe.owner);
+                uint64_t next = rd_u64(buf, t->iframe_len, o->iframe.previous);
+                if (owner >= 3) {
+                        addr = next;
+                        continue;
+                }
+                uint64_t code = rd_u64(buf, t->iframe_len, o->iframe.code) & o->stackref_mask;
+                r = code_lookup(t, code, &code_idx);
+                if (r < 0)
+                        return r == -EFAULT ? -EAGAIN : r;
+                uint64_t instr = rd_u64(buf, t->iframe_len, o->iframe.instr);
+                uint64_t base = code + o->code.code_adaptive;
+                int64_t addrq = ((int64_t)(instr - base) / 2) * 2;
+                r = frame_id(t, code_idx, addrq, 0, &id);
+                if (r < 0)
+                        return r;
+                t->stack_buf[depth++] = id;
+                addr = next;
+        }
+        *ret_depth = depth;
+        return 0;
+}
+
+/* ≤3.10: heap PyFrameObject chain through f_back (Include/cpython/frameobject.h). f_lasti is
+ * a byte offset up to 3.9 and a code-unit index in 3.10 (Objects/lnotab_notes.txt). */
+static int
+walk_frameobjs(struct target *t, uint64_t addr, uint32_t *ret_depth)
+{
+        const struct py_offsets *o = &t->off;
+        uint8_t buf[512];
+        uint32_t depth = 0;
+        int r;
+
+        if (t->iframe_len > sizeof(buf))
+                return -EBADMSG;
+        while (addr) {
+                uint32_t code_idx, id;
+                if (depth >= MAX_DEPTH || !visit(t, addr))
+                        return -EAGAIN;
+                r = rmem_read_cached(t->mem, addr, t->iframe_len, buf);
+                if (r < 0)
+                        return r == -EFAULT ? -EAGAIN : r;
+                uint64_t code = rd_u64(buf, t->iframe_len, o->frameobj.code);
+                r = code_lookup(t, code, &code_idx);
+                if (r < 0)
+                        return r == -EFAULT ? -EAGAIN : r;
+                int32_t lasti = (int32_t)rd_u32(buf, t->iframe_len, o->frameobj.lasti);
+                int64_t addrq = o->linetable == PY_LINES_310 ? (int64_t)lasti * 2 : lasti;
+                uint64_t self_obj = rd_u64(buf, t->iframe_len, o->frameobj.localsplus);
+                r = frame_id(t, code_idx, addrq, self_obj, &id);
+                if (r < 0)
+                        return r;
+                t->stack_buf[depth++] = id;
+                addr = rd_u64(buf, t->iframe_len, o->frameobj.back);
+        }
+        *ret_depth = depth;
+        return 0;
+}
+
+/* ≤3.10 has no native_thread_id: the TID sits inside glibc's struct pthread, at an offset we
+ * learn once from the main thread, whose TID is the PID (austin's approach, peers.md §3.2). */
+static int32_t
+tid_from_pthread(struct target *t, uint64_t pthread, bool learn)
+{
+        int32_t tid;
+
+        if (!pthread)
+                return 0;
+        if (t->pthread_tid_off < 0) {
+                int32_t buf[512];
+                if (!learn || rmem_read(t->mem, pthread, sizeof(buf), buf) < 0)
+                        return 0;
+                for (size_t i = 0; i < ARRAY_SIZE(buf); i++)
+                        if (buf[i] == t->pid) {
+                                t->pthread_tid_off = (int)(i * 4);
+                                return t->pid;
+                        }
+                return 0;
+        }
+        if (rmem_read_cached(t->mem, pthread + (uint64_t)t->pthread_tid_off, 4, &tid) < 0)
+                return 0;
+        return tid > 0 ? tid : 0;
+}
+
+int
+target_walk(struct target *t, void (*fn)(const struct thread_stack *st, void *userdata),
+            void *userdata)
+{
+        const struct py_offsets *o = &t->off;
+        uint64_t interp;
+        uint8_t ibuf[256], tbuf[1024];
+        int r, reported = 0;
+
+        if (t->interp_len > sizeof(ibuf) || t->tstate_len > sizeof(tbuf))
+                return -EBADMSG;
+        if (++t->walks_since_flush >= FLUSH_EVERY_WALKS)
+                walker_flush_caches(t);
+        rmem_cache_reset(t->mem);
+        t->stats.walks++;
+        r = rmem_read(t->mem, t->loc.runtime + o->runtime.interpreters_head, 8, &interp);
+        if (r < 0)
+                return r == -EFAULT ? -ESRCH : r;
+
+        for (int ni = 0; interp && ni < MAX_INTERPRETERS; ni++) {
+                uint64_t tstate;
+                bool main_interp = false;
+                r = rmem_read(t->mem, interp, t->interp_len, ibuf);
+                if (r < 0)
+                        return r == -EFAULT ? -EAGAIN : r;
+                tstate = rd_u64(ibuf, t->interp_len, o->interp.threads_head);
+                uint64_t next_interp = rd_u64(ibuf, t->interp_len, o->interp.next);
+                main_interp = next_interp == 0; /* the main interpreter is the oldest: last */
+
+                for (int nt = 0; tstate && nt < MAX_THREADS; nt++) {
+                        struct thread_stack st = { .tstate = tstate };
+                        uint64_t frame;
+                        uint32_t depth = 0;
+
+                        r = rmem_read_cached(t->mem, tstate, t->tstate_len, tbuf);
+                        if (r < 0)
+                                return r == -EFAULT ? -EAGAIN : r;
+                        if (rd_u64(tbuf, t->tstate_len, o->tstate.interp) != interp)
+                                return -EAGAIN; /* the list changed under us */
+                        uint64_t next = rd_u64(tbuf, t->tstate_len, o->tstate.next);
+                        st.ident = rd_u64(tbuf, t->tstate_len, o->tstate.thread_id);
+                        if (o->tstate.native_thread_id != OFF_NONE)
+                                st.tid = (int32_t)rd_u32(tbuf, t->tstate_len, o->tstate.native_thread_id);
+                        else
+                                st.tid = tid_from_pthread(t, st.ident, main_interp && !next);
+                        st.is_main = main_interp && st.tid == t->pid;
+
+                        if (o->tstate.cframe != OFF_NONE) {
+                                /* 3.11/3.12: tstate->cframe->current_frame */
+                                uint64_t cframe = rd_u64(tbuf, t->tstate_len, o->tstate.cframe);
+                                frame = 0;
+                                if (cframe && rmem_read_cached(t->mem, cframe + o->tstate.cframe_frame,
+                                                               8, &frame) < 0)
+                                        frame = 0, r = -EAGAIN;
+                        } else {
+                                frame = rd_u64(tbuf, t->tstate_len, o->tstate.frame);
+                        }
+                        t->stats.threads++;
+                        visit_reset(t);
+                        if (r == 0 && frame)
+                                r = o->frame_model == PY_FRAMES_OBJECT
+                                            ? walk_frameobjs(t, frame, &depth)
+                                            : walk_iframes(t, frame, &depth);
+                        if (r == -ESRCH || r == -EPERM)
+                                return r;
+                        if (r < 0) {
+                                t->stats.dropped++;
+                                r = 0;
+                        } else if (depth) {
+                                /* collected innermost first; report outermost first */
+                                for (uint32_t i = 0; i < depth / 2; i++) {
+                                        uint32_t x = t->stack_buf[i];
+                                        t->stack_buf[i] = t->stack_buf[depth - 1 - i];
+                                        t->stack_buf[depth - 1 - i] = x;
+                                }
+                                st.depth = depth;
+                                st.frames = t->stack_buf;
+                                t->stats.frames += depth;
+                                fn(&st, userdata);
+                                reported++;
+                        }
+                        tstate = next;
+                }
+                interp = next_interp;
+        }
+        return reported;
+}
+
+const struct walk_stats *
+target_walk_stats(const struct target *t)
+{
+        return &t->stats;
+}
+
+const char *
+target_frame_info(const struct target *t, uint32_t id, size_t *ret_len)
+{
+        if (id >= t->n_frames)
+                return NULL;
+        if (ret_len)
+                *ret_len = t->frames[id].len;
+        return t->frames[id].info;
+}
+
+uint32_t
+target_frame_count(const struct target *t)
+{
+        return (uint32_t)t->n_frames;
+}
+
+void
+target_frame_parts(const struct target *t, uint32_t id, struct frame_parts *ret)
+{
+        const struct frame_rec *f = &t->frames[id];
+        const char *file = f->info + strlen(f->info) + 1;
+        const char *line = file + strlen(file) + 1;
+
+        ret->function = f->info;
+        ret->file = file;
+        ret->first_line = atoi(line);
+        ret->line = f->line > 0 ? f->line : 0;
+        ret->class_name = f->class_name;
+}

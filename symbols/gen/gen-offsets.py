@@ -1,0 +1,379 @@
+#!/usr/bin/env python3
+"""Maintainer tool: compile an offsetof()/sizeof() probe against a CPython include directory
+and turn what it prints into symbols/tables/pyNNN.c (one const struct py_offsets per minor).
+
+  gen-offsets.py list                    include dirs found on this machine (pyenv, /usr/include)
+  gen-offsets.py probe INCLUDE_DIR       "field value" lines, the format tests/offsets compares
+  gen-offsets.py table INCLUDE_DIR [-o FILE]   the generated C table (stdout by default)
+  gen-offsets.py update                  regenerate symbols/tables/py38.c .. py312.c from the
+                                         newest interpreter found for each minor
+  gen-offsets.py dump-debug-offsets [--c-array] INCLUDE_DIR LIBDIR
+                                         hex of the real _Py_DebugOffsets (3.13+): the first bytes
+                                         of _PyRuntime in that interpreter's libpythonX.Y.so;
+                                         --c-array writes the fixture tests/offsets/ includes
+
+The probe needs -DPy_BUILD_CORE and the internal/ headers, which pyenv and Debian's
+python3.X-dev both install. Nothing here runs the interpreter itself.
+"""
+
+import argparse
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+# Every member of struct py_offsets (symbols/symbols.h), in declaration order. The test helper
+# tests/offsets/dump-offsets.c prints the same names, and checks that they cover the struct.
+FIELDS = [
+    'version', 'free_threaded', 'frame_model', 'linetable', 'stackref_mask',
+    'runtime.size', 'runtime.interpreters_head',
+    'interp.size', 'interp.next', 'interp.threads_head', 'interp.id',
+    'tstate.size', 'tstate.next', 'tstate.interp', 'tstate.frame', 'tstate.cframe',
+    'tstate.cframe_frame', 'tstate.thread_id', 'tstate.native_thread_id',
+    'frameobj.size', 'frameobj.back', 'frameobj.code', 'frameobj.lasti', 'frameobj.localsplus',
+    'iframe.size', 'iframe.previous', 'iframe.code', 'iframe.instr', 'iframe.owner',
+    'iframe.localsplus',
+    'code.size', 'code.argcount', 'code.firstlineno', 'code.filename', 'code.name',
+    'code.qualname', 'code.linetable', 'code.varnames', 'code.localsplusnames',
+    'code.code_adaptive',
+    'object.ob_type',
+    'type.tp_name', 'type.tp_flags',
+    'tuple.ob_size', 'tuple.ob_item',
+    'bytes.ob_size', 'bytes.ob_sval',
+    'unicode.length', 'unicode.state', 'unicode.ascii_size', 'unicode.compact_size',
+]
+
+FIRST_MINOR, LAST_TABLE_MINOR, LAST_PROBE_MINOR = 8, 12, 13
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def spec(minor):
+    """field -> C expression compiled into the probe, None (OFF_NONE), or a fixed value
+    (an enum name or an int) that the headers do not express."""
+    old, interp = minor <= 10, minor >= 11
+    cframe = minor in (11, 12)
+    s = {
+        'version': 'PY_VERSION_HEX',
+        'free_threaded': 'PROBE_FREE_THREADED',
+        'frame_model': ('PY_FRAMES_OBJECT' if old else 'PY_FRAMES_INTERP',),
+        'linetable': ('PY_LINES_LNOTAB' if minor <= 9 else
+                      'PY_LINES_310' if minor == 10 else 'PY_LINES_LOCATIONS',),
+        # no _PyStackRef tags before 3.14 (Include/internal/pycore_stackref.h)
+        'stackref_mask': (0xffffffffffffffff,),
+        'runtime.size': 'sizeof(_PyRuntimeState)',
+        'runtime.interpreters_head': 'offsetof(_PyRuntimeState, interpreters.head)',
+        'interp.size': 'sizeof(PyInterpreterState)',
+        'interp.next': 'offsetof(PyInterpreterState, next)',
+        # 3.11 moved tstate_head into struct pythreads (Include/internal/pycore_interp.h)
+        'interp.threads_head': 'offsetof(PyInterpreterState, %s)'
+                               % ('tstate_head' if old else 'threads.head'),
+        'interp.id': 'offsetof(PyInterpreterState, id)',
+        'tstate.size': 'sizeof(PyThreadState)',
+        'tstate.next': 'offsetof(PyThreadState, next)',
+        'tstate.interp': 'offsetof(PyThreadState, interp)',
+        'tstate.frame': ('offsetof(PyThreadState, frame)' if old else
+                         None if cframe else 'offsetof(PyThreadState, current_frame)'),
+        'tstate.cframe': 'offsetof(PyThreadState, cframe)' if cframe else None,
+        'tstate.cframe_frame': 'offsetof(_PyCFrame, current_frame)' if cframe else None,
+        'tstate.thread_id': 'offsetof(PyThreadState, thread_id)',
+        'tstate.native_thread_id': 'offsetof(PyThreadState, native_thread_id)' if interp else None,
+        'frameobj.size': 'sizeof(PyFrameObject)' if old else None,
+        'frameobj.back': 'offsetof(PyFrameObject, f_back)' if old else None,
+        'frameobj.code': 'offsetof(PyFrameObject, f_code)' if old else None,
+        'frameobj.lasti': 'offsetof(PyFrameObject, f_lasti)' if old else None,
+        'frameobj.localsplus': 'offsetof(PyFrameObject, f_localsplus)' if old else None,
+        'iframe.size': 'sizeof(_PyInterpreterFrame)' if interp else None,
+        'iframe.previous': 'offsetof(_PyInterpreterFrame, previous)' if interp else None,
+        'iframe.code': ('offsetof(_PyInterpreterFrame, %s)'
+                        % ('f_code' if cframe else 'f_executable')) if interp else None,
+        'iframe.instr': ('offsetof(_PyInterpreterFrame, %s)'
+                         % ('prev_instr' if cframe else 'instr_ptr')) if interp else None,
+        'iframe.owner': 'offsetof(_PyInterpreterFrame, owner)' if interp else None,
+        'iframe.localsplus': 'offsetof(_PyInterpreterFrame, localsplus)' if interp else None,
+        'code.size': 'sizeof(PyCodeObject)',
+        'code.argcount': 'offsetof(PyCodeObject, co_argcount)',
+        'code.firstlineno': 'offsetof(PyCodeObject, co_firstlineno)',
+        'code.filename': 'offsetof(PyCodeObject, co_filename)',
+        'code.name': 'offsetof(PyCodeObject, co_name)',
+        'code.qualname': 'offsetof(PyCodeObject, co_qualname)' if interp else None,
+        'code.linetable': 'offsetof(PyCodeObject, %s)'
+                          % ('co_lnotab' if minor <= 9 else 'co_linetable'),
+        'code.varnames': 'offsetof(PyCodeObject, co_varnames)' if old else None,
+        'code.localsplusnames': 'offsetof(PyCodeObject, co_localsplusnames)' if interp else None,
+        'code.code_adaptive': 'offsetof(PyCodeObject, co_code_adaptive)' if interp else None,
+        'object.ob_type': 'offsetof(PyObject, ob_type)',
+        'type.tp_name': 'offsetof(PyTypeObject, tp_name)',
+        'type.tp_flags': 'offsetof(PyTypeObject, tp_flags)',
+        'tuple.ob_size': 'offsetof(PyTupleObject, ob_base.ob_size)',
+        'tuple.ob_item': 'offsetof(PyTupleObject, ob_item)',
+        'bytes.ob_size': 'offsetof(PyBytesObject, ob_base.ob_size)',
+        'bytes.ob_sval': 'offsetof(PyBytesObject, ob_sval)',
+        'unicode.length': 'offsetof(PyASCIIObject, length)',
+        'unicode.state': 'offsetof(PyASCIIObject, state)',
+        'unicode.ascii_size': 'sizeof(PyASCIIObject)',
+        'unicode.compact_size': 'sizeof(PyCompactUnicodeObject)',
+    }
+    assert list(s) == FIELDS
+    return s
+
+
+# Where each minor keeps the structs (3.8: internal/pycore_pystate.h has _PyRuntimeState and
+# PyInterpreterState; 3.9 split them into pycore_runtime.h and pycore_interp.h; 3.11 moved the
+# frame into pycore_frame.h; PyFrameObject is public up to 3.10).
+def includes(minor):
+    inc = ['Python.h']
+    if minor <= 10:
+        inc.append('frameobject.h')
+    if minor == 8:
+        inc.append('internal/pycore_pystate.h')
+    else:
+        inc += ['internal/pycore_runtime.h', 'internal/pycore_interp.h']
+    if minor >= 11:
+        inc.append('internal/pycore_frame.h')
+    return inc
+
+
+def fail(msg):
+    sys.exit('gen-offsets: ' + msg)
+
+
+def header_version(incdir):
+    """(major, minor, "X.Y.Z...") from patchlevel.h."""
+    try:
+        with open(os.path.join(incdir, 'patchlevel.h')) as f:
+            text = f.read()
+    except OSError as e:
+        fail('%s: %s' % (incdir, e.strerror))
+    m = re.search(r'#define\s+PY_MAJOR_VERSION\s+(\d+)', text)
+    n = re.search(r'#define\s+PY_MINOR_VERSION\s+(\d+)', text)
+    s = re.search(r'#define\s+PY_VERSION\s+"([^"]+)"', text)
+    if not (m and n and s):
+        fail('%s/patchlevel.h: no version' % incdir)
+    return int(m.group(1)), int(n.group(1)), s.group(1)
+
+
+def compile_and_run(cc, source, args):
+    with tempfile.TemporaryDirectory(prefix='gen-offsets.') as tmp:
+        src, exe = os.path.join(tmp, 'probe.c'), os.path.join(tmp, 'probe')
+        with open(src, 'w') as f:
+            f.write(source)
+        cmd = cc.split() + [src, '-o', exe] + args
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            fail('probe failed to compile: %s\n%s' % (' '.join(cmd), r.stderr))
+        r = subprocess.run([exe], capture_output=True, text=True)
+        if r.returncode != 0:
+            fail('probe failed to run:\n' + r.stderr)
+        return r.stdout
+
+
+def probe(incdir, cc):
+    """Field values for the headers in @incdir: int, None (OFF_NONE) or an enum name."""
+    major, minor, _ = header_version(incdir)
+    if (major, minor) < (3, FIRST_MINOR) or (major, minor) > (3, LAST_PROBE_MINOR):
+        fail('%s: CPython %d.%d is not covered by this probe' % (incdir, major, minor))
+    s = spec(minor)
+    lines = ['#define Py_BUILD_CORE 1']
+    lines += ['#include <%s>' % h for h in includes(minor)]
+    lines += ['#include <stddef.h>', '#include <stdio.h>',
+              '#ifdef Py_GIL_DISABLED', '#define PROBE_FREE_THREADED 1', '#else',
+              '#define PROBE_FREE_THREADED 0', '#endif',
+              'int main(void)', '{']
+    for name, expr in s.items():
+        if isinstance(expr, str):
+            lines.append('        printf("%s %%llu\\n", (unsigned long long)(%s));' % (name, expr))
+    lines += ['        return 0;', '}', '']
+    out = compile_and_run(cc, '\n'.join(lines), ['-I', incdir])
+    got = dict(line.split() for line in out.splitlines())
+    vals = {}
+    for name, expr in s.items():
+        if isinstance(expr, str):
+            vals[name] = int(got[name])
+        elif isinstance(expr, tuple):
+            vals[name] = expr[0]
+        else:
+            vals[name] = None
+    vals['free_threaded'] = bool(vals['free_threaded'])
+    return vals
+
+
+def text_value(name, v):
+    """The spelling tests/offsets/dump-offsets.c prints."""
+    if v is None:
+        return 'OFF_NONE'
+    if name == 'free_threaded':
+        return 'true' if v else 'false'
+    if name in ('version', 'stackref_mask'):
+        return '0x%x' % v
+    return str(v)
+
+
+def c_value(name, v):
+    if name == 'stackref_mask' and v == 0xffffffffffffffff:
+        return '~0ULL'
+    if name == 'version':
+        return '0x%08x' % v
+    return text_value(name, v)
+
+
+def table_source(incdir, cc):
+    major, minor, pyver = header_version(incdir)
+    if minor > LAST_TABLE_MINOR:
+        fail('%s: %d.%d uses _Py_DebugOffsets, not a compiled table' % (incdir, major, minor))
+    vals = probe(incdir, cc)
+    out = ['/* generated from CPython %s headers by symbols/gen/gen-offsets.py; do not edit */'
+           % pyver,
+           '#include "config.h"', '', '#include "symbols/symbols.h"', '',
+           'extern const struct py_offsets symbols_table_py%d%d;' % (major, minor),
+           'const struct py_offsets symbols_table_py%d%d = {' % (major, minor)]
+    group = None
+    for name in FIELDS:
+        head, _, member = name.rpartition('.')
+        if head != group:
+            if group:
+                out.append('        },')
+            if head:
+                out.append('        .%s = {' % head)
+            group = head
+        indent = '        ' * (2 if head else 1)
+        out.append('%s.%s = %s,' % (indent, member, c_value(name, vals[name])))
+    if group:
+        out.append('        },')
+    out += ['};', '']
+    return '\n'.join(out)
+
+
+def find_includes(cc):
+    """[(include dir, libdir)] of every CPython 3.8–3.13 with internal/ headers, oldest first:
+    pyenv's versions (found through `pyenv root`) and the distribution's /usr/include ones."""
+    found = []
+    pyenv = shutil.which('pyenv')
+    if pyenv:
+        r = subprocess.run([pyenv, 'root'], capture_output=True, text=True)
+        root = r.stdout.strip() if r.returncode == 0 else ''
+        if root:
+            for d in glob.glob(os.path.join(root, 'versions', '*', 'include', 'python3.*')):
+                found.append((d, os.path.join(d, '..', '..', 'lib')))
+    r = subprocess.run(cc.split() + ['-print-multiarch'], capture_output=True, text=True)
+    multiarch = r.stdout.strip() if r.returncode == 0 else ''
+    for d in glob.glob('/usr/include/python3.*'):
+        found.append((d, os.path.join('/usr/lib', multiarch)))
+    keep = []
+    for d, lib in found:
+        if not os.path.isdir(os.path.join(d, 'internal')):
+            continue
+        if not os.path.exists(os.path.join(d, 'patchlevel.h')):
+            continue
+        major, minor, pyver = header_version(d)
+        if major == 3 and FIRST_MINOR <= minor <= LAST_PROBE_MINOR:
+            keep.append((version_key(pyver), os.path.normpath(d), os.path.normpath(lib)))
+    return [(d, lib) for _, d, lib in sorted(keep)]
+
+
+def version_key(pyver):
+    """"3.13.0rc1" sorts before "3.13.0"."""
+    m = re.match(r'(\d+)\.(\d+)\.(\d+)(?:(a|b|rc)(\d+))?', pyver)
+    if not m:
+        fail('cannot parse version %r' % pyver)
+    level = {'a': 0, 'b': 1, 'rc': 2, None: 3}[m.group(4)]
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3)), level, int(m.group(5) or 0))
+
+
+def update(cc):
+    best = {}
+    for d, _ in find_includes(cc):
+        major, minor, pyver = header_version(d)
+        if minor <= LAST_TABLE_MINOR:
+            if minor not in best or version_key(pyver) > version_key(best[minor][1]):
+                best[minor] = (d, pyver)
+    for minor in range(FIRST_MINOR, LAST_TABLE_MINOR + 1):
+        if minor not in best:
+            print('gen-offsets: no 3.%d headers found; py3%d.c left alone' % (minor, minor),
+                  file=sys.stderr)
+            continue
+        d, pyver = best[minor]
+        path = os.path.join(REPO, 'symbols', 'tables', 'py3%d.c' % minor)
+        with open(path, 'w') as f:
+            f.write(table_source(d, cc))
+        print('%s: from %s (%s)' % (os.path.relpath(path, REPO), pyver, d))
+
+
+DUMP_SOURCE = r'''
+#include <stdio.h>
+/* _PyRuntime's first member is _Py_DebugOffsets (3.13+ Include/internal/pycore_runtime.h);
+ * its static initializer holds the offsets, so no Py_Initialize() is needed. */
+extern const unsigned char _PyRuntime[];
+int main(void)
+{
+        for (int i = 0; i < %d; i++)
+                printf("%%02x%%s", _PyRuntime[i], i %% 32 == 31 ? "\n" : "");
+        printf("\n");
+        return 0;
+}
+'''
+
+
+def dump_debug_offsets(incdir, libdir, cc, nbytes):
+    major, minor, _ = header_version(incdir)
+    if (major, minor) < (3, 13):
+        fail('%s: no _Py_DebugOffsets before 3.13' % incdir)
+    lib = 'python%d.%d' % (major, minor)
+    return compile_and_run(cc, DUMP_SOURCE % nbytes,
+                           ['-L', libdir, '-Wl,-rpath,' + libdir, '-l' + lib])
+
+
+def c_array(hexdump, incdir):
+    data = bytes.fromhex(hexdump)
+    out = ['/* _Py_DebugOffsets of CPython %s (%d bytes), generated by',
+           ' * `symbols/gen/gen-offsets.py dump-debug-offsets --c-array INCLUDE_DIR LIBDIR`;',
+           ' * do not edit */']
+    out[0] %= (header_version(incdir)[2], len(data))
+    for i in range(0, len(data), 12):
+        out.append('        ' + ' '.join('0x%02x,' % b for b in data[i:i + 12]))
+    return '\n'.join(out) + '\n'
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--cc', default=os.environ.get('CC', 'cc'), help='C compiler (default $CC or cc)')
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    sub.add_parser('list')
+    p = sub.add_parser('probe')
+    p.add_argument('include')
+    p = sub.add_parser('table')
+    p.add_argument('include')
+    p.add_argument('-o', '--output')
+    sub.add_parser('update')
+    p = sub.add_parser('dump-debug-offsets')
+    p.add_argument('include')
+    p.add_argument('libdir')
+    p.add_argument('--bytes', type=int, default=584, help='how many bytes (3.13: 584)')
+    p.add_argument('--c-array', action='store_true', help='a C initializer list, not hex')
+    a = ap.parse_args()
+
+    if a.cmd == 'list':
+        for d, lib in find_includes(a.cc):
+            print('%s\t%s\t%s' % (header_version(d)[2], d, lib))
+    elif a.cmd == 'probe':
+        vals = probe(a.include, a.cc)
+        for name in FIELDS:
+            print(name, text_value(name, vals[name]))
+    elif a.cmd == 'table':
+        src = table_source(a.include, a.cc)
+        if a.output:
+            with open(a.output, 'w') as f:
+                f.write(src)
+        else:
+            sys.stdout.write(src)
+    elif a.cmd == 'update':
+        update(a.cc)
+    elif a.cmd == 'dump-debug-offsets':
+        raw = dump_debug_offsets(a.include, a.libdir, a.cc, a.bytes)
+        sys.stdout.write(c_array(raw, a.include) if a.c_array else raw)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,313 @@
+/* Finding _PyRuntime (and Py_Version) in a live process from its ELF files.
+ * Files are opened as the target sees them: /proc/PID/exe for the executable and
+ * /proc/PID/root/<path> for libraries, so a target in another mount namespace (a container,
+ * a chroot) works. The load bias is derived per file from the maps line whose file offset
+ * matches a PT_LOAD segment: neither "the first line" nor "the r-x line" is reliable
+ * (-z separate-code layouts begin with an r-- mapping). This file never reads target memory. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gelf.h>
+#include <libelf.h>
+
+#include "common/xalloc.h"
+#include "symbols.h"
+
+struct elf_found {
+        uint64_t runtime, runtime_size, py_version, code_type; /* link-time (st_value/sh_addr) */
+        bool has_py_initialize; /* a Python of any age, even one with no _PyRuntime */
+        uint32_t rodata_version;
+};
+
+/* PY_VERSION ("3.7.16", "3.13.0rc2") is a string literal in every build: take the first
+ * NUL-delimited string of .rodata that looks like one. Used for the micro version of old
+ * Pythons (2.7–3.10 have no Py_Version) and to name unsupported ones. */
+static uint32_t
+parse_version_literal(const char *s, size_t n)
+{
+        unsigned maj, min, mic;
+        int used = 0;
+        char tail[8] = "";
+
+        if (n < 5 || n > 16 || (s[0] != '2' && s[0] != '3') || s[1] != '.')
+                return 0;
+        if (sscanf(s, "%1u.%2u.%2u%n", &maj, &min, &mic, &used) != 3)
+                return 0;
+        if ((size_t)used < n) {
+                if (n - (size_t)used >= sizeof(tail))
+                        return 0;
+                memcpy(tail, s + used, n - (size_t)used);
+                tail[n - (size_t)used] = '\0';
+                unsigned serial = 0;
+                unsigned level;
+                if (tail[0] == '+' && !tail[1])
+                        level = 0xf;
+                else if (sscanf(tail, "a%u", &serial) == 1)
+                        level = 0xa;
+                else if (sscanf(tail, "b%u", &serial) == 1)
+                        level = 0xb;
+                else if (sscanf(tail, "rc%u", &serial) == 1)
+                        level = 0xc;
+                else
+                        return 0;
+                return maj << 24 | min << 16 | mic << 8 | level << 4 | (serial & 0xf);
+        }
+        return maj << 24 | min << 16 | mic << 8 | 0xf0;
+}
+
+static uint32_t
+scan_rodata(Elf_Data *data)
+{
+        const char *p = data->d_buf, *end;
+
+        if (!p)
+                return 0;
+        end = p + data->d_size;
+        while (p < end) {
+                const char *z = memchr(p, '\0', (size_t)(end - p));
+                size_t n = z ? (size_t)(z - p) : (size_t)(end - p);
+                if (n && p > (const char *)data->d_buf && p[-1] == '\0') {
+                        uint32_t v = parse_version_literal(p, n);
+                        if (v)
+                                return v;
+                }
+                p += n + 1;
+        }
+        return 0;
+}
+
+static void
+elf_endp(Elf **e)
+{
+        if (*e)
+                (void)elf_end(*e);
+}
+
+/* Symbols are looked up in .symtab (unstripped builds) and .dynsym (python is linked with
+ * -export-dynamic, so _PyRuntime survives strip). Undefined entries are imports: skip them. */
+static void
+scan_symbols(Elf *elf, struct elf_found *f)
+{
+        Elf_Scn *scn = NULL;
+
+        while ((scn = elf_nextscn(elf, scn))) {
+                GElf_Shdr sh;
+                Elf_Data *data;
+                size_t shstrndx;
+
+                if (!gelf_getshdr(scn, &sh))
+                        continue;
+                if (sh.sh_type == SHT_PROGBITS && elf_getshdrstrndx(elf, &shstrndx) == 0) {
+                        const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+                        /* 3.10+ place _PyRuntime in its own section (Include/internal/
+                         * pycore_runtime.h: GENERATE_DEBUG_SECTION / _PyRuntime_SECTION) */
+                        if (name && !strcmp(name, ".PyRuntime") && !f->runtime) {
+                                f->runtime = sh.sh_addr;
+                                f->runtime_size = sh.sh_size;
+                        }
+                        if (name && !strcmp(name, ".rodata") && !f->rodata_version)
+                                f->rodata_version = scan_rodata(elf_getdata(scn, NULL));
+                }
+                if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)
+                        continue;
+                if (!sh.sh_entsize || !(data = elf_getdata(scn, NULL)))
+                        continue;
+                size_t n = sh.sh_size / sh.sh_entsize;
+                for (size_t i = 0; i < n; i++) {
+                        GElf_Sym sym;
+                        if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF ||
+                            !sym.st_value)
+                                continue;
+                        const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
+                        if (!name || (name[0] != '_' && name[0] != 'P'))
+                                continue;
+                        if (!strcmp(name, "_PyRuntime")) {
+                                f->runtime = sym.st_value;
+                                f->runtime_size = sym.st_size;
+                        } else if (!strcmp(name, "Py_Version")) {
+                                f->py_version = sym.st_value;
+                        } else if (!strcmp(name, "PyCode_Type")) {
+                                f->code_type = sym.st_value;
+                        } else if (!strcmp(name, "Py_Initialize")) {
+                                f->has_py_initialize = true;
+                        }
+                }
+        }
+}
+
+/* The bias of the mapped image: for a PT_LOAD at file offset O and address V, a maps line for
+ * this file with offset O rounded down to a page starts at V (rounded down) + bias. */
+static int
+load_bias(Elf *elf, const struct maps *maps, const char *path, uint64_t *ret)
+{
+        size_t phnum;
+        const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+        if (elf_getphdrnum(elf, &phnum) != 0)
+                return -EBADMSG;
+        for (size_t i = 0; i < phnum; i++) {
+                GElf_Phdr ph;
+                if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+                        continue;
+                for (size_t j = 0; j < maps->n; j++) {
+                        const struct map_entry *e = &maps->v[j];
+                        if (!e->path || strcmp(e->path, path) != 0)
+                                continue;
+                        if (e->offset != (ph.p_offset & ~(page - 1)))
+                                continue;
+                        *ret = e->start - (ph.p_vaddr & ~(page - 1));
+                        return 0;
+                }
+        }
+        return -ENOENT;
+}
+
+static bool
+is_mapped(const struct maps *maps, uint64_t addr)
+{
+        for (size_t i = 0; i < maps->n; i++)
+                if (addr >= maps->v[i].start && addr < maps->v[i].end)
+                        return maps->v[i].perms[0] == 'r';
+        return false;
+}
+
+/* "python3.12", "libpython3.12.so.1.0", "python3.11d" → 0x030c0000 etc.; 0 when no version. */
+static uint32_t
+version_from_name(const char *path)
+{
+        const char *base = strrchr(path, '/');
+        unsigned maj, min;
+
+        base = base ? base + 1 : path;
+        if (!strncmp(base, "lib", 3))
+                base += 3;
+        if (sscanf(base, "python%u.%u", &maj, &min) == 2 && maj == 3 && min < 100)
+                return maj << 24 | min << 16;
+        return 0;
+}
+
+/* Open the file behind maps path @path as the target sees it. In another mount namespace
+ * the path is the target's, so /proc/PID/root/<path> is right; for a chroot the kernel shows
+ * the path from our root, so <path> itself is. The maps inode tells which one is the file. */
+static int
+open_mapped(pid_t pid, const struct maps *maps, const char *path)
+{
+        char buf[PATH_MAX + 64];
+        uint64_t inode = 0;
+
+        for (size_t i = 0; i < maps->n && !inode; i++)
+                if (maps->v[i].path && !strcmp(maps->v[i].path, path))
+                        inode = maps->v[i].inode;
+        for (int attempt = 0; attempt < 2; attempt++) {
+                struct stat st;
+                int fd;
+                if (attempt == 0)
+                        snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)pid, path);
+                else
+                        snprintf(buf, sizeof(buf), "%s", path);
+                fd = open(buf, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                if (fstat(fd, &st) == 0 && (!inode || st.st_ino == inode))
+                        return fd;
+                (void)close(fd);
+        }
+        return -ENOENT;
+}
+
+static int
+try_file(pid_t pid, const struct maps *maps, const char *map_path, bool is_exe,
+         struct py_location *ret)
+{
+        char open_path[PATH_MAX + 64];
+        _cleanup_close_ int fd = -1;
+        _cleanup_(elf_endp) Elf *elf = NULL;
+        struct elf_found f = { 0 };
+        uint64_t bias;
+        int r;
+
+        if (is_exe) {
+                /* /proc/PID/exe works across namespaces and for deleted files */
+                snprintf(open_path, sizeof(open_path), "/proc/%d/exe", (int)pid);
+                fd = open(open_path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return errno == EACCES ? -EPERM : errno == ENOENT ? -ESRCH : -ENOENT;
+        } else {
+                fd = open_mapped(pid, maps, map_path);
+                if (fd < 0)
+                        return fd;
+        }
+        elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+        if (!elf || elf_kind(elf) != ELF_K_ELF)
+                return -ENOENT;
+        scan_symbols(elf, &f);
+        if (!f.runtime) {
+                if (!f.has_py_initialize)
+                        return -ENOENT;
+                /* Python, but one older than _PyRuntime (2.x, 3.0–3.6) */
+                memset(ret, 0, sizeof(*ret));
+                snprintf(ret->binary, sizeof(ret->binary), "%s", map_path);
+                ret->name_version = version_from_name(map_path);
+                ret->rodata_version = f.rodata_version;
+                return -EPROTONOSUPPORT;
+        }
+        r = load_bias(elf, maps, map_path, &bias);
+        if (r < 0)
+                return r;
+        if (!is_mapped(maps, f.runtime + bias))
+                return -ENOENT;
+        memset(ret, 0, sizeof(*ret));
+        snprintf(ret->binary, sizeof(ret->binary), "%s", map_path);
+        ret->runtime = f.runtime + bias;
+        ret->runtime_size = f.runtime_size;
+        ret->py_version = f.py_version ? f.py_version + bias : 0;
+        ret->code_type = f.code_type ? f.code_type + bias : 0;
+        ret->rodata_version = f.rodata_version;
+        ret->name_version = version_from_name(map_path);
+        ret->is_libpython = !is_exe;
+        return 0;
+}
+
+int
+symbols_locate(pid_t pid, const struct maps *maps, struct py_location *ret)
+{
+        char link[64], exe[PATH_MAX];
+        ssize_t n;
+        int r;
+
+        if (elf_version(EV_CURRENT) == EV_NONE)
+                return -ENOTSUP;
+        snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+        n = readlink(link, exe, sizeof(exe) - 1);
+        if (n < 0)
+                return errno == ENOENT ? -ESRCH : errno == EACCES ? -EPERM : -errno;
+        exe[n] = '\0';
+        if (n > 10 && !strcmp(exe + n - 10, " (deleted)"))
+                exe[n - 10] = '\0';
+
+        /* A shared libpython holds _PyRuntime when there is one (pyenv's --enable-shared
+         * builds): its executable only imports the symbol. */
+        for (size_t i = 0; i < maps->n; i++) {
+                const char *p = maps->v[i].path, *base;
+                if (!p || p[0] != '/' || !strcmp(p, exe))
+                        continue;
+                base = strrchr(p, '/') + 1;
+                if (strncmp(base, "libpython", 9) != 0 || maps->v[i].offset != 0)
+                        continue;
+                r = try_file(pid, maps, p, false, ret);
+                if (r != -ENOENT)
+                        return r;
+        }
+        r = try_file(pid, maps, exe, true, ret);
+        if (r == 0 && !ret->name_version)
+                ret->name_version = version_from_name(exe);
+        return r;
+}

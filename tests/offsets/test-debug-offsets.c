@@ -1,0 +1,245 @@
+/* symbols_debug_offsets(): the real 3.13.0 _Py_DebugOffsets (debug-offsets-3.13.0.inc) and
+ * copies of it broken one way at a time, one test per validation path. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "symbols/symbols.h"
+
+static const uint8_t real_313[] = {
+#include "debug-offsets-3.13.0.inc"
+};
+
+/* Byte positions in the 3.13 _Py_DebugOffsets (64-bit; 3.13
+ * Include/internal/pycore_runtime.h, section starts as in peers.md §2.3) */
+enum {
+        POS_VERSION = 8,
+        POS_FREE_THREADED = 16,
+        POS_RUNTIME_SIZE = 24,
+        POS_TSTATE_SIZE = 152,
+        POS_TSTATE_CURRENT_FRAME = 152 + 4 * 8,
+        POS_IFRAME_OWNER = 224 + 5 * 8,
+        POS_UNICODE_SIZE = 536,
+        POS_UNICODE_ASCII_SIZE = 536 + 3 * 8,
+};
+
+struct fixture {
+        uint8_t buf[sizeof(real_313)];
+        struct py_offsets off;
+};
+
+static void
+put_u64(struct fixture *f, size_t pos, uint64_t v)
+{
+        memcpy(f->buf + pos, &v, sizeof(v));
+}
+
+static uint64_t
+get_u64(const struct fixture *f, size_t pos)
+{
+        uint64_t v;
+
+        memcpy(&v, f->buf + pos, sizeof(v));
+        return v;
+}
+
+static int
+setup(void **state)
+{
+        static struct fixture f;
+
+        memcpy(f.buf, real_313, sizeof(real_313));
+        memset(&f.off, 0x5a, sizeof(f.off));
+        *state = &f;
+        return 0;
+}
+
+static int
+parse(struct fixture *f)
+{
+        return symbols_debug_offsets(f->buf, sizeof(f->buf), &f->off);
+}
+
+static void
+test_fixture_positions(void **state)
+{
+        struct fixture *f = *state;
+
+        /* the positions above point where this test thinks they do (3.13.0 GIL build values) */
+        assert_int_equal(sizeof(real_313), 584);
+        assert_int_equal(get_u64(f, POS_VERSION), 0x030d00f0);
+        assert_int_equal(get_u64(f, POS_TSTATE_SIZE), 304);
+        assert_int_equal(get_u64(f, POS_TSTATE_CURRENT_FRAME), 72);
+        assert_int_equal(get_u64(f, POS_IFRAME_OWNER), 70);
+        assert_int_equal(get_u64(f, POS_UNICODE_SIZE), 64);
+        assert_int_equal(get_u64(f, POS_UNICODE_ASCII_SIZE), 40);
+}
+
+static void
+test_real_313(void **state)
+{
+        struct fixture *f = *state;
+        const struct py_offsets *o = &f->off;
+
+        assert_int_equal(symbols_debug_offsets_size(0x030d00f0), 584);
+        assert_int_equal(parse(f), 0);
+        assert_int_equal(o->version, 0x030d00f0);
+        assert_false(o->free_threaded);
+        assert_int_equal(o->frame_model, PY_FRAMES_INTERP);
+        assert_int_equal(o->linetable, PY_LINES_LOCATIONS);
+        assert_true(o->stackref_mask == ~0ULL);
+        assert_int_equal(o->runtime.interpreters_head, 632);
+        assert_int_equal(o->interp.threads_head, 7344);
+        assert_int_equal(o->tstate.frame, 72);
+        assert_int_equal(o->tstate.cframe, OFF_NONE);
+        assert_int_equal(o->tstate.cframe_frame, OFF_NONE);
+        assert_int_equal(o->tstate.native_thread_id, 160);
+        assert_int_equal(o->frameobj.size, OFF_NONE);
+        assert_int_equal(o->frameobj.lasti, OFF_NONE);
+        assert_int_equal(o->iframe.code, 0);
+        assert_int_equal(o->iframe.instr, 56);
+        assert_int_equal(o->iframe.owner, 70);
+        assert_int_equal(o->code.varnames, OFF_NONE);
+        assert_int_equal(o->code.code_adaptive, 200);
+        assert_int_equal(o->unicode.ascii_size, 40);
+        assert_int_equal(o->unicode.compact_size, 56);
+}
+
+static void
+test_unaligned_and_longer(void **state)
+{
+        static uint8_t big[1 + 4096];
+        struct fixture *f = *state;
+
+        /* a caller may read more than it needs, into any buffer */
+        memcpy(big + 1, real_313, sizeof(real_313));
+        assert_int_equal(symbols_debug_offsets(big + 1, sizeof(big) - 1, &f->off), 0);
+        assert_int_equal(f->off.tstate.frame, 72);
+}
+
+static void
+test_bad_cookie(void **state)
+{
+        struct fixture *f = *state;
+        struct py_offsets before = f->off;
+
+        f->buf[7] = 'Y';
+        assert_int_equal(parse(f), -ENOENT);
+        assert_memory_equal(&f->off, &before, sizeof(before));
+        memset(f->buf, 0, sizeof(f->buf));
+        assert_int_equal(parse(f), -ENOENT);
+}
+
+static void
+test_unknown_version(void **state)
+{
+        static const uint64_t versions[] = {
+                0x030c01f0,  /* 3.12 has no debug offsets */
+                0x030e00f0,  /* 3.14: no layout yet */
+                0x040d00f0,  /* 4.13 */
+                0x1030d00f0, /* 3.13 in the low 32 bits, garbage above */
+        };
+        struct fixture *f = *state;
+
+        for (size_t i = 0; i < ARRAY_SIZE(versions); i++) {
+                put_u64(f, POS_VERSION, versions[i]);
+                assert_int_equal(parse(f), -ENOTSUP);
+                assert_int_equal(f->off.version, (uint32_t)versions[i]);
+        }
+        assert_int_equal(symbols_debug_offsets_size(0x030c01f0), 0);
+        assert_int_equal(symbols_debug_offsets_size(0x030e00f0), 0);
+}
+
+static void
+test_free_threaded(void **state)
+{
+        struct fixture *f = *state;
+
+        put_u64(f, POS_FREE_THREADED, 1);
+        assert_int_equal(parse(f), -ENOTSUP);
+        assert_true(f->off.free_threaded);
+        assert_int_equal(f->off.version, 0x030d00f0);
+}
+
+static void
+test_offset_out_of_range(void **state)
+{
+        struct fixture *f = *state;
+
+        /* tstate is 304 bytes: a pointer at 296 is the last that fits */
+        put_u64(f, POS_TSTATE_CURRENT_FRAME, 296);
+        assert_int_equal(parse(f), 0);
+        assert_int_equal(f->off.tstate.frame, 296);
+        put_u64(f, POS_TSTATE_CURRENT_FRAME, 297);
+        assert_int_equal(parse(f), -EBADMSG);
+        put_u64(f, POS_TSTATE_CURRENT_FRAME, UINT64_MAX);
+        assert_int_equal(parse(f), -EBADMSG);
+        put_u64(f, POS_TSTATE_CURRENT_FRAME, 72);
+
+        put_u64(f, POS_IFRAME_OWNER, 80);
+        assert_int_equal(parse(f), -EBADMSG);
+        put_u64(f, POS_IFRAME_OWNER, 70);
+
+        /* sizeof(PyASCIIObject) cannot exceed sizeof(PyUnicodeObject) */
+        put_u64(f, POS_UNICODE_ASCII_SIZE, 65);
+        assert_int_equal(parse(f), -EBADMSG);
+        put_u64(f, POS_UNICODE_ASCII_SIZE, 40);
+        assert_int_equal(parse(f), 0);
+}
+
+static void
+test_size_out_of_range(void **state)
+{
+        struct fixture *f = *state;
+
+        put_u64(f, POS_RUNTIME_SIZE, 1u << 20);
+        assert_int_equal(parse(f), 0);
+        put_u64(f, POS_RUNTIME_SIZE, (1u << 20) + 1);
+        assert_int_equal(parse(f), -EBADMSG);
+        put_u64(f, POS_RUNTIME_SIZE, UINT64_MAX);
+        assert_int_equal(parse(f), -EBADMSG);
+        put_u64(f, POS_RUNTIME_SIZE, 283320);
+
+        /* a zero size makes every offset into the struct out of range */
+        put_u64(f, POS_TSTATE_SIZE, 0);
+        assert_int_equal(parse(f), -EBADMSG);
+}
+
+static void
+test_short_buffer(void **state)
+{
+        static const size_t lens[] = { 0, 7, 8, 23, 24, 583 };
+        struct fixture *f = *state;
+        struct py_offsets before = f->off;
+
+        for (size_t i = 0; i < ARRAY_SIZE(lens); i++) {
+                assert_int_equal(symbols_debug_offsets(f->buf, lens[i], &f->off), -EBADMSG);
+                assert_memory_equal(&f->off, &before, sizeof(before));
+        }
+        assert_int_equal(symbols_debug_offsets(f->buf, 584, &f->off), 0);
+}
+
+int
+main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup(test_fixture_positions, setup),
+                cmocka_unit_test_setup(test_real_313, setup),
+                cmocka_unit_test_setup(test_unaligned_and_longer, setup),
+                cmocka_unit_test_setup(test_bad_cookie, setup),
+                cmocka_unit_test_setup(test_unknown_version, setup),
+                cmocka_unit_test_setup(test_free_threaded, setup),
+                cmocka_unit_test_setup(test_offset_out_of_range, setup),
+                cmocka_unit_test_setup(test_size_out_of_range, setup),
+                cmocka_unit_test_setup(test_short_buffer, setup),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
