@@ -573,7 +573,7 @@ frame_proportion_of_parent(const struct frame *f)
 }
 
 double
-frame_await_time(const struct frame_tree *t, const struct frame *root)
+frame_await_time(const struct frame_tree *t, struct frame *root)
 {
         struct frame_stack st = { 0 };
         struct frame *f;
@@ -581,7 +581,7 @@ frame_await_time(const struct frame_tree *t, const struct frame *root)
 
         /* pyinstrument sums recursively (self, then each child's subtotal); pre-order
          * accumulation differs only in rounding, far below the printed precision */
-        frame_stack_push(&st, (struct frame *)root);
+        frame_stack_push(&st, root);
         while ((f = frame_stack_pop(&st))) {
                 if (t->ident[f->ident].synthetic == FRAME_AWAIT)
                         sum += f->time;
@@ -845,13 +845,13 @@ frame_group_is_exit_frame(struct frame_tree *t, struct frame_group *g, const str
         if (!g->exit_frames_known) {
                 uint32_t gi = group_index(t, g);
                 for (size_t i = 0; i < g->n_frames; i++) {
-                        const struct frame *m = g->frames[i];
+                        struct frame *m = g->frames[i];
                         for (uint32_t c = 0; c < m->n_children; c++) {
                                 if (m->children[c]->group != gi) {
                                         g->exit_frames = xrealloc(g->exit_frames,
                                                                   (g->n_exit_frames + 1) *
                                                                           sizeof(*g->exit_frames));
-                                        g->exit_frames[g->n_exit_frames++] = (struct frame *)m;
+                                        g->exit_frames[g->n_exit_frames++] = m;
                                         break;
                                 }
                         }
@@ -962,7 +962,7 @@ frame_combine(struct frame_tree *t, struct frame *f, struct frame *into)
 }
 
 const struct frame *
-frame_check(const struct frame_tree *t, const struct frame *root)
+frame_check(const struct frame_tree *t, struct frame *root)
 {
         struct frame_stack st = { 0 };
         struct frame *f;
@@ -970,7 +970,7 @@ frame_check(const struct frame_tree *t, const struct frame *root)
 
         if (!root)
                 return NULL;
-        frame_stack_push(&st, (struct frame *)root);
+        frame_stack_push(&st, root);
         while (!bad && (f = frame_stack_pop(&st))) {
                 double sum = f->absorbed_time;
                 if (frame_is_synthetic_leaf(t, f)) {

@@ -87,7 +87,7 @@ bool frame_is_synthetic(const struct frame_tree *t, const struct frame *f);
 bool frame_is_synthetic_leaf(const struct frame_tree *t, const struct frame *f);
 double frame_total_self_time(const struct frame_tree *t, const struct frame *f);
 double frame_proportion_of_parent(const struct frame *f);
-double frame_await_time(const struct frame_tree *t, const struct frame *f);
+double frame_await_time(const struct frame_tree *t, struct frame *f);
 bool frame_is_application_code(const struct frame_tree *t, const struct frame *f);
 /* NULL when the frame has no file. Borrowed from the tree. */
 const char *frame_file_path_short(struct frame_tree *t, const struct frame *f);
@@ -146,7 +146,7 @@ void frame_walk_pre(struct frame *root, void (*fn)(struct frame *f, void *userda
 
 /* Check pyinstrument's invariant (time = children + absorbed, within rounding) on every node.
  * Returns the first node that breaks it, or NULL. */
-const struct frame *frame_check(const struct frame_tree *t, const struct frame *root);
+const struct frame *frame_check(const struct frame_tree *t, struct frame *root);
 
 /* Parse a frame-info string into identifier and attributes and add @time to @f, as
  * Frame.record_time_from_frame_info(). Exposed for tests that build trees by hand. */

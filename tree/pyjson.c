@@ -49,7 +49,7 @@ pyjson_float(double x, char buf[static PYJSON_FLOAT_MAX])
                         memcpy(p, digits + 1, (size_t)nd - 1);
                         p += nd - 1;
                 }
-                snprintf(p, 8, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
+                snprintf(p, 16, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
                 return buf;
         }
         if (decpt <= 0) {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 /* Longest repr() of a double, NUL included. */
-#define PYJSON_FLOAT_MAX 32
+#define PYJSON_FLOAT_MAX 40
 
 /* Format @x as Python's repr(float) ("0.001", "1e-05", "1795312448.9535449", "-0.0"); json
  * spellings for the non-finite values ("NaN", "Infinity", "-Infinity"). Returns @buf. */
