@@ -49,12 +49,13 @@ key_of(struct stats *st, struct frame *f)
         _cleanup_free_ char *key = NULL;
         size_t len = 0;
         FILE *m = open_memstream(&key, &len);
+        size_t before = st->keys.n;
         uint32_t id;
 
         fprintf(m, "%s%c%ld%c%s", fi->file ? fi->file : "", 0, fi->line, 0, fi->function);
         fclose(m);
         id = strtab_intern(&st->keys, key, len);
-        if (id == st->keys.n - 1) {
+        if (st->keys.n > before) {
                 xgrow(&st->entries, &st->cap_entries, id + 1, sizeof(*st->entries));
                 st->entries[id] = (struct entry){ 0 };
         }

@@ -158,18 +158,25 @@ put_truncated(FILE *out, const char *s, size_t max)
         fputs("...", out);
 }
 
+struct lib {
+        const char *name;
+        size_t len;
+};
+
 static void
 put_group_description(struct text *x, struct frame_group *g)
 {
-        _cleanup_free_ char *libs = NULL;
-        size_t len = 0, hidden = 0;
-        FILE *m = open_memstream(&libs, &len);
+        _cleanup_free_ struct lib *libs = NULL;
+        _cleanup_free_ char *joined = NULL;
+        size_t n_libs = 0, cap = 0, len = 0, hidden = 0;
+        FILE *m;
 
         /* the first component of each hidden frame's short path, split at / \ or . */
         for (size_t i = 0; i < g->n_frames; i++) {
                 struct frame *f = g->frames[i];
                 const char *path;
                 size_t n;
+                bool dup = false;
 
                 if (should_render(x, f))
                         continue;
@@ -177,30 +184,19 @@ put_group_description(struct text *x, struct frame_group *g)
                 path = frame_file_path_short(x->t, f);
                 if (!path || !(n = strcspn(path, "/\\.")))
                         continue;
-                fflush(m);
-                bool dup = false;
-                for (const char *p = libs; p && *p && !dup;) {
-                        size_t l = strcspn(p, "\n");
-                        dup = l == n && memcmp(p, path, n) == 0;
-                        p += l + (p[l] == '\n');
-                }
-                if (!dup)
-                        fprintf(m, "%.*s\n", (int)n, path);
+                for (size_t k = 0; k < n_libs && !dup; k++)
+                        dup = libs[k].len == n && memcmp(libs[k].name, path, n) == 0;
+                if (dup)
+                        continue;
+                xgrow(&libs, &cap, n_libs + 1, sizeof(*libs));
+                libs[n_libs++] = (struct lib){ .name = path, .len = n };
         }
+        m = open_memstream(&joined, &len);
+        for (size_t k = 0; k < n_libs; k++)
+                fprintf(m, "%s%.*s", k ? ", " : "", (int)libs[k].len, libs[k].name);
         fclose(m);
-        /* one library per line in @libs; join them with ", " */
-        for (char *p = libs; p && (p = strchr(p, '\n'));) {
-                if (p[1]) {
-                        memmove(p + 2, p + 1, strlen(p + 1) + 1);
-                        p[0] = ',';
-                        p[1] = ' ';
-                        p += 2;
-                } else {
-                        *p = '\0';
-                }
-        }
         fprintf(x->out, "[%zu frames hidden]  %s", hidden, x->c->faint);
-        put_truncated(x->out, libs ? libs : "", 40);
+        put_truncated(x->out, joined, 40);
         fprintf(x->out, "%s\n", x->c->end);
 }
 
