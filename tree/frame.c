@@ -24,9 +24,19 @@ struct frame_chunk {
         struct frame frames[CHUNK_FRAMES];
 };
 
+/* Children and attribute arrays come from a bump allocator: a grown array leaves its old
+ * copy behind (at most as much again), and nothing is freed before the tree. Millions of
+ * small malloc() calls were a third of the render time of a long session. */
+struct arena_block {
+        struct arena_block *next;
+        size_t used, size;
+        max_align_t data[];
+};
+
 struct frame_tree {
         const struct session *session;
         struct frame_chunk *chunks;
+        struct arena_block *arena;
         struct strtab idents;      /* identifier texts */
         struct frame_ident *ident; /* parsed, parallel to @idents */
         size_t cap_ident;
@@ -139,14 +149,72 @@ frame_attr_key(const struct frame_tree *t, uint32_t key)
         return t->attr_keys.v[key].str;
 }
 
+bool
+frame_tree_any_ident(const struct frame_tree *t, bool (*pred)(const struct frame_ident *fi))
+{
+        for (size_t i = 0; i < t->idents.n; i++)
+                if (pred(&t->ident[i]))
+                        return true;
+        return false;
+}
+
+bool
+frame_tree_has_attr(const struct frame_tree *t, const char *attr)
+{
+        return strtab_find(&t->attr_keys, attr, strlen(attr)) != UINT32_MAX;
+}
+
+size_t
+frame_tree_n_idents(const struct frame_tree *t)
+{
+        return t->idents.n;
+}
+
 uint32_t
 frame_tree_self_ident(const struct frame_tree *t)
 {
         return t->self_ident;
 }
 
+static void *
+arena_alloc(struct frame_tree *t, size_t n)
+{
+        struct arena_block *b = t->arena;
+
+        n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+        if (!b || b->size - b->used < n) {
+                size_t size = n > (1 << 20) ? n : (1 << 20);
+                b = xmalloc(sizeof(*b) + size);
+                b->size = size;
+                b->used = 0;
+                b->next = t->arena;
+                t->arena = b;
+        }
+        void *p = (char *)b->data + b->used;
+        b->used += n;
+        return p;
+}
+
+/* Grow *@p (an array of @elem-sized items holding @n) to at least @need items. */
 static void
-add_attr(struct frame *f, uint32_t key, double time)
+arena_grow(struct frame_tree *t, void *pp, uint32_t *cap, uint32_t n, uint32_t need, size_t elem)
+{
+        void **p = pp;
+        uint32_t c = *cap ? *cap : 2;
+
+        if (need <= *cap)
+                return;
+        while (c < need)
+                c *= 2;
+        void *q = arena_alloc(t, c * elem);
+        if (n)
+                memcpy(q, *p, n * elem);
+        *p = q;
+        *cap = c;
+}
+
+static void
+add_attr(struct frame_tree *t, struct frame *f, uint32_t key, double time)
 {
         for (uint32_t i = 0; i < f->n_attrs; i++) {
                 if (f->attrs[i].key == key) {
@@ -154,10 +222,7 @@ add_attr(struct frame *f, uint32_t key, double time)
                         return;
                 }
         }
-        if (f->n_attrs == f->cap_attrs) {
-                f->cap_attrs = f->cap_attrs ? f->cap_attrs * 2 : 2;
-                f->attrs = xrealloc(f->attrs, f->cap_attrs * sizeof(*f->attrs));
-        }
+        arena_grow(t, &f->attrs, &f->cap_attrs, f->n_attrs, f->n_attrs + 1, sizeof(*f->attrs));
         f->attrs[f->n_attrs++] = (struct frame_attr){ .key = key, .time = time };
 }
 
@@ -181,31 +246,27 @@ frame_alloc(struct frame_tree *t, uint32_t ident)
 }
 
 static void
-children_reserve(struct frame *f, uint32_t need)
+children_reserve(struct frame_tree *t, struct frame *f, uint32_t need)
 {
-        if (need <= f->cap_children)
-                return;
-        uint32_t cap = f->cap_children ? f->cap_children : 2;
-        while (cap < need)
-                cap *= 2;
-        f->children = xrealloc(f->children, cap * sizeof(*f->children));
-        f->cap_children = cap;
+        arena_grow(t, &f->children, &f->cap_children, f->n_children, need,
+                   sizeof(*f->children));
 }
 
 void
-frame_add_child(struct frame *parent, struct frame *child)
+frame_add_child(struct frame_tree *t, struct frame *parent, struct frame *child)
 {
         frame_remove_from_parent(child);
-        children_reserve(parent, parent->n_children + 1);
+        children_reserve(t, parent, parent->n_children + 1);
         parent->children[parent->n_children++] = child;
         child->parent = parent;
 }
 
 /* Insert @children (detached from their old parent by the caller) after position @pos. */
 static void
-insert_children(struct frame *parent, uint32_t pos, struct frame **children, uint32_t n)
+insert_children(struct frame_tree *t, struct frame *parent, uint32_t pos, struct frame **children,
+                uint32_t n)
 {
-        children_reserve(parent, parent->n_children + n);
+        children_reserve(t, parent, parent->n_children + n);
         memmove(parent->children + pos + n, parent->children + pos,
                 (parent->n_children - pos) * sizeof(*parent->children));
         for (uint32_t i = 0; i < n; i++) {
@@ -251,7 +312,7 @@ frame_new_info(struct frame_tree *t, const char *info, size_t len, double time)
                 const char *start = a + 1;
                 const char *next = memchr(start, '\x01', (size_t)(info + len - start));
                 size_t alen = next ? (size_t)(next - start) : (size_t)(info + len - start);
-                add_attr(f, strtab_intern(&t->attr_keys, start, alen), time);
+                add_attr(t, f, strtab_intern(&t->attr_keys, start, alen), time);
                 a = next;
         }
         return f;
@@ -326,12 +387,13 @@ frame_tree_free(struct frame_tree *t)
                 return NULL;
         while (t->chunks) {
                 struct frame_chunk *c = t->chunks;
-                for (size_t i = 0; i < c->used; i++) {
-                        free(c->frames[i].children);
-                        free(c->frames[i].attrs);
-                }
                 t->chunks = c->next;
                 free(c);
+        }
+        while (t->arena) {
+                struct arena_block *b = t->arena;
+                t->arena = b->next;
+                free(b);
         }
         for (size_t i = 0; i < t->n_groups; i++) {
                 free(t->groups[i]->frames);
@@ -445,23 +507,23 @@ build(struct frame_tree *t, const uint32_t *thread_of, uint32_t thread)
                                 f = path[d];
                         } else {
                                 f = frame_alloc(t, ident);
-                                frame_add_child(path[d - 1], f);
+                                frame_add_child(t, path[d - 1], f);
                                 /* Frame(info) records its attributes with time 0 first */
                                 for (uint32_t a = 0; a < t->info_attr_n[info]; a++)
-                                        add_attr(f, t->attr_pool[t->info_attr_off[info] + a], 0);
+                                        add_attr(t, f, t->attr_pool[t->info_attr_off[info] + a], 0);
                                 path[d] = f;
                                 n_path = d + 1;
                         }
                         f->time += time;
                         for (uint32_t a = 0; a < t->info_attr_n[info]; a++)
-                                add_attr(f, t->attr_pool[t->info_attr_off[info] + a], time);
+                                add_attr(t, f, t->attr_pool[t->info_attr_off[info] + a], time);
                 }
                 n_path = depth + 1;
                 struct frame *leaf = path[depth];
                 if (!frame_is_synthetic_leaf(t, leaf)) {
                         struct frame *self = frame_alloc(t, t->self_ident);
                         self->time = time;
-                        frame_add_child(leaf, self);
+                        frame_add_child(t, leaf, self);
                 }
         }
         if (!any)
@@ -530,7 +592,7 @@ frame_tree_build(struct frame_tree *t, uint32_t thread)
                         continue;
                 sub = trim_stem(t, sub);
                 root->time += sub->time;
-                frame_add_child(root, sub);
+                frame_add_child(t, root, sub);
         }
         return root;
 }
@@ -908,17 +970,16 @@ frame_delete(struct frame_tree *t, struct frame *f, enum frame_replace with)
         switch (with) {
         case FRAME_REPLACE_CHILDREN: {
                 uint32_t n = f->n_children;
-                struct frame **moved = f->children;
+                struct frame **moved = f->children; /* stays valid: arena memory */
                 f->children = NULL;
                 f->n_children = f->cap_children = 0;
-                insert_children(parent, pos + 1, moved, n);
-                free(moved);
+                insert_children(t, parent, pos + 1, moved, n);
                 break;
         }
         case FRAME_REPLACE_SELF_TIME: {
                 struct frame *self = frame_alloc(t, t->self_ident);
                 self->time = f->time;
-                insert_children(parent, pos + 1, &self, 1);
+                insert_children(t, parent, pos + 1, &self, 1);
                 break;
         }
         case FRAME_REPLACE_NOTHING:
@@ -947,8 +1008,8 @@ frame_combine_into(struct frame_tree *t, struct frame *f, struct frame *into)
         into->absorbed_time += f->absorbed_time;
         into->time += f->time;
         for (uint32_t i = 0; i < f->n_attrs; i++)
-                add_attr(into, f->attrs[i].key, f->attrs[i].time);
-        insert_children(into, into->n_children, f->children, f->n_children);
+                add_attr(t, into, f->attrs[i].key, f->attrs[i].time);
+        insert_children(t, into, into->n_children, f->children, f->n_children);
         f->n_children = 0;
         f->parent = NULL;
         ungroup_one(t, f);

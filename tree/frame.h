@@ -111,7 +111,7 @@ void frame_combine(struct frame_tree *t, struct frame *f, struct frame *into);
 void frame_delete_detached(struct frame_tree *t, struct frame *f);
 void frame_combine_into(struct frame_tree *t, struct frame *f, struct frame *into);
 void frame_remove_from_parent(struct frame *f);
-void frame_add_child(struct frame *parent, struct frame *child);
+void frame_add_child(struct frame_tree *t, struct frame *parent, struct frame *child);
 
 /* Groups (FrameGroup). */
 struct frame_group *frame_group_new(struct frame_tree *t, struct frame *root);
@@ -119,6 +119,15 @@ struct frame_group *frame_group(const struct frame_tree *t, const struct frame *
 void frame_group_add(struct frame_tree *t, struct frame_group *g, struct frame *f);
 bool frame_group_is_exit_frame(struct frame_tree *t, struct frame_group *g,
                                const struct frame *f);
+
+/* Whether any identifier of the tree satisfies @pred, or any attribute is exactly @attr: lets
+ * a processor skip a walk that cannot change anything. */
+bool frame_tree_any_ident(const struct frame_tree *t,
+                          bool (*pred)(const struct frame_ident *fi));
+bool frame_tree_has_attr(const struct frame_tree *t, const char *attr);
+
+/* How many identifiers the tree has interned (identifier indexes are below this). */
+size_t frame_tree_n_idents(const struct frame_tree *t);
 
 /* Identifier index of the synthetic [self] frame, for processors. */
 uint32_t frame_tree_self_ident(const struct frame_tree *t);

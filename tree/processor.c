@@ -1,7 +1,6 @@
 /* The processor registry and the pipeline runner. */
 #include "config.h"
 
-#include <assert.h>
 #include <string.h>
 
 #include "processor.h"
@@ -44,8 +43,6 @@ processors_run(struct frame_tree *t, struct frame *root, const char *const *name
                 if (!p || listed(skip, p->name))
                         continue;
                 root = p->fn(t, root, o);
-                /* a broken invariant is a bug in a processor, never bad input */
-                assert(!frame_check(t, root));
         }
         return root;
 }

@@ -26,8 +26,7 @@ struct processor {
 const struct processor *processor_find(const char *name);
 
 /* Run the NULL-terminated list @names in order, leaving out those in the NULL-terminated
- * @skip (may be NULL). Unknown names are skipped. Assertion builds check the tree after
- * each pass. */
+ * @skip (may be NULL). Unknown names are skipped. (The tests run frame_check() after each.) */
 struct frame *processors_run(struct frame_tree *t, struct frame *root, const char *const *names,
                              const char *const *skip, const struct processor_opts *o);
 

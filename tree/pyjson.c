@@ -128,6 +128,14 @@ pyjson_put_string(FILE *out, const char *str, size_t len, bool ensure_ascii)
                 uint32_t cp;
                 size_t n;
 
+                /* printable ASCII other than '"' and '\\' goes out as one run */
+                for (n = i; n < len && s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' && s[n] != '\\';)
+                        n++;
+                if (n > i) {
+                        fwrite(s + i, 1, n - i, out);
+                        i = n;
+                        continue;
+                }
                 switch (c) {
                 case '"':
                         fputs("\\\"", out);
@@ -222,11 +230,20 @@ pyjson_prepare(const char *text, size_t len)
         char *buf = xmalloc(len + 1), *o = buf;
 
         for (size_t i = 0; i < len;) {
-                if ((unsigned char)text[i] == 0xc0) {
+                /* copy the run up to the next backslash in one go */
+                const char *bs = memchr(text + i, '\\', len - i);
+                size_t run = bs ? (size_t)(bs - text) - i : len - i;
+
+                if (memchr(text + i, 0xc0, run)) {
                         free(buf);
                         return NULL;
                 }
-                if (text[i] != '\\' || i + 1 >= len) {
+                memcpy(o, text + i, run);
+                o += run;
+                i += run;
+                if (i >= len)
+                        break;
+                if (i + 1 >= len) {
                         *o++ = text[i++];
                         continue;
                 }

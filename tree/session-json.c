@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,12 +36,22 @@ put_float_key(FILE *out, const char *key, double x)
         fprintf(out, "\"%s\": %s, ", key, pyjson_float(x, buf));
 }
 
-static void
-put_frame(const struct session *s, uint32_t frame, FILE *out)
-{
-        const struct strtab_entry *f = &s->frames.v[frame];
+/* Frames repeat in every record: each is escaped once, then copied. */
+struct escaped {
+        char **text;
+        size_t *len;
+};
 
-        pyjson_put_string(out, f->str, f->len, true);
+static void
+put_frame(const struct session *s, struct escaped *e, uint32_t frame, FILE *out)
+{
+        if (!e->text[frame]) {
+                const struct strtab_entry *f = &s->frames.v[frame];
+                FILE *m = open_memstream(&e->text[frame], &e->len[frame]);
+                pyjson_put_string(m, f->str, f->len, true);
+                fclose(m);
+        }
+        fwrite(e->text[frame], 1, e->len[frame], out);
 }
 
 int
@@ -49,6 +60,11 @@ session_save(const struct session *s, FILE *out)
         char buf[PYJSON_FLOAT_MAX];
         _cleanup_free_ uint32_t *path = NULL;
         size_t cap = 0;
+        double last_weight = NAN;
+        struct escaped e = {
+                .text = xcalloc(s->frames.n + 1, sizeof(char *)),
+                .len = xcalloc(s->frames.n + 1, sizeof(size_t)),
+        };
 
         fputc('{', out);
         put_float_key(out, "start_time", s->start_time);
@@ -60,7 +76,7 @@ session_save(const struct session *s, FILE *out)
         for (size_t i = 0; i < s->n_start_call_stack; i++) {
                 if (i)
                         fputs(", ", out);
-                put_frame(s, s->start_call_stack[i], out);
+                put_frame(s, &e, s->start_call_stack[i], out);
         }
         fputs("], \"target_description\": ", out);
         pyjson_put_string(out, session_target_description(s),
@@ -82,13 +98,23 @@ session_save(const struct session *s, FILE *out)
                 }
                 fputs(i ? ", [[" : "[[", out);
                 for (size_t d = depth; d-- > 0;) {
-                        put_frame(s, path[d], out);
+                        put_frame(s, &e, path[d], out);
                         if (d)
                                 fputs(", ", out);
                 }
-                fprintf(out, "], %s]", pyjson_float(s->sample_weight[i], buf));
+                /* weights repeat (one interval): format only when it changes */
+                if (!(s->sample_weight[i] == last_weight) ||
+                    signbit(s->sample_weight[i]) != signbit(last_weight)) {
+                        last_weight = s->sample_weight[i];
+                        pyjson_float(last_weight, buf);
+                }
+                fprintf(out, "], %s]", buf);
         }
         fputs("]}", out);
+        for (size_t i = 0; i < s->frames.n; i++)
+                free(e.text[i]);
+        free(e.text);
+        free(e.len);
         return ferror(out) ? -EIO : 0;
 }
 

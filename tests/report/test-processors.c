@@ -56,7 +56,7 @@ nodez(const char *text, struct frame *a, struct frame *b, struct frame *c, struc
                         buf[i] = '\0';
         struct frame *f = frame_new_info(fx.t, buf, n, 0);
         for (size_t i = 0; i < 5 && kids[i]; i++)
-                frame_add_child(f, kids[i]);
+                frame_add_child(fx.t, f, kids[i]);
         return f;
 }
 
@@ -218,7 +218,7 @@ test_aggregate_repeated_calls(void **state)
                 nodez("calculate_metrics|cibuildwheel/utils.py|7", self_time(0.1), 0, 0, 0, 0));
 
         (void)state;
-        frame_add_child(frame, self_time(0.05));
+        frame_add_child(fx.t, frame, self_time(0.05));
         calculate_times(frame);
         APPROX(frame->time, 0.8);
         frame = processor_aggregate_repeated_calls(fx.t, frame, &defaults);

@@ -5,13 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/u64map.h"
 #include "common/xalloc.h"
 #include "tree/processor.h"
 
 struct aggregate {
         struct frame_tree *t;
-        struct u64map seen;
+        /* per identifier: the node being visited when it was last seen (so nothing needs
+         * clearing between nodes) and the survivor's index among that node's children */
+        struct frame **seen_at;
+        uint32_t *index;
         struct frame **tmp;
         size_t cap_tmp;
 };
@@ -41,17 +43,15 @@ aggregate_children(struct frame *f, void *userdata)
 {
         struct aggregate *ag = userdata;
         uint32_t n = 0, count = f->n_children;
-        uint64_t v;
 
-        u64map_clear(&ag->seen);
-        /* frame_combine() appends to the survivor, so iterate over the original count */
         for (uint32_t i = 0; i < count; i++) {
                 struct frame *c = f->children[i];
-                if (u64map_get(&ag->seen, (uint64_t)c->ident + 1, &v)) {
-                        frame_combine_into(ag->t, c, f->children[v]);
+                if (ag->seen_at[c->ident] == f) {
+                        frame_combine_into(ag->t, c, f->children[ag->index[c->ident]]);
                         continue;
                 }
-                u64map_put(&ag->seen, (uint64_t)c->ident + 1, n);
+                ag->seen_at[c->ident] = f;
+                ag->index[c->ident] = n;
                 f->children[n++] = c;
         }
         f->n_children = n;
@@ -63,12 +63,17 @@ struct frame *
 processor_aggregate_repeated_calls(struct frame_tree *t, struct frame *root,
                                    const struct processor_opts *o)
 {
-        struct aggregate ag = { .t = t };
+        size_t n = frame_tree_n_idents(t);
+        struct aggregate ag = {
+                .t = t,
+                .seen_at = xcalloc(n, sizeof(*ag.seen_at)),
+                .index = xcalloc(n, sizeof(*ag.index)),
+        };
 
         (void)o;
-        u64map_init(&ag.seen);
         frame_walk_pre(root, aggregate_children, &ag);
-        u64map_release(&ag.seen);
+        free(ag.seen_at);
+        free(ag.index);
         free(ag.tmp);
         return root;
 }

@@ -15,5 +15,8 @@ processor_remove_tracebackhide(struct frame_tree *t, struct frame *root,
                                const struct processor_opts *o)
 {
         (void)o;
+        /* only an "h1" attribute can make has_tracebackhide true */
+        if (!frame_tree_has_attr(t, "h1"))
+                return root;
         return processor_replace_matching(t, root, hides);
 }
