@@ -35,6 +35,19 @@ int rmem_read(struct rmem *m, uint64_t addr, size_t len, void *buf);
 int rmem_read_cached(struct rmem *m, uint64_t addr, size_t len, void *buf);
 void rmem_cache_reset(struct rmem *m);
 
+/* One piece of a scattered read. */
+struct rmem_iov {
+        uint64_t addr;
+        size_t len;
+        void *buf;
+        int err; /* out: 0, or -EFAULT/-ESRCH/-EPERM for this piece */
+};
+
+/* Read several independent pieces in one process_vm_readv (at most 1024 per call). Each
+ * piece gets its own result in ->err. @return 0 if every piece was read, else the first
+ * error (pieces after a fault are retried one by one, so ->err is exact). */
+int rmem_readv(struct rmem *m, struct rmem_iov *v, size_t n);
+
 /* Syscalls made so far (for the benchmark and the summary). */
 uint64_t rmem_syscalls(const struct rmem *m);
 

@@ -36,10 +36,27 @@ remove_at(pid_t *v, size_t *n, size_t i)
  * at once (the pending interrupt stops the thread right after). @return 0 stopped; -ESRCH the
  * thread exited; -errno. */
 static int
-wait_interrupted(pid_t tid)
+wait_interrupted(pid_t tid, bool leader)
 {
         for (;;) {
+                siginfo_t si = { 0 };
                 int st;
+
+                /* peek first: the exit of the thread-group leader of our own child must be
+                 * left for the sampler to reap with its status (record passes it on) */
+                if (waitid(P_PID, (id_t)tid, &si, WEXITED | WSTOPPED | WNOWAIT | __WALL) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -ESRCH;
+                }
+                if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED ||
+                    si.si_code == CLD_DUMPED) {
+                        /* another thread's exit is ours to reap (it stays a zombie for its
+                         * tracer otherwise); the leader's is the parent's */
+                        if (!leader)
+                                (void)waitpid(tid, &st, __WALL);
+                        return -ESRCH;
+                }
                 pid_t w = waitpid(tid, &st, __WALL);
                 if (w < 0) {
                         if (errno == EINTR)
@@ -90,7 +107,7 @@ target_freeze(struct target *t)
         t->n_stopped = 0;
         for (size_t i = 0; i < t->n_seized;) {
                 pid_t tid = t->seized[i];
-                if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 || wait_interrupted(tid) < 0) {
+                if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 || wait_interrupted(tid, tid == t->pid) < 0) {
                         remove_at(t->seized, &t->n_seized, i); /* the thread is gone */
                         continue;
                 }
@@ -120,7 +137,7 @@ target_release_threads(struct target *t)
                 pid_t tid = t->seized[i];
                 /* PTRACE_DETACH needs a stopped tracee */
                 if (!contains(t->stopped, t->n_stopped, tid)) {
-                        if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 || wait_interrupted(tid) < 0)
+                        if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 || wait_interrupted(tid, tid == t->pid) < 0)
                                 continue;
                 }
                 (void)ptrace(PTRACE_DETACH, tid, 0, 0);

@@ -77,6 +77,15 @@ struct code_info {
         bool tbhide;     /* __tracebackhide__ is a local name */
         uint8_t *linetable;
         size_t linetable_len;
+        uint64_t fingerprint;  /* of the code object's header fields, to detect address reuse */
+        uint32_t checked_walk; /* the walk in which the fingerprint was last confirmed */
+};
+
+/* A frame as read from the chain, before its code object is resolved. */
+struct raw_frame {
+        uint64_t code;
+        int64_t addrq;     /* byte offset of the current instruction */
+        uint64_t self_obj; /* ≤3.10: the first local (for type(self)), else 0 */
 };
 
 struct frame_rec {
@@ -93,7 +102,7 @@ struct target {
         struct py_location loc;
         struct py_offsets off;
         uint32_t version;
-        size_t interp_len, tstate_len, iframe_len, code_len; /* bytes to copy per struct */
+        size_t tstate_len, iframe_len, code_len; /* bytes to copy per struct */
 
         /* caches, flushed periodically against address reuse */
         struct code_info *codes;
@@ -114,6 +123,10 @@ struct target {
         int pthread_tid_off;
 
         /* per-walk scratch */
+        uint32_t walk_no;
+        struct raw_frame *raw;     /* MAX_DEPTH */
+        struct rmem_iov *iov;      /* MAX_DEPTH */
+        uint8_t *fp_buf;           /* MAX_DEPTH * code_len */
         uint32_t *stack_buf;       /* MAX_DEPTH */
         uint64_t *seen_key;        /* 2*MAX_DEPTH, generation-stamped set of frame addresses */
         uint32_t *seen_gen;

@@ -138,6 +138,52 @@ rmem_read(struct rmem *m, uint64_t addr, size_t len, void *buf)
         return (size_t)n == len ? 0 : -EFAULT;
 }
 
+#define IOV_BATCH 1024
+
+int
+rmem_readv(struct rmem *m, struct rmem_iov *v, size_t n)
+{
+        int first = 0;
+        size_t i = 0;
+
+        while (i < n) {
+                size_t k = MIN(n - i, (size_t)IOV_BATCH), got_pieces = 0;
+                ssize_t got = -1;
+
+                if (!m->image && !m->use_memfd) {
+                        struct iovec local[IOV_BATCH], remote[IOV_BATCH];
+                        for (size_t j = 0; j < k; j++) {
+                                local[j] = (struct iovec){ v[i + j].buf, v[i + j].len };
+                                remote[j] = (struct iovec){ (void *)(uintptr_t)v[i + j].addr,
+                                                            v[i + j].len };
+                        }
+                        m->syscalls++;
+                        got = process_vm_readv(m->pid, local, k, remote, k, 0);
+                        if (got < 0 && (errno == ESRCH || errno == EPERM))
+                                return map_errno(errno);
+                }
+                /* the kernel stops at the first piece that faults: those before it are whole */
+                for (size_t j = 0; j < k && got > 0 && (size_t)got >= v[i + j].len; j++) {
+                        got -= (ssize_t)v[i + j].len;
+                        v[i + j].err = 0;
+                        got_pieces++;
+                }
+                if (got_pieces == k) {
+                        i += k;
+                        continue;
+                }
+                /* the faulting piece, read alone, and go on after it */
+                struct rmem_iov *p = &v[i + got_pieces];
+                p->err = rmem_read(m, p->addr, p->len, p->buf);
+                if (p->err == -ESRCH || p->err == -EPERM)
+                        return p->err;
+                if (p->err && !first)
+                        first = p->err;
+                i += got_pieces + 1;
+        }
+        return first;
+}
+
 void
 rmem_cache_reset(struct rmem *m)
 {

@@ -36,14 +36,12 @@ static void
 compute_read_lengths(struct target *t)
 {
         const struct py_offsets *o = &t->off;
-        uint32_t interp[] = { o->interp.next, o->interp.threads_head, o->interp.id };
         uint32_t tstate[] = { o->tstate.next,   o->tstate.interp,    o->tstate.frame,
                               o->tstate.cframe, o->tstate.thread_id, o->tstate.native_thread_id };
         uint32_t code[] = { o->code.argcount,  o->code.firstlineno,     o->code.filename,
                             o->code.name,      o->code.qualname,        o->code.linetable,
                             o->code.varnames,  o->code.localsplusnames, o->object.ob_type };
 
-        t->interp_len = max_off(interp, ARRAY_SIZE(interp));
         t->tstate_len = max_off(tstate, ARRAY_SIZE(tstate));
         t->code_len = max_off(code, ARRAY_SIZE(code));
         if (o->frame_model == PY_FRAMES_OBJECT) {
@@ -119,6 +117,8 @@ target_alloc(pid_t pid)
         u64map_init(&t->type_index);
         u64map_init(&t->info_index);
         t->stack_buf = xmalloc(MAX_DEPTH * sizeof(*t->stack_buf));
+        t->raw = xmalloc(MAX_DEPTH * sizeof(*t->raw));
+        t->iov = xmalloc(MAX_DEPTH * sizeof(*t->iov));
         t->seen_key = xcalloc(2 * MAX_DEPTH, sizeof(*t->seen_key));
         t->seen_gen = xcalloc(2 * MAX_DEPTH, sizeof(*t->seen_gen));
         return t;
@@ -173,6 +173,7 @@ target_open(pid_t pid, struct target **ret)
         if (r < 0)
                 return r;
         compute_read_lengths(t);
+        t->fp_buf = xmalloc(MAX_DEPTH * t->code_len);
         r = check_initialised(t);
         if (r < 0)
                 return r;
@@ -189,6 +190,9 @@ target_free(struct target *t)
         walker_release(t);
         rmem_free(t->mem);
         free(t->stack_buf);
+        free(t->raw);
+        free(t->iov);
+        free(t->fp_buf);
         free(t->seen_key);
         free(t->seen_gen);
         free(t->seized);

@@ -19,7 +19,9 @@
 
 /* Caches keyed by remote address are dropped after this many walks, so that a code object
  * freed and replaced by another at the same address is picked up (exec'd and lambda code). */
-#define FLUSH_EVERY_WALKS 4096
+#define FLUSH_EVERY_WALKS 65536
+/* code_index value of an entry whose address now holds another object */
+#define CODE_STALE UINT64_MAX
 
 static uint64_t
 str_hash(const char *p, size_t n)
@@ -143,6 +145,23 @@ scan_local_names(struct target *t, uint64_t tuple, bool want_first, int *ret_sel
         return 0;
 }
 
+/* What must not change while a code object lives at an address: its type, name, file, first
+ * line and line table. A different object reusing the address differs here. */
+static uint64_t
+code_fingerprint(const struct target *t, const uint8_t *buf)
+{
+        const struct py_offsets *o = &t->off;
+        uint64_t v[] = { rd_u64(buf, t->code_len, o->object.ob_type),
+                         rd_u64(buf, t->code_len, o->code.name),
+                         rd_u64(buf, t->code_len, o->code.filename),
+                         rd_u64(buf, t->code_len, o->code.linetable),
+                         rd_u32(buf, t->code_len, o->code.firstlineno) };
+        uint64_t h = 0;
+        for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+                h = u64_hash(h ^ v[i]);
+        return h;
+}
+
 static int
 read_code(struct target *t, uint64_t addr, struct code_info *ret)
 {
@@ -160,6 +179,8 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
                 return -EAGAIN; /* not a code object: a torn frame or a reused address */
         memset(ret, 0, sizeof(*ret));
         ret->addr = addr;
+        ret->fingerprint = code_fingerprint(t, buf);
+        ret->checked_walk = t->walk_no;
         ret->firstlineno = (int)rd_u32(buf, t->code_len, o->code.firstlineno);
         argcount = (int)rd_u32(buf, t->code_len, o->code.argcount);
         if (ret->firstlineno < 0 || argcount < 0)
@@ -210,7 +231,7 @@ code_lookup(struct target *t, uint64_t addr, uint32_t *ret_idx)
         uint64_t v;
         int r;
 
-        if (u64map_get(&t->code_index, addr, &v)) {
+        if (u64map_get(&t->code_index, addr, &v) && v != CODE_STALE) {
                 *ret_idx = (uint32_t)v;
                 return 0;
         }
@@ -391,7 +412,6 @@ walk_iframes(struct target *t, uint64_t addr, uint32_t *ret_depth)
         if (t->iframe_len > sizeof(buf))
                 return -EBADMSG;
         while (addr) {
-                uint32_t code_idx, id;
                 if (depth >= MAX_DEPTH || !visit(t, addr))
                         return -EAGAIN;
                 r = rmem_read_cached(t->mem, addr, t->iframe_len, buf);
@@ -404,16 +424,12 @@ walk_iframes(struct target *t, uint64_t addr, uint32_t *ret_depth)
                         continue;
                 }
                 uint64_t code = rd_u64(buf, t->iframe_len, o->iframe.code) & o->stackref_mask;
-                r = code_lookup(t, code, &code_idx);
-                if (r < 0)
-                        return r == -EFAULT ? -EAGAIN : r;
                 uint64_t instr = rd_u64(buf, t->iframe_len, o->iframe.instr);
                 uint64_t base = code + o->code.code_adaptive;
-                int64_t addrq = ((int64_t)(instr - base) / 2) * 2;
-                r = frame_id(t, code_idx, addrq, 0, &id);
-                if (r < 0)
-                        return r;
-                t->stack_buf[depth++] = id;
+                t->raw[depth++] = (struct raw_frame){
+                        .code = code,
+                        .addrq = ((int64_t)(instr - base) / 2) * 2,
+                };
                 addr = next;
         }
         *ret_depth = depth;
@@ -433,26 +449,67 @@ walk_frameobjs(struct target *t, uint64_t addr, uint32_t *ret_depth)
         if (t->iframe_len > sizeof(buf))
                 return -EBADMSG;
         while (addr) {
-                uint32_t code_idx, id;
                 if (depth >= MAX_DEPTH || !visit(t, addr))
                         return -EAGAIN;
                 r = rmem_read_cached(t->mem, addr, t->iframe_len, buf);
                 if (r < 0)
                         return r == -EFAULT ? -EAGAIN : r;
-                uint64_t code = rd_u64(buf, t->iframe_len, o->frameobj.code);
-                r = code_lookup(t, code, &code_idx);
-                if (r < 0)
-                        return r == -EFAULT ? -EAGAIN : r;
                 int32_t lasti = (int32_t)rd_u32(buf, t->iframe_len, o->frameobj.lasti);
-                int64_t addrq = o->linetable == PY_LINES_310 ? (int64_t)lasti * 2 : lasti;
-                uint64_t self_obj = rd_u64(buf, t->iframe_len, o->frameobj.localsplus);
-                r = frame_id(t, code_idx, addrq, self_obj, &id);
-                if (r < 0)
-                        return r;
-                t->stack_buf[depth++] = id;
+                t->raw[depth++] = (struct raw_frame){
+                        .code = rd_u64(buf, t->iframe_len, o->frameobj.code),
+                        .addrq = o->linetable == PY_LINES_310 ? (int64_t)lasti * 2 : lasti,
+                        .self_obj = rd_u64(buf, t->iframe_len, o->frameobj.localsplus),
+                };
                 addr = rd_u64(buf, t->iframe_len, o->frameobj.back);
         }
         *ret_depth = depth;
+        return 0;
+}
+
+/* Turn the raw frames of one thread into frame ids (t->stack_buf, same order). Cached code
+ * objects are re-checked once per walk, all in one scattered read, so that a code object
+ * freed and replaced at the same address (exec'd code, lambdas) is never misnamed. */
+static int
+resolve_frames(struct target *t, uint32_t depth)
+{
+        size_t n = 0;
+        int r;
+
+        for (uint32_t i = 0; i < depth; i++) {
+                uint64_t v;
+                if (!t->raw[i].code || (t->raw[i].code & 7))
+                        return -EAGAIN; /* objects are 8-aligned: a torn frame */
+                if (!u64map_get(&t->code_index, t->raw[i].code, &v) || v == CODE_STALE)
+                        continue;
+                struct code_info *c = &t->codes[v];
+                if (c->checked_walk == t->walk_no)
+                        continue;
+                c->checked_walk = t->walk_no; /* also dedupes within this batch */
+                t->iov[n] = (struct rmem_iov){ .addr = c->addr, .len = t->code_len,
+                                               .buf = t->fp_buf + n * t->code_len };
+                n++;
+        }
+        if (n) {
+                r = rmem_readv(t->mem, t->iov, n);
+                if (r == -ESRCH || r == -EPERM)
+                        return r;
+                for (size_t i = 0; i < n; i++) {
+                        uint64_t v;
+                        if (!u64map_get(&t->code_index, t->iov[i].addr, &v) || v == CODE_STALE)
+                                continue;
+                        if (t->iov[i].err || code_fingerprint(t, t->iov[i].buf) != t->codes[v].fingerprint)
+                                u64map_put(&t->code_index, t->iov[i].addr, CODE_STALE);
+                }
+        }
+        for (uint32_t i = 0; i < depth; i++) {
+                uint32_t code_idx;
+                r = code_lookup(t, t->raw[i].code, &code_idx);
+                if (r < 0)
+                        return r == -EFAULT ? -EAGAIN : r;
+                r = frame_id(t, code_idx, t->raw[i].addrq, t->raw[i].self_obj, &t->stack_buf[i]);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -487,13 +544,14 @@ target_walk(struct target *t, void (*fn)(const struct thread_stack *st, void *us
 {
         const struct py_offsets *o = &t->off;
         uint64_t interp;
-        uint8_t ibuf[256], tbuf[1024];
+        uint8_t tbuf[1024];
         int r, reported = 0;
 
-        if (t->interp_len > sizeof(ibuf) || t->tstate_len > sizeof(tbuf))
+        if (t->tstate_len > sizeof(tbuf))
                 return -EBADMSG;
         if (++t->walks_since_flush >= FLUSH_EVERY_WALKS)
                 walker_flush_caches(t);
+        t->walk_no++;
         rmem_cache_reset(t->mem);
         t->stats.walks++;
         r = rmem_read(t->mem, t->loc.runtime + o->runtime.interpreters_head, 8, &interp);
@@ -501,14 +559,16 @@ target_walk(struct target *t, void (*fn)(const struct thread_stack *st, void *us
                 return r == -EFAULT ? -ESRCH : r;
 
         for (int ni = 0; interp && ni < MAX_INTERPRETERS; ni++) {
-                uint64_t tstate;
-                bool main_interp = false;
-                r = rmem_read(t->mem, interp, t->interp_len, ibuf);
+                uint64_t tstate = 0, next_interp = 0;
+                /* two words, far apart in a large struct (3.13: past byte 7,000) */
+                struct rmem_iov iv[2] = {
+                        { .addr = interp + o->interp.threads_head, .len = 8, .buf = &tstate },
+                        { .addr = interp + o->interp.next, .len = 8, .buf = &next_interp },
+                };
+                r = rmem_readv(t->mem, iv, 2);
                 if (r < 0)
                         return r == -EFAULT ? -EAGAIN : r;
-                tstate = rd_u64(ibuf, t->interp_len, o->interp.threads_head);
-                uint64_t next_interp = rd_u64(ibuf, t->interp_len, o->interp.next);
-                main_interp = next_interp == 0; /* the main interpreter is the oldest: last */
+                bool main_interp = next_interp == 0; /* the main interpreter is the oldest: last */
 
                 for (int nt = 0; tstate && nt < MAX_THREADS; nt++) {
                         struct thread_stack st = { .tstate = tstate };
@@ -544,6 +604,8 @@ target_walk(struct target *t, void (*fn)(const struct thread_stack *st, void *us
                                 r = o->frame_model == PY_FRAMES_OBJECT
                                             ? walk_frameobjs(t, frame, &depth)
                                             : walk_iframes(t, frame, &depth);
+                        if (r == 0 && depth)
+                                r = resolve_frames(t, depth);
                         if (r == -ESRCH || r == -EPERM)
                                 return r;
                         if (r < 0) {

@@ -642,7 +642,7 @@ profile(struct cli *c, struct target *t, pid_t child, const char *description)
         if (child > 0 && !res.child_exited) {
                 /* sampling stopped first (-d or a second Ctrl-C): the program keeps its own
                  * course; its status is still ours to pass on */
-                int st;
+                int st = 0;
                 while (waitpid(child, &st, 0) < 0 && errno == EINTR)
                         ;
                 res.child_status = st;
@@ -853,13 +853,15 @@ main(int argc, char **argv)
                         fprintf(stderr, "Error: program %s not found!\n", c.argv[0]);
                         return 1;
                 }
+                static char dash_m[] = "-m", dash_c[] = "-c";
+                _cleanup_free_ char *python = xstrdup(c.python);
                 char **pargv = xcalloc((size_t)c.argc + 4, sizeof(char *));
                 int n = 0;
-                pargv[n++] = (char *)c.python;
+                pargv[n++] = python;
                 if (c.cmd == CMD_MODULE)
-                        pargv[n++] = (char *)"-m";
+                        pargv[n++] = dash_m;
                 else if (c.cmd == CMD_CODE)
-                        pargv[n++] = (char *)"-c";
+                        pargv[n++] = dash_c;
                 for (int i = 0; i < c.argc; i++)
                         pargv[n++] = c.argv[i];
                 /* pyinstrument's {args}: the program's argv ("-c …" for -c) */

@@ -2,6 +2,7 @@
  * caches are cleared whole). */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "u64map.h"
@@ -32,7 +33,7 @@ u64map_clear(struct u64map *m)
 bool
 u64map_get(const struct u64map *m, uint64_t key, uint64_t *ret_val)
 {
-        if (!m->cap)
+        if (!m->cap || !key)
                 return false;
         for (size_t i = u64_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
                 if (m->keys[i] == key) {
@@ -60,6 +61,8 @@ put_nogrow(struct u64map *m, uint64_t key, uint64_t val)
 void
 u64map_put(struct u64map *m, uint64_t key, uint64_t val)
 {
+        if (!key)
+                return; /* 0 marks an empty slot: never stored (callers validate keys) */
         if ((m->len + 1) * 4 > m->cap * 3) {
                 struct u64map old = *m;
                 m->cap = old.cap ? old.cap * 2 : 64;

@@ -63,20 +63,28 @@ parse_version_literal(const char *s, size_t n)
         return maj << 24 | min << 16 | mic << 8 | 0xf0;
 }
 
+/* Linkers merge string literals into the tails of longer ones ("3.8.18" inside
+ * ".../Python-3.8.18"), so a literal is also looked for at the end of every string, after a
+ * character that cannot be part of it. With @expect (major.minor from the file name), only a
+ * matching version is taken. */
 static uint32_t
-scan_rodata(Elf_Data *data)
+scan_rodata(Elf_Data *data, uint32_t expect)
 {
-        const char *p = data->d_buf, *end;
+        const char *p, *end;
 
-        if (!p)
+        if (!data || !data->d_buf)
                 return 0;
+        p = data->d_buf;
         end = p + data->d_size;
         while (p < end) {
                 const char *z = memchr(p, '\0', (size_t)(end - p));
                 size_t n = z ? (size_t)(z - p) : (size_t)(end - p);
-                if (n && p > (const char *)data->d_buf && p[-1] == '\0') {
-                        uint32_t v = parse_version_literal(p, n);
-                        if (v)
+                for (size_t k = 5; k <= 16 && k <= n; k++) {
+                        const char *c = p + n - k;
+                        if (c > p && (isdigit((unsigned char)c[-1]) || c[-1] == '.'))
+                                continue;
+                        uint32_t v = parse_version_literal(c, k);
+                        if (v && (!expect || (v >> 16) == (expect >> 16)))
                                 return v;
                 }
                 p += n + 1;
@@ -94,7 +102,7 @@ elf_endp(Elf **e)
 /* Symbols are looked up in .symtab (unstripped builds) and .dynsym (python is linked with
  * -export-dynamic, so _PyRuntime survives strip). Undefined entries are imports: skip them. */
 static void
-scan_symbols(Elf *elf, struct elf_found *f)
+scan_symbols(Elf *elf, uint32_t expect, struct elf_found *f)
 {
         Elf_Scn *scn = NULL;
 
@@ -114,7 +122,7 @@ scan_symbols(Elf *elf, struct elf_found *f)
                                 f->runtime_size = sh.sh_size;
                         }
                         if (name && !strcmp(name, ".rodata") && !f->rodata_version)
-                                f->rodata_version = scan_rodata(elf_getdata(scn, NULL));
+                                f->rodata_version = scan_rodata(elf_getdata(scn, NULL), expect);
                 }
                 if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)
                         continue;
@@ -248,7 +256,7 @@ try_file(pid_t pid, const struct maps *maps, const char *map_path, bool is_exe,
         elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
         if (!elf || elf_kind(elf) != ELF_K_ELF)
                 return -ENOENT;
-        scan_symbols(elf, &f);
+        scan_symbols(elf, version_from_name(map_path), &f);
         if (!f.runtime) {
                 if (!f.has_py_initialize)
                         return -ENOENT;

@@ -1,0 +1,130 @@
+"""Shared fixtures for the functional tests: the pyinstr binary, the interpreters to test
+against, and helpers to run real targets and parse pyinstr's collapsed output.
+
+Interpreters: $PYINSTR_TEST_PYTHONS (colon-separated paths) or, by default, every pyenv
+CPython 3.8+ under `pyenv root` and Debian's /usr/bin/python3.X. A test that cannot run says
+so loudly as a skip; the `interpreters` check in tests/functional/meson.build fails in CI when
+none was found.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pythons import PYTHONS, python_id  # noqa: F401
+
+HERE = Path(__file__).resolve().parent
+TARGETS = HERE / "targets"
+PYINSTR = os.environ.get("PYINSTR") or str(HERE.parents[1] / "build" / "cli" / "pyinstr")
+
+
+def pytest_generate_tests(metafunc):
+    if "python" in metafunc.fixturenames:
+        if not PYTHONS:
+            metafunc.parametrize("python", [pytest.param(None, marks=pytest.mark.skip(
+                reason="NO PYTHON INTERPRETER FOUND: nothing was profiled"))])
+        else:
+            metafunc.parametrize("python", PYTHONS, ids=[python_id(p) for p in PYTHONS])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ptrace_allowed():
+    """Skip everything loudly when this user may not read other processes' memory."""
+    if not os.access(PYINSTR, os.X_OK):
+        pytest.exit("pyinstr binary not found at %s (set PYINSTR)" % PYINSTR, returncode=1)
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
+    try:
+        time.sleep(0.3)
+        out = subprocess.run([PYINSTR, "dump", "--pid", str(proc.pid)], capture_output=True,
+                             text=True, timeout=30)
+        if out.returncode == 5:
+            pytest.skip("NO PTRACE RIGHT: pyinstr may not read process memory here "
+                        "(%s)" % out.stderr.strip(), allow_module_level=True)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def target_lines(name):
+    """{marker: line} from the '# LINE marker' comments of a target file."""
+    lines = {}
+    for i, text in enumerate((TARGETS / name).read_text(encoding="utf-8").splitlines(), 1):
+        m = re.search(r"# LINE (\w+)", text)
+        if m:
+            lines[m[1]] = i
+    return lines
+
+
+FRAME_RE = re.compile(r"^(?P<name>.*) \((?P<file>.*):(?P<line>\d+)\)$")
+
+
+def parse_collapsed(text):
+    """[(frames, weight)], frames = [(name, file basename, line)], root (thread) first."""
+    stacks = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        stack, _, weight = line.rpartition(" ")
+        frames = []
+        for part in stack.split(";"):
+            m = FRAME_RE.match(part)
+            assert m, "unparsable frame %r in line %r" % (part, line)
+            frames.append((m["name"], os.path.basename(m["file"]), int(m["line"])))
+        stacks.append((frames, int(weight)))
+    return stacks
+
+
+def heaviest(stacks, root=None):
+    """The stack with the largest weight (optionally only under one thread root)."""
+    cand = [s for s in stacks if root is None or s[0][0] == root]
+    assert cand, "no samples%s" % ("" if root is None else " under %r" % (root,))
+    return max(cand, key=lambda s: s[1])
+
+
+def python_frames(frames):
+    """Drop the thread root."""
+    assert frames[0][1] == "<thread>", frames[0]
+    return frames[1:]
+
+
+def run_pyinstr(args, timeout=120, **kw):
+    return subprocess.run([PYINSTR] + args, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def record(python, target, *args, extra=(), timeout=120):
+    """pyinstr record -r collapsed -- python target args; returns (CompletedProcess, stacks)."""
+    out = run_pyinstr(["record", "-r", "collapsed", *extra, "--", python,
+                       str(TARGETS / target), *args], timeout=timeout, cwd=str(TARGETS))
+    stacks = parse_collapsed(out.stdout) if out.returncode == 0 else []
+    return out, stacks
+
+
+class Target:
+    """A target started in the background; waits for its 'ready' line."""
+
+    def __init__(self, python, target, *args):
+        self.proc = subprocess.Popen([python, str(TARGETS / target), *args], cwd=str(TARGETS),
+                                     stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        assert line.strip() == "ready", "target did not start: %r" % line
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.proc.stdout.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

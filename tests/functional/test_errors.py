@@ -1,0 +1,150 @@
+"""Bad input: each case gives one clear line on stderr and its documented exit status
+(README, "Exit status"), and leaves nothing behind."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import PYINSTR, PYTHONS, TARGETS, Target, run_pyinstr
+
+
+def one_line(stderr):
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("pyinstr: "), stderr
+    return lines[0]
+
+
+def free_pid():
+    pid_max = int(Path("/proc/sys/kernel/pid_max").read_text())
+    for pid in range(pid_max - 1, 1, -1):
+        if not os.path.exists("/proc/%d" % pid):
+            return pid
+    pytest.skip("no free pid")
+
+
+def test_no_such_pid():
+    out = run_pyinstr(["attach", "--pid", str(free_pid())])
+    assert out.returncode == 6
+    assert "no process with pid" in one_line(out.stderr)
+    out = run_pyinstr(["dump", "--pid", str(free_pid())])
+    assert out.returncode == 6
+
+
+def test_not_python():
+    proc = subprocess.Popen(["sleep", "100"])
+    try:
+        time.sleep(0.1)
+        for cmd in (["attach", "--pid", str(proc.pid), "-d", "1"], ["dump", "--pid", str(proc.pid)]):
+            out = run_pyinstr(cmd)
+            assert out.returncode == 3
+            assert "is not a Python process" in one_line(out.stderr)
+        assert proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def old_pythons():
+    root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip() \
+        if shutil.which("pyenv") else ""
+    found = []
+    for v in ("2.7", "3.6", "3.7"):
+        for d in sorted(Path(root, "versions").glob(v + ".*")) if root else []:
+            exe = d / "bin" / ("python" + v)
+            if exe.exists():
+                found.append((str(exe), d.name))
+    return found
+
+
+@pytest.mark.parametrize("exe,version", old_pythons() or [pytest.param(
+    None, None, marks=pytest.mark.skip(reason="NO PYTHON 2.7/3.6/3.7 INSTALLED: unsupported-version case not run"))])
+def test_unsupported_version(exe, version):
+    msg = "Python %s is not supported; pyinstr supports 3.8–3.15" % version
+    out = run_pyinstr(["record", "--", exe, "-c", "import time; time.sleep(5)"])
+    assert out.returncode == 4
+    assert one_line(out.stderr) == "pyinstr: " + msg
+    proc = subprocess.Popen([exe, "-c", "import time; time.sleep(30)"])
+    try:
+        time.sleep(0.5)
+        out = run_pyinstr(["attach", "--pid", str(proc.pid)])
+        assert out.returncode == 4
+        assert one_line(out.stderr) == "pyinstr: " + msg
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_permission_denied():
+    """An unprivileged user may not read a root process."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("NEEDS ROOT AND setpriv to run pyinstr as another user")
+    if not PYTHONS:
+        pytest.skip("NO PYTHON INTERPRETER FOUND")
+    tmp = tempfile.mkdtemp()
+    os.chmod(tmp, 0o755)
+    exe = os.path.join(tmp, "pyinstr")
+    shutil.copy(PYINSTR, exe)
+    os.chmod(exe, 0o755)
+    try:
+        with Target(PYTHONS[0][0], "sleeper.py", "30") as t:
+            out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                  exe, "attach", "--pid", str(t.pid), "-d", "1"],
+                                 capture_output=True, text=True, timeout=60)
+            assert out.returncode == 5, out.stderr
+            line = one_line(out.stderr)
+            assert "permission denied" in line and "ptrace_scope" in line
+            assert "CAP_SYS_PTRACE" in line and "SYS_PTRACE" in line
+    finally:
+        shutil.rmtree(tmp)
+
+
+def test_record_missing_command():
+    out = run_pyinstr(["record", "--", "no-such-command-pyinstr"])
+    assert out.returncode == 127
+    assert "command not found: no-such-command-pyinstr" in one_line(out.stderr)
+
+
+def test_record_not_python():
+    out = run_pyinstr(["record", "--", "/bin/true"])
+    assert out.returncode == 3
+    assert "before a Python interpreter started" in one_line(out.stderr)
+
+
+def test_record_never_python_timeout():
+    out = run_pyinstr(["record", "--start-timeout", "0.5", "--", "sleep", "5"])
+    assert out.returncode == 3
+    assert "did not start a Python interpreter" in one_line(out.stderr)
+
+
+def test_script_not_found():
+    out = run_pyinstr(["no_such_script.py"])
+    assert out.returncode == 1
+    assert out.stderr.strip() == "Error: program no_such_script.py not found!"
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["attach"], "attach needs --pid"),
+    (["attach", "--pid", "abc"], "--pid expects a process id"),
+    (["record"], "record needs a command"),
+    (["record", "-i", "fast", "--", "python3"], "--interval expects a number"),
+    (["--frobnicate"], "unknown option '--frobnicate'"),
+])
+def test_usage_errors(args, needle):
+    out = run_pyinstr(args)
+    assert out.returncode == 2
+    assert needle in one_line(out.stderr)
+
+
+def test_output_file_not_truncated_on_failure(tmp_path):
+    """A run that fails before writing leaves an existing report as it was."""
+    report = tmp_path / "report.txt"
+    report.write_text("previous report\n")
+    out = run_pyinstr(["record", "-r", "collapsed", "-o", str(report), "--", "/bin/true"])
+    assert out.returncode == 3
+    assert report.read_text() == "previous report\n"

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install what pyinstr needs to build and test (Debian packages), then configure and build it
+# in ./build. Safe to run again. Run as root (or with sudo) on Debian bookworm or newer.
+# Environment: PYINSTR_BUILD_DIR (default build), PYINSTR_MESON_ARGS (extra meson options).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(gcc pkg-config meson ninja-build libelf-dev libcjson-dev libcmocka-dev libunwind-dev
+          python3 python3-pytest)
+missing=()
+for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+        echo "setup: installing ${missing[*]}"
+        if [ "$(id -u)" != 0 ]; then
+                echo "setup: need root to install packages (run: sudo $0)" >&2
+                exit 1
+        fi
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build=${PYINSTR_BUILD_DIR:-build}
+# shellcheck disable=SC2086
+if [ -f "$build/build.ninja" ]; then
+        meson configure "$build" ${PYINSTR_MESON_ARGS:-} >/dev/null
+else
+        meson setup "$build" ${PYINSTR_MESON_ARGS:-} >/dev/null
+fi
+ninja -C "$build" >/dev/null
+echo "setup: built $build/cli/pyinstr"
