@@ -257,6 +257,71 @@ test_deep_stacks(void **state)
         session_free(s);
 }
 
+static char *
+render_to_string(const struct renderer *r, const struct session *s, const struct render_opts *o)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+
+        assert_int_equal(r->render(s, o, m), 0);
+        fclose(m);
+        return buf;
+}
+
+/* Samples of two threads interleaved in time: one tree per thread, busiest first, each headed
+ * by its <thread> root; --thread keeps one. */
+static void
+test_threads(void **state)
+{
+        struct session *s = session_new();
+        uint32_t main_t = session_stack(s, SESSION_NO_STACK, FRAME(s, "MainThread\0<thread>\0007"));
+        uint32_t work_t = session_stack(s, SESSION_NO_STACK, FRAME(s, "Worker\0<thread>\0009"));
+        uint32_t a = session_stack(s, main_t, FRAME(s, "a\0/app/a.py\0001"));
+        uint32_t b = session_stack(s, work_t, FRAME(s, "b\0/app/b.py\0002"));
+        struct render_opts o = { .unicode = true, .processor.filter_threshold = 0.01 };
+
+        (void)state;
+        session_set_times(s, 1.0, 1.0, 1.0);
+        session_add_sys_path(s, "/app");
+        for (int i = 0; i < 10; i++) {
+                session_add_sample(s, a, 0.01);
+                session_add_sample(s, b, 0.03);
+        }
+        char *out = render_to_string(&renderer_text, s, &o);
+        char *w = strstr(out, "0.300 Worker  <thread>:9\n└─ 0.300 b  b.py:2\n");
+        char *m = strstr(out, "0.100 MainThread  <thread>:7\n└─ 0.100 a  a.py:1\n");
+        assert_non_null(w);
+        assert_non_null(m);
+        assert_true(w < m);
+        free(out);
+
+        o.thread = "MainThread";
+        out = render_to_string(&renderer_text, s, &o);
+        assert_non_null(strstr(out, "0.100 MainThread  <thread>:7\n"));
+        assert_null(strstr(out, "Worker"));
+        free(out);
+
+        o.thread = "9";
+        out = render_to_string(&renderer_text, s, &o);
+        assert_non_null(strstr(out, "0.300 Worker  <thread>:9\n"));
+        assert_null(strstr(out, "MainThread"));
+        free(out);
+
+        o.thread = "nope";
+        FILE *null = fopen("/dev/null", "w");
+        assert_int_equal(renderer_text.render(s, &o, null), -ENOENT);
+        fclose(null);
+
+        /* one JSON tree: a [root] above both threads, busiest first after aggregation */
+        o.thread = NULL;
+        out = render_to_string(&renderer_json, s, &o);
+        assert_non_null(strstr(out, "\"root_frame\": {\"function\": \"[root]\""));
+        assert_true(strstr(out, "\"Worker\"") < strstr(out, "\"MainThread\""));
+        free(out);
+        session_free(s);
+}
+
 int
 main(void)
 {
@@ -268,6 +333,7 @@ main(void)
                 cmocka_unit_test(test_string_escapes),
                 cmocka_unit_test(test_combine),
                 cmocka_unit_test(test_deep_stacks),
+                cmocka_unit_test(test_threads),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
