@@ -12,16 +12,8 @@
 #include "renderers.h"
 #include "tree/strtab.h"
 
-static const char *const pstats_processors[] = {
-        "remove_importlib",
-        "remove_tracebackhide",
-        "merge_consecutive_self_time",
-        "aggregate_repeated_calls",
-        "remove_irrelevant_nodes",
-        "remove_unnecessary_self_time_nodes",
-        "remove_first_pyinstrument_frames_processor",
-        NULL,
-};
+/* PstatsRenderer's default_processors(): the console list without grouping */
+static const char *const pstats_without[] = { "group_library_frames_processor", NULL };
 
 struct caller {
         uint32_t key;
@@ -188,7 +180,8 @@ render_pstats(const struct session *s, const struct render_opts *o, FILE *out)
 
 const struct renderer renderer_pstats = {
         .name = "pstats",
-        .default_processors = pstats_processors,
+        .default_processors = renderer_console_processors,
+        .without_processors = pstats_without,
         .binary = true,
         .frame_tree = true,
         .render = render_pstats,

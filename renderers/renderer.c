@@ -95,7 +95,7 @@ renderer_trees(const struct session *s, const struct renderer *r, const struct r
                                                      "remove_irrelevant_nodes",
                                                      "remove_tracebackhide", NULL };
         static const char *const timeline_skip[] = { "aggregate_repeated_calls", NULL };
-        const char *skip[8];
+        const char *skip[16];
         size_t n_skip = 0;
         _cleanup_(frame_tree_freep) struct frame_tree *t = frame_tree_new(s);
         const uint32_t *threads;
@@ -108,6 +108,8 @@ renderer_trees(const struct session *s, const struct renderer *r, const struct r
                         skip[n_skip++] = *p;
         if (o->timeline)
                 skip[n_skip++] = timeline_skip[0];
+        for (const char *const *p = r->without_processors; p && *p; p++)
+                skip[n_skip++] = *p;
         skip[n_skip] = NULL;
 
         if (o->thread) {

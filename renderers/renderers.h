@@ -24,6 +24,8 @@ struct renderer {
         /* pyinstrument's default_processors(), NULL-terminated; NULL for renderers that take
          * the raw session (pyisession, collapsed) */
         const char *const *default_processors;
+        /* names left out of @default_processors (NULL-terminated, may be NULL) */
+        const char *const *without_processors;
         bool binary;      /* refuses a terminal */
         bool frame_tree;  /* accepts show_all, timeline and processor_options */
         bool console;     /* accepts unicode, color, flat, time, flat_time, short_mode */
