@@ -1,5 +1,6 @@
-/* Collapsed (folded) stacks, as flamegraph.pl reads them: "a;b;c 1234". A frame is written as
- * "function (file:line)"; weights are summed per distinct stack, in microseconds. */
+/* Collapsed (folded) stacks, as flamegraph.pl reads them: "a;b;c 1234", one line per distinct
+ * stack with its weights summed, in microseconds. A frame is "Class.function (file:line)" with
+ * the current line (the l attribute) when there is one, else the first line. */
 #include "config.h"
 
 #include <errno.h>
