@@ -109,7 +109,7 @@ static bool
 significant_in_group(struct text *x, struct frame_group *g, struct frame *f)
 {
         return g->root == f || frame_total_self_time(x->t, f) > 0.2 * x->root->time ||
-               frame_group_is_exit_frame(x->t, g, f);
+               frame_group_is_exit_frame(g, f);
 }
 
 /* A group with fewer than two hidden frames is not folded at all. */

@@ -16,15 +16,6 @@ frame_group(const struct frame_tree *t, const struct frame *f)
         return f->group == FRAME_NO_GROUP ? NULL : t->groups[f->group];
 }
 
-static uint32_t
-group_index(const struct frame_tree *t, const struct frame_group *g)
-{
-        for (size_t i = 0; i < t->n_groups; i++)
-                if (t->groups[i] == g)
-                        return (uint32_t)i;
-        return FRAME_NO_GROUP;
-}
-
 static void
 group_remove(struct frame_group *g, struct frame *f)
 {
@@ -65,6 +56,7 @@ frame_group_new(struct frame_tree *t, struct frame *root)
 
         uuid4(g->id);
         g->root = root;
+        g->index = (uint32_t)t->n_groups;
         xgrow(&t->groups, &t->cap_groups, t->n_groups + 1, sizeof(*t->groups));
         t->groups[t->n_groups++] = g;
         frame_group_add(t, g, root);
@@ -78,14 +70,14 @@ frame_group_add(struct frame_tree *t, struct frame_group *g, struct frame *f)
                 group_remove(t->groups[f->group], f);
         xgrow(&g->frames, &g->cap_frames, g->n_frames + 1, sizeof(*g->frames));
         g->frames[g->n_frames++] = f;
-        f->group = group_index(t, g);
+        f->group = g->index;
 }
 
 bool
-frame_group_is_exit_frame(struct frame_tree *t, struct frame_group *g, const struct frame *f)
+frame_group_is_exit_frame(struct frame_group *g, const struct frame *f)
 {
         if (!g->exit_frames_known) {
-                uint32_t gi = group_index(t, g);
+                uint32_t gi = g->index;
                 for (size_t i = 0; i < g->n_frames; i++) {
                         struct frame *m = g->frames[i];
                         for (uint32_t c = 0; c < m->n_children; c++) {

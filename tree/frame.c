@@ -1,7 +1,7 @@
-/* The frame tree: pyinstrument's Frame, FrameGroup, build_frame_tree(), Session._trim_stem()
- * and frame_ops.py, with the same order of floating-point additions so that sums match
- * pyinstrument's to the last bit. Every walk uses an explicit stack. Derived values that
- * pyinstrument caches (shortened paths) are cached per identifier. */
+/* The frame tree: its context (identifiers, attributes, node and array allocation), the
+ * iterative walks, and pyinstrument's build_frame_tree() and Session._trim_stem(), with the
+ * same order of floating-point additions so that sums match pyinstrument's to the last bit.
+ * Derived values are in frame-derived.c; frame_ops.py and groups in frame-ops.c. */
 #include "config.h"
 
 #include <stdio.h>

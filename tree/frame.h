@@ -51,6 +51,7 @@ struct frame {
 
 struct frame_group {
         char id[37];            /* uuid4 text, as pyinstrument's FrameGroup.id */
+        uint32_t index;         /* its place in the tree's groups, what frame.group holds */
         struct frame *root;
         struct frame **frames;  /* in the order they joined */
         size_t n_frames, cap_frames;
@@ -117,8 +118,7 @@ void frame_add_child(struct frame_tree *t, struct frame *parent, struct frame *c
 struct frame_group *frame_group_new(struct frame_tree *t, struct frame *root);
 struct frame_group *frame_group(const struct frame_tree *t, const struct frame *f);
 void frame_group_add(struct frame_tree *t, struct frame_group *g, struct frame *f);
-bool frame_group_is_exit_frame(struct frame_tree *t, struct frame_group *g,
-                               const struct frame *f);
+bool frame_group_is_exit_frame(struct frame_group *g, const struct frame *f);
 
 /* Whether any identifier of the tree satisfies @pred, or any attribute is exactly @attr: lets
  * a processor skip a walk that cannot change anything. */

@@ -327,7 +327,7 @@ test_group_library_frames(void **state)
         assert_ptr_equal(g->frames[0], root);
         assert_ptr_equal(g->frames[1], root->children[0]);
         assert_ptr_equal(g->frames[2], root->children[0]->children[0]);
-        assert_true(frame_group_is_exit_frame(fx.t, g, root->children[0]->children[0]));
+        assert_true(frame_group_is_exit_frame(g, root->children[0]->children[0]));
         assert_null(frame_group(fx.t, root->children[0]->children[0]->children[0]));
 }
 
