@@ -271,16 +271,21 @@ compiled_release(struct compiled *c)
         c->has_hide = c->has_show = false;
 }
 
+/* -r, else the -o extension, else text. */
+static const char *
+renderer_name(const struct report_opts *o)
+{
+        const char *name = o->renderer;
+
+        if (!name && o->outfile)
+                name = renderer_guess(o->outfile);
+        return name ? name : "text";
+}
+
 static const struct renderer *
 choose_renderer(const struct report_opts *o)
 {
-        const struct renderer *r = NULL;
-
-        if (o->renderer)
-                return renderer_find(o->renderer);
-        if (o->outfile)
-                r = renderer_guess(o->outfile);
-        return r ? r : &renderer_text;
+        return renderer_find(renderer_name(o));
 }
 
 /* Python truthiness of a JSON value */
@@ -494,7 +499,7 @@ report_check(const struct report_opts *o, char *err, size_t errlen)
                 return fail(err, errlen,
                             "Failed to find renderer with name '%s'. Options are text, json, "
                             "speedscope, pstats, pyisession and collapsed.",
-                            o->renderer);
+                            renderer_name(o));
         res = compute(o, r, !o->outfile && isatty(STDOUT_FILENO), &c, err, errlen);
         if (res < 0)
                 return res;

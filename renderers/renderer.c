@@ -48,7 +48,7 @@ ends_with(const char *s, const char *suffix)
         return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-const struct renderer *
+const char *
 renderer_guess(const char *outfile)
 {
         static const struct {
@@ -57,12 +57,13 @@ renderer_guess(const char *outfile)
                 { ".txt", "text" },       { ".speedscope.json", "speedscope" },
                 { ".json", "json" },      { ".pyisession", "pyisession" },
                 { ".pstats", "pstats" },  { ".collapsed", "collapsed" },
-                { ".folded", "collapsed" },
+                { ".folded", "collapsed" }, { ".html", "html" },
+                { ".htm", "html" },
         };
 
         for (size_t i = 0; i < ARRAY_SIZE(table); i++)
                 if (ends_with(outfile, table[i].suffix))
-                        return renderer_find(table[i].renderer);
+                        return table[i].renderer;
         return NULL;
 }
 

@@ -46,9 +46,10 @@ extern const struct renderer renderer_collapsed_stacks;
 /* The renderer called @name ("session" is pyinstrument's old name for "pyisession"), or NULL. */
 const struct renderer *renderer_find(const char *name);
 
-/* pyinstrument's guess_renderer_from_outfile(): by extension, case-insensitive; NULL when the
- * extension says nothing (the caller then uses text). */
-const struct renderer *renderer_guess(const char *outfile);
+/* pyinstrument's guess_renderer_from_outfile(): the renderer name for the extension,
+ * case-insensitive (it may name a renderer pyinstr lacks); NULL when the extension says nothing
+ * (the caller then uses text). */
+const char *renderer_guess(const char *outfile);
 
 /* The processed trees a renderer works on: every thread's own tree (busiest first) when
  * @per_thread, else one tree (a [root] above the threads when there are several), each run
