@@ -573,7 +573,8 @@ prune_reports(const char *dir)
                 }
         }
         closedir(d);
-        qsort(names, n, sizeof(*names), cmp_desc);
+        if (n > 1)
+                qsort(names, n, sizeof(*names), cmp_desc);
         for (size_t i = 0; i < n; i++) {
                 if (i >= 10) {
                         _cleanup_free_ char *path = NULL;
