@@ -242,10 +242,27 @@ session_combine(struct session *s, const struct session *other)
         s->duration += other->duration;
         s->cpu_time += other->cpu_time;
         session_set_sample_count(s, count);
-        /* pyinstrument keeps the earlier list's order; a set union of prefixes has no order */
-        for (size_t i = 0; i < other->n_sys_path; i++)
-                if (!strv_contains(s->sys_path, s->n_sys_path, other->sys_path[i]))
+        /* the earlier session's sys_path, then the later one's new entries; a set union of
+         * prefixes has no order */
+        if (other_first) {
+                char **own = s->sys_path;
+                size_t n_own_path = s->n_sys_path;
+
+                s->sys_path = NULL;
+                s->n_sys_path = 0;
+                for (size_t i = 0; i < other->n_sys_path; i++)
                         session_add_sys_path(s, other->sys_path[i]);
+                for (size_t i = 0; i < n_own_path; i++) {
+                        if (!strv_contains(s->sys_path, s->n_sys_path, own[i]))
+                                session_add_sys_path(s, own[i]);
+                        free(own[i]);
+                }
+                free(own);
+        } else {
+                for (size_t i = 0; i < other->n_sys_path; i++)
+                        if (!strv_contains(s->sys_path, s->n_sys_path, other->sys_path[i]))
+                                session_add_sys_path(s, other->sys_path[i]);
+        }
         for (size_t i = 0; i < other->n_sys_prefixes; i++)
                 if (!strv_contains(s->sys_prefixes, s->n_sys_prefixes, other->sys_prefixes[i]))
                         session_add_sys_prefix(s, other->sys_prefixes[i]);

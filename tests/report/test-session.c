@@ -198,6 +198,10 @@ test_combine(void **state)
         session_set_interval(b, 0.0001, 0.01);
         session_set_target_description(a, "later");
         session_set_target_description(b, "earlier");
+        session_add_sys_path(a, "/a");
+        session_add_sys_path(a, "/both");
+        session_add_sys_path(b, "/both");
+        session_add_sys_path(b, "/b");
         session_add_sample(a, ta, 0.5);
         session_add_sample(b, tb, 0.25);
         session_combine(a, b);
@@ -210,6 +214,7 @@ test_combine(void **state)
         /* the earlier session's records come first */
         size_t len;
         char *out = save_to_string(a, &len);
+        assert_non_null(strstr(out, "\"sys_path\": [\"/both\", \"/b\", \"/a\"]"));
         assert_non_null(strstr(out, "\"frame_records\": [[[\"U\\u0000<thread>\\u00002\"], 0.25], "
                                     "[[\"T\\u0000<thread>\\u00001\"], 0.5]]"));
         free(out);
