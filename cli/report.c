@@ -21,7 +21,9 @@
 #include "renderers/renderers.h"
 #include "report.h"
 
-_printf_(3, 4) static int
+_printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...);
+
+static int
 fail(char *err, size_t errlen, const char *fmt, ...)
 {
         va_list ap;
@@ -66,33 +68,63 @@ static void
 store(struct report_opts *o, int id, const char *v)
 {
         switch (id) {
-        case 'r': o->renderer = v; break;
-        case 'o': o->outfile = v; break;
+        case 'r':
+                o->renderer = v;
+                break;
+        case 'o':
+                o->outfile = v;
+                break;
         case 'p':
                 o->render_options = xrealloc(o->render_options,
                                              (size_t)(o->n_render_options + 1) * sizeof(char *));
                 o->render_options[o->n_render_options++] = v;
                 break;
-        case 't': o->timeline = true; break;
-        case 'h': o->hide = v; break;
-        case 'H': o->hide_regex = v; break;
-        case 's': o->show = v; break;
-        case 'S': o->show_regex = v; break;
-        case 'a': o->show_all = true; break;
-        case 'u': o->unicode = 1; break;
-        case 'U': o->unicode = 0; break;
-        case 'c': o->color = 1; break;
-        case 'C': o->color = 0; break;
-        case 'd': o->target_description = v; break;
-        case 'T': o->thread = v; break;
-        case 'M': o->thread = "MainThread"; break;
-        default: break;
+        case 't':
+                o->timeline = true;
+                break;
+        case 'h':
+                o->hide = v;
+                break;
+        case 'H':
+                o->hide_regex = v;
+                break;
+        case 's':
+                o->show = v;
+                break;
+        case 'S':
+                o->show_regex = v;
+                break;
+        case 'a':
+                o->show_all = true;
+                break;
+        case 'u':
+                o->unicode = 1;
+                break;
+        case 'U':
+                o->unicode = 0;
+                break;
+        case 'c':
+                o->color = 1;
+                break;
+        case 'C':
+                o->color = 0;
+                break;
+        case 'd':
+                o->target_description = v;
+                break;
+        case 'T':
+                o->thread = v;
+                break;
+        case 'M':
+                o->thread = "MainThread";
+                break;
+        default:
+                break;
         }
 }
 
 int
-report_parse_option(struct report_opts *o, int argc, char **argv, int *i, char *err,
-                    size_t errlen)
+report_parse_option(struct report_opts *o, int argc, char **argv, int *i, char *err, size_t errlen)
 {
         const char *a = argv[*i];
 
@@ -363,12 +395,13 @@ misconfigured(const struct renderer *r, const char *why, char *err, size_t errle
 
 /* Read the renderer options object into @c, as the renderer's constructor would. */
 static int
-apply_options(const struct renderer *r, const cJSON *opts, struct compiled *c, char *err,
-              size_t errlen)
+apply_options(
+        const struct renderer *r, const cJSON *opts, struct compiled *c, char *err, size_t errlen)
 {
         const cJSON *it;
 
-        cJSON_ArrayForEach(it, opts) {
+        cJSON_ArrayForEach(it, opts)
+        {
                 const char *k = it->string;
                 bool frame_key = !strcmp(k, "show_all") || !strcmp(k, "timeline") ||
                                  !strcmp(k, "processor_options");
@@ -394,11 +427,11 @@ apply_options(const struct renderer *r, const cJSON *opts, struct compiled *c, c
                 else if (!strcmp(k, "short_mode"))
                         c->ro.short_mode = truthy(it);
                 else if (!strcmp(k, "time"))
-                        c->ro.percent_of_total = cJSON_IsString(it) &&
-                                                 !strcmp(it->valuestring, "percent_of_total");
+                        c->ro.percent_of_total =
+                                cJSON_IsString(it) && !strcmp(it->valuestring, "percent_of_total");
                 else if (!strcmp(k, "flat_time"))
-                        c->ro.flat_time_total = !(cJSON_IsString(it) &&
-                                                  !strcmp(it->valuestring, "self"));
+                        c->ro.flat_time_total =
+                                !(cJSON_IsString(it) && !strcmp(it->valuestring, "self"));
         }
         const cJSON *po = cJSON_GetObjectItemCaseSensitive(opts, "processor_options");
         if (po && !cJSON_IsObject(po))
@@ -425,8 +458,12 @@ apply_options(const struct renderer *r, const cJSON *opts, struct compiled *c, c
 /* compute_render_options() and the renderer's constructor. @tty: whether the output is a
  * terminal (colour by default). */
 static int
-compute(const struct report_opts *o, const struct renderer *r, bool tty, struct compiled *c,
-        char *err, size_t errlen)
+compute(const struct report_opts *o,
+        const struct renderer *r,
+        bool tty,
+        struct compiled *c,
+        char *err,
+        size_t errlen)
 {
         _cleanup_free_ char *hide = NULL, *show = NULL;
         int res;
@@ -505,8 +542,9 @@ report_check(const struct report_opts *o, char *err, size_t errlen)
                 return res;
         compiled_release(&c);
         if (r->binary && !o->outfile && isatty(STDOUT_FILENO))
-                return fail(err, errlen, "Can't write binary output to a terminal. Redirect to "
-                                         "a file or use --outfile.");
+                return fail(err, errlen,
+                            "Can't write binary output to a terminal. Redirect to "
+                            "a file or use --outfile.");
         return 0;
 }
 
@@ -632,8 +670,8 @@ report_load_prev(const char *id, struct session **ret, char *err, size_t errlen)
 /* ------------------------------------------------------------------------------------------ */
 
 int
-report_target_description(const struct report_opts *o, const char *args, char **ret, char *err,
-                          size_t errlen)
+report_target_description(
+        const struct report_opts *o, const char *args, char **ret, char *err, size_t errlen)
 {
         const char *tmpl = o->target_description ? o->target_description : "Program: {args}";
         char *buf = NULL;
@@ -661,8 +699,8 @@ report_target_description(const struct report_opts *o, const char *args, char **
                         fclose(m);
                         free(buf);
                         return fail(err, errlen,
-                                    "Unknown placeholder '%.*s' in --target-description",
-                                    (int)n, p + 1);
+                                    "Unknown placeholder '%.*s' in --target-description", (int)n,
+                                    p + 1);
                 }
                 fputs(args, m);
                 p = end;

@@ -26,7 +26,8 @@ put_frame(const struct strtab_entry *f, FILE *out)
         }
         /* attributes after \x01: c<class>, l<line>, h1 */
         const char *cur = NULL;
-        for (const char *p = memchr(f->str, '\x01', f->len); p; p = memchr(p + 1, '\x01', (size_t)(f->str + f->len - p - 1))) {
+        for (const char *p = memchr(f->str, '\x01', f->len); p;
+             p = memchr(p + 1, '\x01', (size_t)(f->str + f->len - p - 1))) {
                 if (p[1] == 'c')
                         cls = p + 2;
                 else if (p[1] == 'l')

@@ -9,7 +9,6 @@
 #include "renderers.h"
 #include "tree/pyjson.h"
 
-
 static void
 put_str(FILE *out, const char *s)
 {

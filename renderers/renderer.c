@@ -22,12 +22,8 @@ const char *const renderer_console_processors[] = {
 };
 
 static const struct renderer *const renderers[] = {
-        &renderer_text,
-        &renderer_json,
-        &renderer_speedscope,
-        &renderer_pstats,
-        &renderer_pyisession,
-        &renderer_collapsed_stacks,
+        &renderer_text,   &renderer_json,       &renderer_speedscope,
+        &renderer_pstats, &renderer_pyisession, &renderer_collapsed_stacks,
 };
 
 const struct renderer *
@@ -54,9 +50,9 @@ renderer_guess(const char *outfile)
         static const struct {
                 const char *suffix, *renderer;
         } table[] = {
-                { ".txt", "text" },       { ".speedscope.json", "speedscope" },
-                { ".json", "json" },      { ".pyisession", "pyisession" },
-                { ".pstats", "pstats" },  { ".collapsed", "collapsed" },
+                { ".txt", "text" },         { ".speedscope.json", "speedscope" },
+                { ".json", "json" },        { ".pyisession", "pyisession" },
+                { ".pstats", "pstats" },    { ".collapsed", "collapsed" },
                 { ".folded", "collapsed" }, { ".html", "html" },
                 { ".htm", "html" },
         };
@@ -86,14 +82,17 @@ thread_matches(const struct frame_tree *t, uint32_t ident, const char *sel)
 }
 
 int
-renderer_trees(const struct session *s, const struct renderer *r, const struct render_opts *o,
-               bool per_thread, struct frame_tree **ret_tree, struct frame ***ret_roots,
+renderer_trees(const struct session *s,
+               const struct renderer *r,
+               const struct render_opts *o,
+               bool per_thread,
+               struct frame_tree **ret_tree,
+               struct frame ***ret_roots,
                size_t *ret_n)
 {
         /* show_all and timeline take processors out, as FrameRenderer.__init__ does */
         static const char *const show_all_skip[] = { "group_library_frames_processor",
-                                                     "remove_importlib",
-                                                     "remove_irrelevant_nodes",
+                                                     "remove_importlib", "remove_irrelevant_nodes",
                                                      "remove_tracebackhide", NULL };
         static const char *const timeline_skip[] = { "aggregate_repeated_calls", NULL };
         const char *skip[16];
@@ -128,8 +127,8 @@ renderer_trees(const struct session *s, const struct renderer *r, const struct r
         } else {
                 for (size_t i = 0; i < n_threads; i++) {
                         struct frame *root = frame_tree_build(t, threads[i]);
-                        roots[n++] = processors_run(t, root, r->default_processors, skip,
-                                                    &o->processor);
+                        roots[n++] =
+                                processors_run(t, root, r->default_processors, skip, &o->processor);
                 }
         }
         /* an empty session (or a tree processed away) is one NULL root: "No samples" */

@@ -12,11 +12,11 @@
 /* What a renderer is asked to do: pyinstrument's renderer constructor options after the CLI's
  * computation and -p overrides. Filled by the caller (cli/report.c). */
 struct render_opts {
-        bool show_all, timeline;           /* FrameRenderer */
-        struct processor_opts processor;   /* processor_options */
-        bool unicode, color;               /* text */
+        bool show_all, timeline;                                  /* FrameRenderer */
+        struct processor_opts processor;                          /* processor_options */
+        bool unicode, color;                                      /* text */
         bool flat, flat_time_total, percent_of_total, short_mode; /* text */
-        const char *thread;                /* NULL: every thread; else a name or an id */
+        const char *thread; /* NULL: every thread; else a name or an id */
 };
 
 struct renderer {
@@ -26,9 +26,9 @@ struct renderer {
         const char *const *default_processors;
         /* names left out of @default_processors (NULL-terminated, may be NULL) */
         const char *const *without_processors;
-        bool binary;      /* refuses a terminal */
-        bool frame_tree;  /* accepts show_all, timeline and processor_options */
-        bool console;     /* accepts unicode, color, flat, time, flat_time, short_mode */
+        bool binary;     /* refuses a terminal */
+        bool frame_tree; /* accepts show_all, timeline and processor_options */
+        bool console;    /* accepts unicode, color, flat, time, flat_time, short_mode */
         /* Write the report. @return 0, -EIO, or -ENOENT when o->thread selects nothing. */
         int (*render)(const struct session *s, const struct render_opts *o, FILE *out);
 };
@@ -56,8 +56,12 @@ const char *renderer_guess(const char *outfile);
  * through @r's processors as @o says. *ret_roots holds *ret_n roots (NULL for no samples) and is
  * freed by the caller; the frames belong to *ret_tree. @return 0, or -ENOENT when o->thread
  * matches no thread. */
-int renderer_trees(const struct session *s, const struct renderer *r, const struct render_opts *o,
-                   bool per_thread, struct frame_tree **ret_tree, struct frame ***ret_roots,
+int renderer_trees(const struct session *s,
+                   const struct renderer *r,
+                   const struct render_opts *o,
+                   bool per_thread,
+                   struct frame_tree **ret_tree,
+                   struct frame ***ret_roots,
                    size_t *ret_n);
 
 /* Folded stacks: one "frame;frame;… weight" line per distinct stack, weight in microseconds

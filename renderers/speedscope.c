@@ -24,7 +24,7 @@ static const char *const speedscope_processors[] = {
 
 struct speedscope {
         struct frame_tree *t;
-        struct strtab frames;   /* "function\0file\0line" keys, in order of first use */
+        struct strtab frames; /* "function\0file\0line" keys, in order of first use */
         FILE *out;
         bool first_event;
 };
@@ -110,8 +110,7 @@ render_speedscope(const struct session *s, const struct render_opts *o, FILE *ou
         strtab_init(&sp.frames);
         if (localtime_r(&start, &tm))
                 strftime(when, sizeof(when), "%Y-%m-%dT%H-%M-%S", &tm);
-        if (asprintf(&name, "CPU profile for '%s' at %s", session_target_description(s),
-                     when) < 0)
+        if (asprintf(&name, "CPU profile for '%s' at %s", session_target_description(s), when) < 0)
                 name = xstrdup("CPU profile");
 
         fputs("{\"$schema\": \"https://www.speedscope.app/file-format-schema.json\", \"name\": ",
@@ -126,8 +125,9 @@ render_speedscope(const struct session *s, const struct render_opts *o, FILE *ou
                         pname = NULL;
                 fprintf(out, "%s{\"type\": \"evented\", \"name\": ", i ? ", " : "");
                 put_str(out, pname ? pname : name);
-                fprintf(out, ", \"unit\": \"seconds\", \"startValue\": 0.0, \"endValue\": %s, "
-                             "\"events\": [",
+                fprintf(out,
+                        ", \"unit\": \"seconds\", \"startValue\": 0.0, \"endValue\": %s, "
+                        "\"events\": [",
                         pyjson_float(session_duration(s), buf));
                 put_events(&sp, roots[i]);
                 fputs("]}", out);

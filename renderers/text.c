@@ -31,8 +31,14 @@ static const struct colors colors_enabled = {
 };
 
 static const struct colors colors_disabled = {
-        .red = "", .green = "", .yellow = "", .bright_green = "",
-        .bg_dark_blue_255 = "", .white_255 = "", .faint = "", .end = "",
+        .red = "",
+        .green = "",
+        .yellow = "",
+        .bright_green = "",
+        .bg_dark_blue_255 = "",
+        .white_255 = "",
+        .faint = "",
+        .end = "",
 };
 
 /* branch, continuation, last branch, blank */
@@ -45,12 +51,11 @@ struct text {
         struct frame_tree *t;
         const struct render_opts *o;
         const struct colors *c;
-        struct frame *root;  /* the rendered root: proportions are of its time */
-        int precision;       /* decimals of seconds */
+        struct frame *root;    /* the rendered root: proportions are of its time */
+        int precision;         /* decimals of seconds */
         struct u64map ignored; /* group → 1 ignored, 2 shown */
         FILE *out;
 };
-
 
 static double
 proportion_of_total(const struct text *x, double time)
@@ -205,7 +210,7 @@ put_group_description(struct text *x, struct frame_group *g)
 
 struct pending {
         struct frame *f;
-        size_t plen;                 /* the parent's child indent: prefix[0..plen] */
+        size_t plen; /* the parent's child indent: prefix[0..plen] */
         const char *piece, *child_piece;
 };
 
@@ -333,7 +338,8 @@ put_banner(const struct session *s, const struct render_opts *o, FILE *out)
         struct tm tm;
 
         if (o->short_mode) {
-                fprintf(out, "\npyinstr .............................................\n.\n.  %s\n.\n",
+                fprintf(out,
+                        "\npyinstr .............................................\n.\n.  %s\n.\n",
                         session_target_description(s));
                 return;
         }
@@ -341,8 +347,8 @@ put_banner(const struct session *s, const struct render_opts *o, FILE *out)
                 strftime(when, sizeof(when), "%X", &tm);
         snprintf(ver, sizeof(ver), "v%s", PYINSTR_VERSION);
         /* pyinstrument's layout: a 36-column logo, then the session figures */
-        fprintf(out, "\n  pyinstr                            Recorded: %-9s Samples:  %llu\n",
-                when, (unsigned long long)session_meta_sample_count(s));
+        fprintf(out, "\n  pyinstr                            Recorded: %-9s Samples:  %llu\n", when,
+                (unsigned long long)session_meta_sample_count(s));
         fprintf(out, "  sampling profiler for CPython      Duration: %-9.3f CPU time: %.3f\n",
                 session_duration(s), session_cpu_time(s));
         fprintf(out, "%34s\n\n%s\n\n", ver, session_target_description(s));

@@ -203,7 +203,9 @@ frame_file_path_short(struct frame_tree *t, const struct frame *f)
 }
 
 const char *
-frame_attribute_value(const struct frame_tree *t, const struct frame *f, char marker,
+frame_attribute_value(const struct frame_tree *t,
+                      const struct frame *f,
+                      char marker,
                       size_t *ret_len)
 {
         const struct frame_attr *best = NULL;

@@ -210,8 +210,7 @@ frame_alloc(struct frame_tree *t, uint32_t ident)
 static void
 children_reserve(struct frame_tree *t, struct frame *f, uint32_t need)
 {
-        arena_grow(t, &f->children, &f->cap_children, f->n_children, need,
-                   sizeof(*f->children));
+        arena_grow(t, &f->children, &f->cap_children, f->n_children, need, sizeof(*f->children));
 }
 
 void
@@ -225,8 +224,11 @@ frame_add_child(struct frame_tree *t, struct frame *parent, struct frame *child)
 
 /* Insert @children at position @pos; see frame_internal.h. */
 void
-frame_insert_children(struct frame_tree *t, struct frame *parent, uint32_t pos, struct frame **children,
-                uint32_t n)
+frame_insert_children(struct frame_tree *t,
+                      struct frame *parent,
+                      uint32_t pos,
+                      struct frame **children,
+                      uint32_t n)
 {
         children_reserve(t, parent, parent->n_children + n);
         memmove(parent->children + pos + n, parent->children + pos,
@@ -450,8 +452,7 @@ build(struct frame_tree *t, const uint32_t *thread_of, uint32_t thread)
                 double time = s->sample_weight[i];
                 size_t depth = 0;
 
-                if (st == SESSION_NO_STACK ||
-                    (thread != UINT32_MAX && thread_of[st] != thread))
+                if (st == SESSION_NO_STACK || (thread != UINT32_MAX && thread_of[st] != thread))
                         continue;
                 any = true;
                 for (uint32_t x = st; x != SESSION_NO_STACK; x = s->stacks[x].parent) {
@@ -472,13 +473,15 @@ build(struct frame_tree *t, const uint32_t *thread_of, uint32_t thread)
                                 frame_add_child(t, path[d - 1], f);
                                 /* Frame(info) records its attributes with time 0 first */
                                 for (uint32_t a = 0; a < t->info_attr_n[info]; a++)
-                                        frame_add_attr(t, f, t->attr_pool[t->info_attr_off[info] + a], 0);
+                                        frame_add_attr(t, f,
+                                                       t->attr_pool[t->info_attr_off[info] + a], 0);
                                 path[d] = f;
                                 n_path = d + 1;
                         }
                         f->time += time;
                         for (uint32_t a = 0; a < t->info_attr_n[info]; a++)
-                                frame_add_attr(t, f, t->attr_pool[t->info_attr_off[info] + a], time);
+                                frame_add_attr(t, f, t->attr_pool[t->info_attr_off[info] + a],
+                                               time);
                 }
                 n_path = depth + 1;
                 struct frame *leaf = path[depth];

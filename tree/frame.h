@@ -24,12 +24,12 @@ enum frame_synthetic {
 
 /* An identifier (the frame-info text before the first \x01), split once. */
 struct frame_ident {
-        const char *function;  /* never NULL */
-        const char *file;      /* NULL when the identifier has no second part */
-        long line;             /* 0 when absent or not a number */
-        bool has_line;         /* a third part exists (pyinstrument's line_no is not None) */
+        const char *function; /* never NULL */
+        const char *file;     /* NULL when the identifier has no second part */
+        long line;            /* 0 when absent or not a number */
+        bool has_line;        /* a third part exists (pyinstrument's line_no is not None) */
         enum frame_synthetic synthetic;
-        int32_t short_path;    /* index into the tree's shortened paths, -1 = not computed */
+        int32_t short_path; /* index into the tree's shortened paths, -1 = not computed */
 };
 
 struct frame_attr {
@@ -42,18 +42,18 @@ struct frame {
         struct frame **children;
         uint32_t n_children, cap_children;
         uint32_t ident;
-        uint32_t group;         /* FRAME_NO_GROUP or an index into the tree's groups */
+        uint32_t group;           /* FRAME_NO_GROUP or an index into the tree's groups */
         struct frame_attr *attrs; /* in order of first observation, as Python's dict */
         uint32_t n_attrs, cap_attrs;
-        double time;            /* seconds, inclusive */
-        double absorbed_time;   /* seconds of deleted descendants, kept inside @time */
+        double time;          /* seconds, inclusive */
+        double absorbed_time; /* seconds of deleted descendants, kept inside @time */
 };
 
 struct frame_group {
-        char id[37];            /* uuid4 text, as pyinstrument's FrameGroup.id */
-        uint32_t index;         /* its place in the tree's groups, what frame.group holds */
+        char id[37];    /* uuid4 text, as pyinstrument's FrameGroup.id */
+        uint32_t index; /* its place in the tree's groups, what frame.group holds */
         struct frame *root;
-        struct frame **frames;  /* in the order they joined */
+        struct frame **frames; /* in the order they joined */
         size_t n_frames, cap_frames;
         struct frame **exit_frames; /* computed on first use */
         size_t n_exit_frames;
@@ -94,7 +94,9 @@ bool frame_is_application_code(const struct frame_tree *t, const struct frame *f
 const char *frame_file_path_short(struct frame_tree *t, const struct frame *f);
 /* The data of the most-observed attribute with @marker ('c', 'l', 'h'), or NULL; its length
  * in *ret_len. Borrowed from the tree. */
-const char *frame_attribute_value(const struct frame_tree *t, const struct frame *f, char marker,
+const char *frame_attribute_value(const struct frame_tree *t,
+                                  const struct frame *f,
+                                  char marker,
                                   size_t *ret_len);
 bool frame_has_tracebackhide(const struct frame_tree *t, const struct frame *f);
 const char *frame_class_name(const struct frame_tree *t, const struct frame *f);
@@ -122,8 +124,7 @@ bool frame_group_is_exit_frame(struct frame_group *g, const struct frame *f);
 
 /* Whether any identifier of the tree satisfies @pred, or any attribute is exactly @attr: lets
  * a processor skip a walk that cannot change anything. */
-bool frame_tree_any_ident(const struct frame_tree *t,
-                          bool (*pred)(const struct frame_ident *fi));
+bool frame_tree_any_ident(const struct frame_tree *t, bool (*pred)(const struct frame_ident *fi));
 bool frame_tree_has_attr(const struct frame_tree *t, const char *attr);
 
 /* How many identifiers the tree has interned (identifier indexes are below this). */
@@ -150,8 +151,8 @@ void frame_stack_push_children(struct frame_stack *st, const struct frame *f);
 
 /* Walk @root's subtree in pyinstrument's recursive order, calling @fn for each node in
  * pre-order. @fn may change the node's children before they are pushed. */
-void frame_walk_pre(struct frame *root, void (*fn)(struct frame *f, void *userdata),
-                    void *userdata);
+void
+frame_walk_pre(struct frame *root, void (*fn)(struct frame *f, void *userdata), void *userdata);
 
 /* Check pyinstrument's invariant (time = children + absorbed, within rounding) on every node.
  * Returns the first node that breaks it, or NULL. */

@@ -31,7 +31,7 @@ struct frame_tree {
         struct strtab idents;      /* identifier texts */
         struct frame_ident *ident; /* parsed, parallel to @idents */
         size_t cap_ident;
-        struct strtab attr_keys;   /* "l42", "cView", "h1" */
+        struct strtab attr_keys; /* "l42", "cView", "h1" */
         struct strtab short_paths;
         /* per session frame: its identifier and its attribute keys */
         uint32_t *info_ident, *info_attr_off, *info_attr_n, *attr_pool;
@@ -48,8 +48,11 @@ struct frame *frame_alloc(struct frame_tree *t, uint32_t ident);
 /* Add @time to @f's attribute @key, appending it if new (Python dict order). */
 void frame_add_attr(struct frame_tree *t, struct frame *f, uint32_t key, double time);
 /* Insert @n @children (detached from their old parent by the caller) at position @pos. */
-void frame_insert_children(struct frame_tree *t, struct frame *parent, uint32_t pos,
-                           struct frame **children, uint32_t n);
+void frame_insert_children(struct frame_tree *t,
+                           struct frame *parent,
+                           uint32_t pos,
+                           struct frame **children,
+                           uint32_t n);
 /* @child's position among @parent's children, or UINT32_MAX. */
 uint32_t frame_child_index(const struct frame *parent, const struct frame *child);
 /* remove_frame_from_groups(), for @f alone or its whole subtree. */

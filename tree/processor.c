@@ -12,7 +12,8 @@ static const struct processor processors[] = {
         { "aggregate_repeated_calls", processor_aggregate_repeated_calls },
         { "remove_irrelevant_nodes", processor_remove_irrelevant_nodes },
         { "remove_unnecessary_self_time_nodes", processor_remove_unnecessary_self_time_nodes },
-        { "remove_first_pyinstrument_frames_processor", processor_remove_first_pyinstrument_frames },
+        { "remove_first_pyinstrument_frames_processor",
+          processor_remove_first_pyinstrument_frames },
         { "group_library_frames_processor", processor_group_library_frames },
 };
 
@@ -35,8 +36,11 @@ listed(const char *const *list, const char *name)
 }
 
 struct frame *
-processors_run(struct frame_tree *t, struct frame *root, const char *const *names,
-               const char *const *skip, const struct processor_opts *o)
+processors_run(struct frame_tree *t,
+               struct frame *root,
+               const char *const *names,
+               const char *const *skip,
+               const struct processor_opts *o)
 {
         for (; names && *names; names++) {
                 const struct processor *p = processor_find(*names);
@@ -48,7 +52,8 @@ processors_run(struct frame_tree *t, struct frame *root, const char *const *name
 }
 
 struct frame *
-processor_replace_matching(struct frame_tree *t, struct frame *root,
+processor_replace_matching(struct frame_tree *t,
+                           struct frame *root,
                            bool (*match)(const struct frame_tree *t, const struct frame *f))
 {
         struct frame_stack order = { 0 }, st = { 0 };

@@ -79,8 +79,8 @@ session_save(const struct session *s, FILE *out)
                 put_frame(s, &e, s->start_call_stack[i], out);
         }
         fputs("], \"target_description\": ", out);
-        pyjson_put_string(out, session_target_description(s),
-                          strlen(session_target_description(s)), true);
+        pyjson_put_string(out, session_target_description(s), strlen(session_target_description(s)),
+                          true);
         fputs(", ", out);
         put_float_key(out, "cpu_time", s->cpu_time);
         fputs("\"sys_path\": ", out);
@@ -118,7 +118,9 @@ session_save(const struct session *s, FILE *out)
         return ferror(out) ? -EIO : 0;
 }
 
-_printf_(3, 4) static int
+_printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...);
+
+static int
 fail(char *err, size_t errlen, const char *fmt, ...)
 {
         va_list ap;
@@ -140,8 +142,13 @@ item_string(const cJSON *item, size_t *ret_len)
 }
 
 static int
-load_number(const cJSON *doc, const char *key, bool required, double dflt, double *ret,
-            char *err, size_t errlen)
+load_number(const cJSON *doc,
+            const char *key,
+            bool required,
+            double dflt,
+            double *ret,
+            char *err,
+            size_t errlen)
 {
         const cJSON *item = cJSON_GetObjectItemCaseSensitive(doc, key);
 
@@ -165,8 +172,12 @@ load_number(const cJSON *doc, const char *key, bool required, double dflt, doubl
 }
 
 static int
-load_strv(struct session *s, const cJSON *doc, const char *key,
-          void (*add)(struct session *, const char *), char *err, size_t errlen)
+load_strv(struct session *s,
+          const cJSON *doc,
+          const char *key,
+          void (*add)(struct session *, const char *),
+          char *err,
+          size_t errlen)
 {
         const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, key), *it;
         size_t len;
@@ -175,7 +186,8 @@ load_strv(struct session *s, const cJSON *doc, const char *key,
                 return 0; /* pyinstrument defaults to the loader's own; we have none */
         if (!cJSON_IsArray(arr))
                 return fail(err, errlen, "\"%s\" is not a list", key);
-        cJSON_ArrayForEach(it, arr) {
+        cJSON_ArrayForEach(it, arr)
+        {
                 const char *str = item_string(it, &len);
                 if (!str)
                         return fail(err, errlen, "\"%s\" holds a non-string", key);
@@ -192,13 +204,15 @@ load_records(struct session *s, const cJSON *records, char *err, size_t errlen)
 
         if (!cJSON_IsArray(records))
                 return fail(err, errlen, "\"frame_records\" is not a list");
-        cJSON_ArrayForEach(rec, records) {
+        cJSON_ArrayForEach(rec, records)
+        {
                 const cJSON *stack = cJSON_GetArrayItem(rec, 0), *w = cJSON_GetArrayItem(rec, 1);
                 uint32_t st = SESSION_NO_STACK;
 
                 if (!cJSON_IsArray(rec) || !cJSON_IsArray(stack) || !cJSON_IsNumber(w))
                         return fail(err, errlen, "frame record %zu is not [stack, time]", n);
-                cJSON_ArrayForEach(info, stack) {
+                cJSON_ArrayForEach(info, stack)
+                {
                         const char *str = item_string(info, &len);
                         if (!str)
                                 return fail(err, errlen,
@@ -265,7 +279,8 @@ session_load_buffer(const char *buf, size_t len, struct session **ret, char *err
                 r = fail(err, errlen, "not a pyinstrument session: no \"start_call_stack\" list");
                 goto out;
         }
-        cJSON_ArrayForEach(it, item) {
+        cJSON_ArrayForEach(it, item)
+        {
                 const char *str = item_string(it, &slen);
                 if (!str) {
                         r = fail(err, errlen, "\"start_call_stack\" holds a non-string");

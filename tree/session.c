@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "common/u64map.h"
-#include "strtab.h"
 #include "common/xalloc.h"
+#include "strtab.h"
 #include "tree.h"
 #include "tree_internal.h"
 
@@ -187,8 +187,8 @@ map_stacks(struct session *s, const struct session *other)
         for (size_t i = 0; i < other->n_stacks; i++) {
                 const struct session_stack *st = &other->stacks[i];
                 const struct strtab_entry *f = &other->frames.v[st->frame];
-                uint32_t parent = st->parent == SESSION_NO_STACK ? SESSION_NO_STACK
-                                                                  : map[st->parent];
+                uint32_t parent =
+                        st->parent == SESSION_NO_STACK ? SESSION_NO_STACK : map[st->parent];
 
                 map[i] = session_stack(s, parent, session_frame(s, f->str, f->len));
         }
@@ -225,20 +225,18 @@ session_combine(struct session *s, const struct session *other)
 
                 s->start_time = other->start_time;
                 free(s->target_description);
-                s->target_description = other->target_description
-                                                ? xstrdup(other->target_description)
-                                                : NULL;
+                s->target_description =
+                        other->target_description ? xstrdup(other->target_description) : NULL;
                 s->n_start_call_stack = 0;
                 for (size_t i = 0; i < other->n_start_call_stack; i++) {
-                        const struct strtab_entry *f =
-                                &other->frames.v[other->start_call_stack[i]];
+                        const struct strtab_entry *f = &other->frames.v[other->start_call_stack[i]];
                         session_add_start_call_stack(s, f->str, f->len);
                 }
         }
-        s->min_interval = s->min_interval < other->min_interval ? s->min_interval
-                                                                : other->min_interval;
-        s->max_interval = s->max_interval > other->max_interval ? s->max_interval
-                                                                : other->max_interval;
+        s->min_interval =
+                s->min_interval < other->min_interval ? s->min_interval : other->min_interval;
+        s->max_interval =
+                s->max_interval > other->max_interval ? s->max_interval : other->max_interval;
         s->duration += other->duration;
         s->cpu_time += other->cpu_time;
         session_set_sample_count(s, count);

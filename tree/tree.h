@@ -63,8 +63,8 @@ void session_combine(struct session *s, const struct session *other);
 int session_load(const char *path, struct session **ret, char *err, size_t errlen);
 
 /* The same from a buffer of @len bytes (not necessarily NUL-terminated). */
-int session_load_buffer(const char *buf, size_t len, struct session **ret, char *err,
-                        size_t errlen);
+int
+session_load_buffer(const char *buf, size_t len, struct session **ret, char *err, size_t errlen);
 
 /* Write @s as pyinstrument writes a .pyisession (json.dump: ", "/": " separators, ASCII with
  * \uXXXX escapes, repr floats, no trailing newline), streaming. @return 0 or -EIO. */

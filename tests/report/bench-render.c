@@ -68,12 +68,14 @@ main(int argc, char **argv)
                         /* low indexes likelier: shared prefixes as in a real call graph */
                         int i = d * 3 + (int)(random() % 4);
                         if (d < 10 || random() % 5 == 0)
-                                st = session_stack(s, st, frame(s, "f%d|/app/mod%d.py|%d^l%d",
-                                                                i % 80, i % 9, 10 * i, d + 1));
-                        else
                                 st = session_stack(s, st,
-                                                   frame(s, "g%d|/usr/lib/python3.12/lib%d/mod.py|%d^l%d",
-                                                         i % 120, i % 7, i, d + 1));
+                                                   frame(s, "f%d|/app/mod%d.py|%d^l%d", i % 80,
+                                                         i % 9, 10 * i, d + 1));
+                        else
+                                st = session_stack(
+                                        s, st,
+                                        frame(s, "g%d|/usr/lib/python3.12/lib%d/mod.py|%d^l%d",
+                                              i % 120, i % 7, i, d + 1));
                 }
                 path_stack[p] = st;
         }
@@ -89,10 +91,10 @@ main(int argc, char **argv)
         printf("session of %ld samples (new path every %ld) built in memory: %.2f s\n", n, every,
                now() - t0);
 
-        static const struct renderer *const all[] = { &renderer_text, &renderer_json,
-                                                      &renderer_speedscope, &renderer_pstats,
-                                                      &renderer_pyisession,
-                                                      &renderer_collapsed_stacks };
+        static const struct renderer *const all[] = {
+                &renderer_text,   &renderer_json,       &renderer_speedscope,
+                &renderer_pstats, &renderer_pyisession, &renderer_collapsed_stacks
+        };
         for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
                 FILE *out = fopen("/dev/null", "w");
                 t0 = now();

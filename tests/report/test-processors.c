@@ -4,8 +4,8 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -43,7 +43,11 @@ teardown(void **state)
 
 /* Frame(info) with NULs written as '|' in @text */
 static struct frame *
-nodez(const char *text, struct frame *a, struct frame *b, struct frame *c, struct frame *d,
+nodez(const char *text,
+      struct frame *a,
+      struct frame *b,
+      struct frame *c,
+      struct frame *d,
       struct frame *e)
 {
         char buf[256];
@@ -102,10 +106,10 @@ static void
 test_passthrough_none(void **state)
 {
         static const char *const all[] = {
-                "aggregate_repeated_calls", "group_library_frames_processor",
-                "merge_consecutive_self_time", "remove_importlib", "remove_tracebackhide",
-                "remove_unnecessary_self_time_nodes", "remove_irrelevant_nodes",
-                "remove_first_pyinstrument_frames_processor",
+                "aggregate_repeated_calls",    "group_library_frames_processor",
+                "merge_consecutive_self_time", "remove_importlib",
+                "remove_tracebackhide",        "remove_unnecessary_self_time_nodes",
+                "remove_irrelevant_nodes",     "remove_first_pyinstrument_frames_processor",
         };
         (void)state;
         for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -161,8 +165,7 @@ test_remove_importlib(void **state)
         check_importlib_result(frame);
         assert_string_equal(frame_ident(fx.t, frame->children[2])->file,
                             "sympy/polys/polyfuncs.py");
-        assert_string_equal(frame_ident(fx.t, frame->children[3])->file,
-                            "sympy/polys/partfrac.py");
+        assert_string_equal(frame_ident(fx.t, frame->children[3])->file, "sympy/polys/partfrac.py");
         assert_string_equal(frame_ident(fx.t, frame->children[4])->file,
                             "sympy/polys/numberfields.py");
 }
@@ -210,8 +213,8 @@ test_aggregate_repeated_calls(void **state)
         struct frame *frame = nodez(
                 "<module>|cibuildwheel/__init__.py|12",
                 nodez("strip_newlines|cibuildwheel/utils.py|997", self_time(0.1),
-                      nodez("scan_string|cibuildwheel/utils.py|54", self_time(0.2), 0, 0, 0, 0),
-                      0, 0, 0),
+                      nodez("scan_string|cibuildwheel/utils.py|54", self_time(0.2), 0, 0, 0, 0), 0,
+                      0, 0),
                 self_time(0.1),
                 nodez("strip_newlines|cibuildwheel/utils.py|997", self_time(0.05), 0, 0, 0, 0),
                 self_time(0.2),
@@ -231,8 +234,7 @@ test_aggregate_repeated_calls(void **state)
                             "scan_string");
         assert_true(is_self(frame->children[1]));
         APPROX(frame->children[1]->time, 0.35);
-        assert_string_equal(frame_ident(fx.t, frame->children[2])->function,
-                            "calculate_metrics");
+        assert_string_equal(frame_ident(fx.t, frame->children[2])->function, "calculate_metrics");
 }
 
 static void
@@ -245,8 +247,7 @@ test_remove_irrelevant_nodes(void **state)
                       0, 0, 0),
                 self_time(0.5),
                 nodez("strip_newlines|cibuildwheel/utils.py|997", self_time(0.5), 0, 0, 0, 0),
-                nodez("calculate_metrics|cibuildwheel/utils.py|7", self_time(0.01), 0, 0, 0, 0),
-                0);
+                nodez("calculate_metrics|cibuildwheel/utils.py|7", self_time(0.01), 0, 0, 0, 0), 0);
 
         (void)state;
         calculate_times(frame);
@@ -268,8 +269,7 @@ test_remove_unnecessary_self_time_nodes(void **state)
                 nodez("strip_newlines|cibuildwheel/utils.py|997", self_time(0.2), 0, 0, 0, 0),
                 self_time(0.5),
                 nodez("strip_newlines|cibuildwheel/utils.py|997", self_time(0.5), 0, 0, 0, 0),
-                nodez("calculate_metrics|cibuildwheel/utils.py|7", self_time(0.1), 0, 0, 0, 0),
-                0);
+                nodez("calculate_metrics|cibuildwheel/utils.py|7", self_time(0.1), 0, 0, 0, 0), 0);
         struct frame *strip;
 
         (void)state;
@@ -310,8 +310,7 @@ test_group_library_frames(void **state)
                       0, 0, 0, 0),
                 self_time(0.5),
                 nodez("strip_newlines|cibuildwheel/utils.py|997", self_time(0.5), 0, 0, 0, 0),
-                nodez("calculate_metrics|cibuildwheel/utils.py|7", self_time(0.1), 0, 0, 0, 0),
-                0);
+                nodez("calculate_metrics|cibuildwheel/utils.py|7", self_time(0.1), 0, 0, 0, 0), 0);
         calculate_times(frame);
         APPROX(frame->time, 1.4);
         frame = processor_group_library_frames(fx.t, frame, &defaults);

@@ -48,10 +48,23 @@ parse_all(struct report_opts *o, int argc, char **argv, char *err, size_t errlen
 static void
 test_spellings(void **state)
 {
-        static const char *const args[] = { "-rjson", "--outfile=x.json", "-p", "flat", "-pshort_mode",
-                         "--render-option=time=percent_of_total", "-t", "--hide", "*/lib/*",
-                         "--show-regex=.*app.*", "--no-unicode", "--color", "--thread",
-                         "MainThread", "--target-description", "T {args}", "script.py" };
+        static const char *const args[] = { "-rjson",
+                                            "--outfile=x.json",
+                                            "-p",
+                                            "flat",
+                                            "-pshort_mode",
+                                            "--render-option=time=percent_of_total",
+                                            "-t",
+                                            "--hide",
+                                            "*/lib/*",
+                                            "--show-regex=.*app.*",
+                                            "--no-unicode",
+                                            "--color",
+                                            "--thread",
+                                            "MainThread",
+                                            "--target-description",
+                                            "T {args}",
+                                            "script.py" };
         char **argv = argv_of(args, 17);
         struct report_opts o = { .unicode = -1, .color = -1 };
         char err[256];

@@ -60,8 +60,7 @@ test_round_trip_pyinstrument_files(void **state)
                 struct session *s = NULL;
                 size_t len, out_len;
 
-                snprintf(path, sizeof(path), "%s/%s/session.pyisession", CONFORMANCE_DIR,
-                         cases[i]);
+                snprintf(path, sizeof(path), "%s/%s/session.pyisession", CONFORMANCE_DIR, cases[i]);
                 char *orig = read_file(path, &len);
                 assert_int_equal(session_load(path, &s, err, sizeof(err)), 0);
                 char *out = save_to_string(s, &out_len);
@@ -90,7 +89,8 @@ test_bad_files(void **state)
                 "\"target_description\": \"t\", \"start_call_stack\": [], "
                 "\"frame_records\": [[[\"a\", 3], 1.0]]}",
                 "{\"start_time\": 1, \"duration\": 1, \"sample_count\": 1, \"cpu_time\": 0, "
-                "\"target_description\": \"t\", \"start_call_stack\": [], \"frame_records\": [[[\"a\"",
+                "\"target_description\": \"t\", \"start_call_stack\": [], \"frame_records\": "
+                "[[[\"a\"",
         };
         (void)state;
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -227,8 +227,8 @@ static void
 test_deep_stacks(void **state)
 {
         static const struct renderer *const all[] = {
-                &renderer_text, &renderer_json, &renderer_speedscope, &renderer_pstats,
-                &renderer_pyisession, &renderer_collapsed_stacks,
+                &renderer_text,   &renderer_json,       &renderer_speedscope,
+                &renderer_pstats, &renderer_pyisession, &renderer_collapsed_stacks,
         };
         struct session *s = session_new();
         uint32_t st = session_stack(s, SESSION_NO_STACK, FRAME(s, "MainThread\0<thread>\0001"));

@@ -60,7 +60,8 @@ aggregate_children(struct frame *f, void *userdata)
 }
 
 struct frame *
-processor_aggregate_repeated_calls(struct frame_tree *t, struct frame *root,
+processor_aggregate_repeated_calls(struct frame_tree *t,
+                                   struct frame *root,
                                    const struct processor_opts *o)
 {
         size_t n = frame_tree_n_idents(t);

@@ -64,7 +64,8 @@ group_children(struct frame *f, void *userdata)
 }
 
 struct frame *
-processor_group_library_frames(struct frame_tree *t, struct frame *root,
+processor_group_library_frames(struct frame_tree *t,
+                               struct frame *root,
                                const struct processor_opts *o)
 {
         struct grouping g = { .t = t, .o = o };

@@ -30,7 +30,8 @@ merge_children(struct frame *f, void *userdata)
 }
 
 struct frame *
-processor_merge_consecutive_self_time(struct frame_tree *t, struct frame *root,
+processor_merge_consecutive_self_time(struct frame_tree *t,
+                                      struct frame *root,
                                       const struct processor_opts *o)
 {
         (void)o;

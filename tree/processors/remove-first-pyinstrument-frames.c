@@ -52,7 +52,8 @@ is_runpy_frame(const struct frame_tree *t, const struct frame *f)
 }
 
 struct frame *
-processor_remove_first_pyinstrument_frames(struct frame_tree *t, struct frame *root,
+processor_remove_first_pyinstrument_frames(struct frame_tree *t,
+                                           struct frame *root,
                                            const struct processor_opts *o)
 {
         struct frame *f = root;

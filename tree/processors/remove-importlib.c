@@ -19,8 +19,7 @@ is_importlib(const struct frame_tree *t, const struct frame *f)
 }
 
 struct frame *
-processor_remove_importlib(struct frame_tree *t, struct frame *root,
-                           const struct processor_opts *o)
+processor_remove_importlib(struct frame_tree *t, struct frame *root, const struct processor_opts *o)
 {
         (void)o;
         if (!frame_tree_any_ident(t, ident_is_importlib))

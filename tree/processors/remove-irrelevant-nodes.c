@@ -27,7 +27,8 @@ prune_children(struct frame *f, void *userdata)
 }
 
 struct frame *
-processor_remove_irrelevant_nodes(struct frame_tree *t, struct frame *root,
+processor_remove_irrelevant_nodes(struct frame_tree *t,
+                                  struct frame *root,
                                   const struct processor_opts *o)
 {
         struct irrelevant ir = { .t = t, .threshold = o->filter_threshold };

@@ -11,7 +11,8 @@ hides(const struct frame_tree *t, const struct frame *f)
 }
 
 struct frame *
-processor_remove_tracebackhide(struct frame_tree *t, struct frame *root,
+processor_remove_tracebackhide(struct frame_tree *t,
+                               struct frame *root,
                                const struct processor_opts *o)
 {
         (void)o;

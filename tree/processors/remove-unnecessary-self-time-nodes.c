@@ -16,7 +16,8 @@ drop_lone_self(struct frame *f, void *userdata)
 }
 
 struct frame *
-processor_remove_unnecessary_self_time_nodes(struct frame_tree *t, struct frame *root,
+processor_remove_unnecessary_self_time_nodes(struct frame_tree *t,
+                                             struct frame *root,
                                              const struct processor_opts *o)
 {
         (void)o;
