@@ -15,8 +15,14 @@ put_str(FILE *out, const char *s)
         pyjson_put_string(out, s, strlen(s), false);
 }
 
+static bool
+is_await(const struct frame_ident *fi)
+{
+        return fi->synthetic == FRAME_AWAIT;
+}
+
 static void
-open_frame(struct frame_tree *t, struct frame *f, FILE *out)
+open_frame(struct frame_tree *t, struct frame *f, bool awaits, FILE *out)
 {
         const struct frame_ident *fi = frame_ident(t, f);
         const char *short_path = frame_file_path_short(t, f);
@@ -28,7 +34,7 @@ open_frame(struct frame_tree *t, struct frame *f, FILE *out)
         fputs(",\"file_path\": ", out);
         put_str(out, fi->file ? fi->file : "");
         fprintf(out, ",\"line_no\": %ld,\"time\": %f,\"await_time\": %f", fi->line, f->time,
-                frame_await_time(t, f));
+                awaits ? frame_await_time(t, f) : 0.0);
         fprintf(out, ",\"is_application_code\": %s,\"children\": [",
                 frame_is_application_code(t, f) ? "true" : "false");
 }
@@ -57,6 +63,8 @@ put_tree(struct frame_tree *t, struct frame *root, FILE *out)
 {
         _cleanup_free_ uintptr_t *st = NULL;
         size_t n = 0, cap = 0;
+        /* summing await time walks the subtree: skip it when no [await] was ever sampled */
+        bool awaits = frame_tree_any_ident(t, is_await);
 
         xgrow(&st, &cap, 1, sizeof(*st));
         st[n++] = (uintptr_t)root;
@@ -70,7 +78,7 @@ put_tree(struct frame_tree *t, struct frame *root, FILE *out)
                 }
                 if (f != root && f->parent->children[0] != f)
                         fputc(',', out);
-                open_frame(t, f, out);
+                open_frame(t, f, awaits, out);
                 xgrow(&st, &cap, n + f->n_children + 1, sizeof(*st));
                 st[n++] = e | 1;
                 for (uint32_t i = f->n_children; i-- > 0;)
