@@ -673,8 +673,7 @@ profile(struct cli *c, struct target *t, pid_t child, const char *description)
         }
         session_set_times(s, res.start_wall, res.elapsed, cpu1 - cpu0 > 0 ? cpu1 - cpu0 : 0);
         session_set_interval(s, c->interval, c->interval);
-        session_set_target_description(s, c->report.target_description ? c->report.target_description
-                                                                        : description);
+        session_set_target_description(s, description);
         print_summary(c, &res, t, col.n_threads);
         if (res.end == SAMPLER_END_EXITED && !child && !c->quiet)
                 fprintf(stderr, "pyinstr: process %d exited; reporting what was gathered\n",
@@ -740,8 +739,16 @@ cmd_attach(struct cli *c)
         if (r < 0)
                 return attach_error(r, c->pid, t);
         cmdline = proc_cmdline(c->pid);
-        desc = xmalloc(strlen(cmdline) + 64);
-        sprintf(desc, "Process %d: %s", (int)c->pid, cmdline);
+        if (c->report.target_description) {
+                char err[512];
+                if (report_target_description(&c->report, cmdline, &desc, err, sizeof(err)) < 0) {
+                        error("%s", err);
+                        return EXIT_USAGE;
+                }
+        } else {
+                desc = xmalloc(strlen(cmdline) + 64);
+                sprintf(desc, "Process %d: %s", (int)c->pid, cmdline);
+        }
         return profile(c, t, 0, desc);
 }
 
@@ -838,9 +845,20 @@ cmd_dump(struct cli *c)
 static int
 cmd_load(struct cli *c)
 {
-        (void)c;
-        error("--load is not implemented yet");
-        return 1;
+        _cleanup_(session_freep) struct session *s = NULL;
+        char err[512];
+        int r;
+
+        if (c->cmd == CMD_LOAD_PREV)
+                r = report_load_prev(c->load, &s, err, sizeof(err));
+        else
+                r = session_load(c->load, &s, err, sizeof(err));
+        if (r < 0) {
+                error("%s", err);
+                /* pyinstrument: a missing --load-prev id exits 1 */
+                return r == -ENOENT && c->cmd == CMD_LOAD_PREV ? 1 : EXIT_BAD_SESSION;
+        }
+        return write_report(c, s);
 }
 
 int
@@ -865,8 +883,11 @@ main(int argc, char **argv)
         switch (c.cmd) {
         case CMD_RECORD: {
                 _cleanup_free_ char *args = join_args(c.argv, c.argc);
-                _cleanup_free_ char *desc = xmalloc(strlen(args) + 16);
-                sprintf(desc, "Program: %s", args);
+                _cleanup_free_ char *desc = NULL;
+                if (report_target_description(&c.report, args, &desc, err, sizeof(err)) < 0) {
+                        error("%s", err);
+                        return EXIT_USAGE;
+                }
                 return cmd_run(&c, c.argv, desc);
         }
         case CMD_SCRIPT:
@@ -890,8 +911,12 @@ main(int argc, char **argv)
                         pargv[n++] = c.argv[i];
                 /* pyinstrument's {args}: the program's argv ("-c …" for -c) */
                 _cleanup_free_ char *args = join_args(pargv + 1, n - 1);
-                _cleanup_free_ char *desc = xmalloc(strlen(args) + 16);
-                sprintf(desc, "Program: %s", args);
+                _cleanup_free_ char *desc = NULL;
+                if (report_target_description(&c.report, args, &desc, err, sizeof(err)) < 0) {
+                        error("%s", err);
+                        free(pargv);
+                        return EXIT_USAGE;
+                }
                 r = cmd_run(&c, pargv, desc);
                 free(pargv);
                 return r;

@@ -1,74 +1,774 @@
-/* Placeholder report writer (lead's minimal version for issue 2): collapsed stacks only.
- * Issue 3 replaces this with the renderer registry. */
+/* The report options of the command line (pyinstrument's, plus --thread), their translation
+ * into renderer options (-p key paths with JSON values, glob and Python-regex translation),
+ * writing the report, and the --load-prev folder. Never prints except the report itself and
+ * the --load-prev hint after a text report on stdout. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <regex.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <cjson/cJSON.h>
+
+#include "common/xalloc.h"
 #include "renderers/renderers.h"
 #include "report.h"
+
+_printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...);
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+        return -EINVAL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* argv */
+
+enum opt_kind { OPT_FLAG, OPT_VALUE };
+
+/* The report options. --thread and --main-thread are pyinstr's: pyinstrument profiles one
+ * thread, pyinstr sees them all and renders each; these restrict the report to one. */
+static const struct {
+        const char *shrt, *lng;
+        enum opt_kind kind;
+        int id;
+} options[] = {
+        { "-r", "--renderer", OPT_VALUE, 'r' },
+        { "-o", "--outfile", OPT_VALUE, 'o' },
+        { "-p", "--render-option", OPT_VALUE, 'p' },
+        { "-t", "--timeline", OPT_FLAG, 't' },
+        { NULL, "--hide", OPT_VALUE, 'h' },
+        { NULL, "--hide-regex", OPT_VALUE, 'H' },
+        { NULL, "--show", OPT_VALUE, 's' },
+        { NULL, "--show-regex", OPT_VALUE, 'S' },
+        { NULL, "--show-all", OPT_FLAG, 'a' },
+        { NULL, "--unicode", OPT_FLAG, 'u' },
+        { NULL, "--no-unicode", OPT_FLAG, 'U' },
+        { NULL, "--color", OPT_FLAG, 'c' },
+        { NULL, "--no-color", OPT_FLAG, 'C' },
+        { NULL, "--target-description", OPT_VALUE, 'd' },
+        { NULL, "--thread", OPT_VALUE, 'T' },
+        { NULL, "--main-thread", OPT_FLAG, 'M' },
+};
+
+static void
+store(struct report_opts *o, int id, const char *v)
+{
+        switch (id) {
+        case 'r':
+                o->renderer = v;
+                break;
+        case 'o':
+                o->outfile = v;
+                break;
+        case 'p':
+                o->render_options = xrealloc(o->render_options,
+                                             (size_t)(o->n_render_options + 1) * sizeof(char *));
+                o->render_options[o->n_render_options++] = v;
+                break;
+        case 't':
+                o->timeline = true;
+                break;
+        case 'h':
+                o->hide = v;
+                break;
+        case 'H':
+                o->hide_regex = v;
+                break;
+        case 's':
+                o->show = v;
+                break;
+        case 'S':
+                o->show_regex = v;
+                break;
+        case 'a':
+                o->show_all = true;
+                break;
+        case 'u':
+                o->unicode = 1;
+                break;
+        case 'U':
+                o->unicode = 0;
+                break;
+        case 'c':
+                o->color = 1;
+                break;
+        case 'C':
+                o->color = 0;
+                break;
+        case 'd':
+                o->target_description = v;
+                break;
+        case 'T':
+                o->thread = v;
+                break;
+        case 'M':
+                o->thread = "MainThread";
+                break;
+        default:
+                break;
+        }
+}
+
+int
+report_parse_option(struct report_opts *o, int argc, char **argv, int *i, char *err, size_t errlen)
+{
+        const char *a = argv[*i];
+
+        for (size_t k = 0; k < ARRAY_SIZE(options); k++) {
+                const char *value = NULL;
+                size_t ln = strlen(options[k].lng);
+
+                if (strcmp(a, options[k].lng) == 0 ||
+                    (options[k].shrt && strcmp(a, options[k].shrt) == 0)) {
+                        if (options[k].kind == OPT_VALUE) {
+                                if (*i + 1 >= argc)
+                                        return fail(err, errlen, "%s needs a value", a);
+                                value = argv[++*i];
+                        }
+                } else if (options[k].kind == OPT_VALUE && strncmp(a, options[k].lng, ln) == 0 &&
+                           a[ln] == '=') {
+                        value = a + ln + 1;
+                } else if (options[k].kind == OPT_VALUE && options[k].shrt &&
+                           strncmp(a, options[k].shrt, 2) == 0 && a[2]) {
+                        value = a + 2;
+                } else {
+                        continue;
+                }
+                store(o, options[k].id, value);
+                ++*i;
+                return 1;
+        }
+        return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* patterns */
+
+static void
+put_escaped(FILE *m, char c)
+{
+        if (strchr(".^$*+?()[]{}|\\", c))
+                fputc('\\', m);
+        fputc(c, m);
+}
+
+/* fnmatch.translate() as a POSIX extended regex, anchored at both ends. */
+static char *
+glob_to_regex(const char *pat)
+{
+        char *buf = NULL;
+        size_t len = 0, n = strlen(pat);
+        FILE *m = open_memstream(&buf, &len);
+
+        fputs("^(", m);
+        for (size_t i = 0; i < n; i++) {
+                char c = pat[i];
+                if (c == '*') {
+                        fputs(".*", m);
+                } else if (c == '?') {
+                        fputc('.', m);
+                } else if (c == '[') {
+                        size_t j = i + 1;
+                        if (j < n && pat[j] == '!')
+                                j++;
+                        if (j < n && pat[j] == ']')
+                                j++;
+                        while (j < n && pat[j] != ']')
+                                j++;
+                        if (j >= n) {
+                                fputs("\\[", m);
+                                continue;
+                        }
+                        fputc('[', m);
+                        size_t k = i + 1;
+                        if (pat[k] == '!') {
+                                fputc('^', m);
+                                k++;
+                        }
+                        fwrite(pat + k, 1, j - k, m);
+                        fputc(']', m);
+                        i = j;
+                } else {
+                        put_escaped(m, c);
+                }
+        }
+        fputs(")$", m);
+        fclose(m);
+        return buf;
+}
+
+/* A Python regex for re.match() as a POSIX extended regex anchored at the start: the common
+ * Python-only spellings (\d \w \s, (?:…), \A \Z, lazy quantifiers) are translated. */
+static char *
+pyregex_to_regex(const char *re)
+{
+        static const struct {
+                char c;
+                const char *out, *in_class;
+        } classes[] = {
+                { 'd', "[0-9]", "0-9" },
+                { 'D', "[^0-9]", NULL },
+                { 'w', "[[:alnum:]_]", "[:alnum:]_" },
+                { 'W', "[^[:alnum:]_]", NULL },
+                { 's', "[[:space:]]", "[:space:]" },
+                { 'S', "[^[:space:]]", NULL },
+                { 'A', "^", NULL },
+                { 'Z', "$", NULL },
+                { 'z', "$", NULL },
+        };
+        char *buf = NULL;
+        size_t len = 0;
+        bool in_class = false;
+        FILE *m = open_memstream(&buf, &len);
+
+        fputs("^(", m);
+        for (const char *p = re; *p; p++) {
+                if (*p == '\\' && p[1]) {
+                        bool done = false;
+                        for (size_t k = 0; k < ARRAY_SIZE(classes) && !done; k++) {
+                                if (classes[k].c != p[1])
+                                        continue;
+                                const char *o = in_class ? classes[k].in_class : classes[k].out;
+                                if (o) {
+                                        fputs(o, m);
+                                        done = true;
+                                }
+                        }
+                        if (!done) {
+                                /* an escaped punctuation character stays escaped */
+                                if (in_class)
+                                        fputc(p[1], m);
+                                else if (strchr(".^$*+?()[]{}|\\", p[1]))
+                                        fprintf(m, "\\%c", p[1]);
+                                else
+                                        fputc(p[1], m);
+                        }
+                        p++;
+                        continue;
+                }
+                if (in_class) {
+                        in_class = *p != ']';
+                        fputc(*p, m);
+                } else if (*p == '[') {
+                        in_class = true;
+                        fputc('[', m);
+                        if (p[1] == '^')
+                                fputc(*++p, m);
+                        if (p[1] == ']')
+                                fputc(*++p, m);
+                } else if (*p == '(' && p[1] == '?' && p[2] == ':') {
+                        fputc('(', m);
+                        p += 2;
+                } else if ((*p == '?') && p > re && strchr("*+?}", p[-1])) {
+                        continue; /* lazy: the same matches for a yes/no answer */
+                } else {
+                        fputc(*p, m);
+                }
+        }
+        fputs(")", m);
+        fclose(m);
+        return buf;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* renderer options */
+
+struct compiled {
+        struct render_opts ro;
+        regex_t hide, show;
+        bool has_hide, has_show;
+};
+
+static void
+compiled_release(struct compiled *c)
+{
+        if (c->has_hide)
+                regfree(&c->hide);
+        if (c->has_show)
+                regfree(&c->show);
+        c->has_hide = c->has_show = false;
+}
+
+/* -r, else the -o extension, else text. */
+static const char *
+renderer_name(const struct report_opts *o)
+{
+        const char *name = o->renderer;
+
+        if (!name && o->outfile)
+                name = renderer_guess(o->outfile);
+        return name ? name : "text";
+}
+
+static const struct renderer *
+choose_renderer(const struct report_opts *o)
+{
+        return renderer_find(renderer_name(o));
+}
+
+/* Python truthiness of a JSON value */
+static bool
+truthy(const cJSON *v)
+{
+        if (cJSON_IsBool(v))
+                return cJSON_IsTrue(v);
+        if (cJSON_IsNumber(v))
+                return v->valuedouble != 0;
+        if (cJSON_IsString(v))
+                return v->valuestring[0] != '\0';
+        if (cJSON_IsArray(v) || cJSON_IsObject(v))
+                return v->child != NULL;
+        return false;
+}
+
+/* keypath.set_value_at_keypath(): every key but the last must name an existing object */
+static int
+set_keypath(cJSON *root, const char *key, cJSON *value, char *err, size_t errlen)
+{
+        _cleanup_free_ char *path = xstrdup(key);
+        cJSON *d = root;
+        char *part = path, *dot;
+
+        while ((dot = strchr(part, '.'))) {
+                *dot = '\0';
+                d = cJSON_GetObjectItemCaseSensitive(d, part);
+                if (!cJSON_IsObject(d)) {
+                        cJSON_Delete(value);
+                        return fail(err, errlen, "-p %s: there is no option '%s' to set '%s' in",
+                                    key, part, dot + 1);
+                }
+                part = dot + 1;
+        }
+        if (cJSON_GetObjectItemCaseSensitive(d, part))
+                cJSON_ReplaceItemInObjectCaseSensitive(d, part, value);
+        else
+                cJSON_AddItemToObject(d, part, value);
+        return 0;
+}
+
+static int
+compile_regex(regex_t *re, const char *src, const char *what, char *err, size_t errlen)
+{
+        int rc = regcomp(re, src, REG_EXTENDED | REG_NOSUB);
+
+        if (rc != 0) {
+                char msg[128];
+                regerror(rc, re, msg, sizeof(msg));
+                return fail(err, errlen, "bad %s '%s': %s", what, src, msg);
+        }
+        return 0;
+}
+
+static int
+regex_option(const cJSON *v, regex_t *re, bool *has, const char *what, char *err, size_t errlen)
+{
+        if (!v || cJSON_IsNull(v))
+                return 0;
+        if (!cJSON_IsString(v))
+                return fail(err, errlen, "processor option %s must be a string", what);
+        int r = compile_regex(re, v->valuestring, what, err, errlen);
+        if (r >= 0)
+                *has = true;
+        return r;
+}
+
+static int
+misconfigured(const struct renderer *r, const char *why, char *err, size_t errlen)
+{
+        return fail(err, errlen, "Failed to create %s renderer. Check your renderer options.\n  %s",
+                    r->name, why);
+}
+
+/* Read the renderer options object into @c, as the renderer's constructor would. */
+static int
+apply_options(
+        const struct renderer *r, const cJSON *opts, struct compiled *c, char *err, size_t errlen)
+{
+        const cJSON *it;
+
+        cJSON_ArrayForEach(it, opts)
+        {
+                const char *k = it->string;
+                bool frame_key = !strcmp(k, "show_all") || !strcmp(k, "timeline") ||
+                                 !strcmp(k, "processor_options");
+                bool console_key = !strcmp(k, "unicode") || !strcmp(k, "color") ||
+                                   !strcmp(k, "flat") || !strcmp(k, "time") ||
+                                   !strcmp(k, "flat_time") || !strcmp(k, "short_mode");
+                char why[256];
+
+                if (!(frame_key && r->frame_tree) && !(console_key && r->console)) {
+                        snprintf(why, sizeof(why), "unexpected keyword argument '%s'", k);
+                        return misconfigured(r, why, err, errlen);
+                }
+                if (!strcmp(k, "show_all"))
+                        c->ro.show_all = truthy(it);
+                else if (!strcmp(k, "timeline"))
+                        c->ro.timeline = truthy(it);
+                else if (!strcmp(k, "unicode"))
+                        c->ro.unicode = truthy(it);
+                else if (!strcmp(k, "color"))
+                        c->ro.color = truthy(it);
+                else if (!strcmp(k, "flat"))
+                        c->ro.flat = truthy(it);
+                else if (!strcmp(k, "short_mode"))
+                        c->ro.short_mode = truthy(it);
+                else if (!strcmp(k, "time"))
+                        c->ro.percent_of_total =
+                                cJSON_IsString(it) && !strcmp(it->valuestring, "percent_of_total");
+                else if (!strcmp(k, "flat_time"))
+                        c->ro.flat_time_total =
+                                !(cJSON_IsString(it) && !strcmp(it->valuestring, "self"));
+        }
+        const cJSON *po = cJSON_GetObjectItemCaseSensitive(opts, "processor_options");
+        if (po && !cJSON_IsObject(po))
+                return misconfigured(r, "processor_options must be an object", err, errlen);
+        const cJSON *th = cJSON_GetObjectItemCaseSensitive(po, "filter_threshold");
+        if (th && !cJSON_IsNumber(th))
+                return fail(err, errlen, "processor option filter_threshold must be a number");
+        c->ro.processor.filter_threshold = th ? th->valuedouble : 0.01;
+        int res = regex_option(cJSON_GetObjectItemCaseSensitive(po, "hide_regex"), &c->hide,
+                               &c->has_hide, "hide_regex", err, errlen);
+        if (res >= 0)
+                res = regex_option(cJSON_GetObjectItemCaseSensitive(po, "show_regex"), &c->show,
+                                   &c->has_show, "show_regex", err, errlen);
+        if (res < 0)
+                return res;
+        c->ro.processor.hide_regex = c->has_hide ? &c->hide : NULL;
+        c->ro.processor.show_regex = c->has_show ? &c->show : NULL;
+        if (c->ro.flat && c->ro.timeline)
+                return misconfigured(r, "Cannot use timeline and flat options together.", err,
+                                     errlen);
+        return 0;
+}
+
+/* compute_render_options() and the renderer's constructor. @tty: whether the output is a
+ * terminal (colour by default). */
+static int
+compute(const struct report_opts *o,
+        const struct renderer *r,
+        bool tty,
+        struct compiled *c,
+        char *err,
+        size_t errlen)
+{
+        _cleanup_free_ char *hide = NULL, *show = NULL;
+        int res;
+
+        *c = (struct compiled){ 0 };
+        if (o->hide && o->hide_regex)
+                return fail(err, errlen, "You can\u2018t specify both --hide and --hide-regex");
+        if (!!o->show + !!o->show_regex + o->show_all > 1)
+                return fail(err, errlen,
+                            "You can only specify one of --show, --show-regex and --show-all");
+        if (o->hide)
+                hide = glob_to_regex(o->hide);
+        else if (o->hide_regex)
+                hide = pyregex_to_regex(o->hide_regex);
+        if (o->show)
+                show = glob_to_regex(o->show);
+        else if (o->show_all)
+                show = xstrdup(".*");
+        else if (o->show_regex)
+                show = pyregex_to_regex(o->show_regex);
+
+        cJSON *opts = cJSON_CreateObject();
+        if (r->frame_tree) {
+                cJSON *po = cJSON_AddObjectToObject(opts, "processor_options");
+                if (hide)
+                        cJSON_AddStringToObject(po, "hide_regex", hide);
+                else
+                        cJSON_AddNullToObject(po, "hide_regex");
+                if (show)
+                        cJSON_AddStringToObject(po, "show_regex", show);
+                else
+                        cJSON_AddNullToObject(po, "show_regex");
+        }
+        if (r->console) {
+                /* pyinstr writes UTF-8 everywhere (Python's stdout is UTF-8 in practice too) */
+                cJSON_AddBoolToObject(opts, "unicode", o->unicode >= 0 ? o->unicode : true);
+                cJSON_AddBoolToObject(opts, "color", o->color >= 0 ? o->color : tty);
+        }
+        if (o->timeline)
+                cJSON_AddTrueToObject(opts, "timeline");
+        if (o->show_all)
+                cJSON_AddTrueToObject(opts, "show_all");
+        res = 0;
+        for (int i = 0; i < o->n_render_options && res >= 0; i++) {
+                const char *p = o->render_options[i], *eq = strchr(p, '=');
+                _cleanup_free_ char *key = eq ? xstrndup(p, (size_t)(eq - p)) : xstrdup(p);
+                cJSON *value = eq ? cJSON_ParseWithOpts(eq + 1, NULL, true) : cJSON_CreateTrue();
+
+                if (!value) /* not JSON: the raw string */
+                        value = cJSON_CreateString(eq + 1);
+                res = set_keypath(opts, key, value, err, errlen);
+        }
+        if (res >= 0)
+                res = apply_options(r, opts, c, err, errlen);
+        cJSON_Delete(opts);
+        c->ro.thread = o->thread;
+        if (res < 0)
+                compiled_release(c);
+        return res;
+}
 
 int
 report_check(const struct report_opts *o, char *err, size_t errlen)
 {
-        if (o->renderer && strcmp(o->renderer, "collapsed") != 0) {
-                snprintf(err, errlen, "unknown renderer '%s'", o->renderer);
-                return -EINVAL;
+        const struct renderer *r = choose_renderer(o);
+        struct compiled c;
+        int res;
+
+        if (!r)
+                return fail(err, errlen,
+                            "Failed to find renderer with name '%s'. Options are text, json, "
+                            "speedscope, pstats, pyisession and collapsed.",
+                            renderer_name(o));
+        res = compute(o, r, !o->outfile && isatty(STDOUT_FILENO), &c, err, errlen);
+        if (res < 0)
+                return res;
+        compiled_release(&c);
+        if (r->binary && !o->outfile && isatty(STDOUT_FILENO))
+                return fail(err, errlen,
+                            "Can't write binary output to a terminal. Redirect to "
+                            "a file or use --outfile.");
+        return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* the reports folder */
+
+static char *
+reports_dir(void)
+{
+        const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+        char *dir;
+
+        if (xdg && xdg[0] == '/')
+                dir = xstrdup(xdg);
+        else if (asprintf(&dir, "%s/.local/share", home && home[0] ? home : "/tmp") < 0)
+                dir = xstrdup("/tmp");
+        char *full;
+        if (asprintf(&full, "%s/pyinstr/reports", dir) < 0)
+                full = xstrdup("/tmp/pyinstr-reports");
+        free(dir);
+        return full;
+}
+
+static int
+mkdir_p(const char *path)
+{
+        _cleanup_free_ char *p = xstrdup(path);
+
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
         }
+        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+static int
+cmp_desc(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+/* Keep the newest 10 (names sort by time), before adding one: at most 11 remain. */
+static void
+prune_reports(const char *dir)
+{
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        char **names = NULL;
+        size_t n = 0, cap = 0;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                size_t l = strlen(de->d_name);
+                if (l > 11 && strcmp(de->d_name + l - 11, ".pyisession") == 0) {
+                        xgrow(&names, &cap, n + 1, sizeof(*names));
+                        names[n++] = xstrdup(de->d_name);
+                }
+        }
+        closedir(d);
+        if (n > 1)
+                qsort(names, n, sizeof(*names), cmp_desc);
+        for (size_t i = 0; i < n; i++) {
+                if (i >= 10) {
+                        _cleanup_free_ char *path = NULL;
+                        if (asprintf(&path, "%s/%s", dir, names[i]) >= 0)
+                                (void)unlink(path);
+                }
+                free(names[i]);
+        }
+        free(names);
+}
+
+/* Save @s as <dir>/<local start time>.pyisession; the identifier goes to @id. */
+static int
+save_report(const struct session *s, char id[static 64])
+{
+        _cleanup_free_ char *dir = reports_dir(), *path = NULL, *tmp = NULL;
+        time_t start = (time_t)session_start_time(s);
+        struct tm tm;
+        int r = mkdir_p(dir);
+
+        if (r < 0)
+                return r;
+        prune_reports(dir);
+        if (!localtime_r(&start, &tm) || !strftime(id, 64, "%Y-%m-%dT%H-%M-%S", &tm))
+                return -EINVAL;
+        if (asprintf(&path, "%s/%s.pyisession", dir, id) < 0 ||
+            asprintf(&tmp, "%s/.%s.pyisession.tmp", dir, id) < 0)
+                return -ENOMEM;
+        FILE *f = fopen(tmp, "we");
+        if (!f)
+                return -errno;
+        r = session_save(s, f);
+        if (fclose(f) != 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0)
+                (void)unlink(tmp);
+        return r;
+}
+
+int
+report_load_prev(const char *id, struct session **ret, char *err, size_t errlen)
+{
+        _cleanup_free_ char *dir = reports_dir(), *path = NULL;
+
+        if (strchr(id, '/') || asprintf(&path, "%s/%s.pyisession", dir, id) < 0 ||
+            access(path, F_OK) < 0) {
+                snprintf(err, errlen, "Couldn't find a profile with identifier %s", id);
+                return -ENOENT;
+        }
+        return session_load(path, ret, err, errlen);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+int
+report_target_description(
+        const struct report_opts *o, const char *args, char **ret, char *err, size_t errlen)
+{
+        const char *tmpl = o->target_description ? o->target_description : "Program: {args}";
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+
+        /* str.format() with one field: {args}; {{ and }} are literal braces */
+        for (const char *p = tmpl; *p; p++) {
+                if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+                        fputc(*p++, m);
+                        continue;
+                }
+                if (*p != '{') {
+                        fputc(*p, m);
+                        continue;
+                }
+                const char *end = strchr(p, '}');
+                size_t n = end ? (size_t)(end - p - 1) : strlen(p + 1);
+                if (n == 0 || !end) {
+                        fclose(m);
+                        free(buf);
+                        return fail(err, errlen, "Empty placeholder in --target-description");
+                }
+                if (n != 4 || strncmp(p + 1, "args", 4) != 0) {
+                        fclose(m);
+                        free(buf);
+                        return fail(err, errlen,
+                                    "Unknown placeholder '%.*s' in --target-description", (int)n,
+                                    p + 1);
+                }
+                fputs(args, m);
+                p = end;
+        }
+        fclose(m);
+        *ret = buf;
         return 0;
 }
 
 int
 report_write(struct session *s, const struct report_opts *o, char *err, size_t errlen)
 {
+        const struct renderer *r = choose_renderer(o);
+        _cleanup_free_ char *tmp = NULL;
+        struct compiled c;
         FILE *out = stdout;
-        char tmp[4096];
-        int r;
+        int res;
 
+        if (!r)
+                return report_check(o, err, errlen);
+        res = compute(o, r, !o->outfile && isatty(STDOUT_FILENO), &c, err, errlen);
+        if (res < 0)
+                return res;
         if (o->outfile) {
-                snprintf(tmp, sizeof(tmp), "%s.pyinstr-tmp", o->outfile);
-                out = fopen(tmp, "w");
+                if (asprintf(&tmp, "%s.pyinstr-tmp", o->outfile) < 0)
+                        tmp = NULL;
+                out = tmp ? fopen(tmp, "we") : NULL;
                 if (!out) {
-                        r = -errno;
+                        res = -errno;
+                        compiled_release(&c);
                         snprintf(err, errlen, "cannot write %s: %s", o->outfile, strerror(errno));
-                        return r;
+                        return res;
                 }
         }
-        r = renderer_collapsed(s, out);
+        res = r->render(s, &c.ro, out);
+        compiled_release(&c);
+        if (res == -ENOENT)
+                snprintf(err, errlen, "no thread named or numbered '%s' has samples",
+                         o->thread ? o->thread : "");
         if (o->outfile) {
-                if (fclose(out) != 0 && r == 0)
-                        r = -errno;
-                if (r == 0 && rename(tmp, o->outfile) < 0)
-                        r = -errno;
-                if (r < 0) {
+                if (fclose(out) != 0 && res == 0)
+                        res = -errno;
+                if (res == 0 && rename(tmp, o->outfile) < 0)
+                        res = -errno;
+                if (res < 0) {
                         (void)remove(tmp);
-                        snprintf(err, errlen, "cannot write %s: %s", o->outfile, strerror(-r));
+                        if (res != -ENOENT)
+                                snprintf(err, errlen, "cannot write %s: %s", o->outfile,
+                                         strerror(-res));
                 }
-        } else {
-                fflush(stdout);
+                return res;
         }
-        return r;
-}
-
-int
-report_parse_option(struct report_opts *o, int argc, char **argv, int *i, char *err,
-                    size_t errlen)
-{
-        const char *a = argv[*i];
-
-        if (!strcmp(a, "-r") || !strcmp(a, "--renderer") || !strcmp(a, "-o") ||
-            !strcmp(a, "--outfile")) {
-                if (*i + 1 >= argc) {
-                        snprintf(err, errlen, "%s needs a value", a);
-                        return -EINVAL;
+        if (fflush(stdout) != 0 && res == 0)
+                res = -errno;
+        if (res < 0) {
+                if (res != -ENOENT)
+                        snprintf(err, errlen, "cannot write the report: %s", strerror(-res));
+                return res;
+        }
+        if (r == &renderer_text) {
+                char id[64];
+                /* a report folder that cannot be written only costs the hint */
+                if (save_report(s, id) == 0) {
+                        printf("To view this report with different options, run:\n"
+                               "    pyinstr --load-prev %s [options]\n\n",
+                               id);
+                        fflush(stdout);
                 }
-                if (a[1] == 'r' || a[2] == 'r')
-                        o->renderer = argv[*i + 1];
-                else
-                        o->outfile = argv[*i + 1];
-                *i += 2;
-                return 1;
         }
         return 0;
 }

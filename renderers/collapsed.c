@@ -1,5 +1,6 @@
-/* Collapsed (folded) stacks, as flamegraph.pl reads them: "a;b;c 1234". A frame is written as
- * "function (file:line)"; weights are summed per distinct stack, in microseconds. */
+/* Collapsed (folded) stacks, as flamegraph.pl reads them: "a;b;c 1234", one line per distinct
+ * stack with its weights summed, in microseconds. A frame is "Class.function (file:line)" with
+ * the current line (the l attribute) when there is one, else the first line. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,20 +13,21 @@
 #include "tree/tree_internal.h"
 
 static void
-put_frame(const struct session_frame *f, FILE *out)
+put_frame(const struct strtab_entry *f, FILE *out)
 {
-        const char *fn = f->info, *file = NULL, *line = NULL, *cls = NULL;
+        const char *fn = f->str, *file = NULL, *line = NULL, *cls = NULL;
         size_t n = strlen(fn);
 
         if (n < f->len) {
                 file = fn + n + 1;
                 line = file + strlen(file) + 1;
-                if (line > f->info + f->len)
+                if (line > f->str + f->len)
                         line = NULL;
         }
         /* attributes after \x01: c<class>, l<line>, h1 */
         const char *cur = NULL;
-        for (const char *p = memchr(f->info, '\x01', f->len); p; p = memchr(p + 1, '\x01', (size_t)(f->info + f->len - p - 1))) {
+        for (const char *p = memchr(f->str, '\x01', f->len); p;
+             p = memchr(p + 1, '\x01', (size_t)(f->str + f->len - p - 1))) {
                 if (p[1] == 'c')
                         cls = p + 2;
                 else if (p[1] == 'l')
@@ -52,7 +54,7 @@ put_stack(const struct session *s, uint32_t id, FILE *out)
                 path[depth++] = x;
         }
         for (size_t i = depth; i-- > 0;) {
-                put_frame(&s->frames[s->stacks[path[i]].frame], out);
+                put_frame(&s->frames.v[s->stacks[path[i]].frame], out);
                 if (i)
                         fputc(';', out);
         }
@@ -80,3 +82,15 @@ renderer_collapsed(const struct session *s, FILE *out)
         free(order);
         return ferror(out) ? -EIO : 0;
 }
+
+static int
+render_collapsed(const struct session *s, const struct render_opts *o, FILE *out)
+{
+        (void)o;
+        return renderer_collapsed(s, out);
+}
+
+const struct renderer renderer_collapsed_stacks = {
+        .name = "collapsed",
+        .render = render_collapsed,
+};

@@ -1,5 +1,6 @@
-/* Placeholder session (lead's minimal version for issue 2): frames interned as strings, a
- * stack trie, and the sample log. The full pyinstrument model comes with issue 3. */
+/* The session: frame-info strings interned, stacks as a prefix trie (parent stack + frame), the
+ * sample log as two parallel arrays, and pyinstrument's session metadata. The .pyisession form
+ * is in session-json.c; the frame tree built from the samples is in frame.c. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -7,23 +8,15 @@
 
 #include "common/u64map.h"
 #include "common/xalloc.h"
+#include "strtab.h"
 #include "tree.h"
 #include "tree_internal.h"
-
-static uint64_t
-str_hash(const char *p, size_t n)
-{
-        uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
-        return h | 1;
-}
 
 struct session *
 session_new(void)
 {
         struct session *s = xcalloc(1, sizeof(*s));
-        u64map_init(&s->frame_index);
+        strtab_init(&s->frames);
         u64map_init(&s->stack_index);
         s->min_interval = s->max_interval = 0.001;
         return s;
@@ -34,13 +27,10 @@ session_free(struct session *s)
 {
         if (!s)
                 return NULL;
-        for (size_t i = 0; i < s->n_frames; i++)
-                free(s->frames[i].info);
-        free(s->frames);
+        strtab_release(&s->frames);
         free(s->stacks);
         free(s->sample_stack);
         free(s->sample_weight);
-        u64map_release(&s->frame_index);
         u64map_release(&s->stack_index);
         free(s->target_description);
         for (size_t i = 0; i < s->n_sys_path; i++)
@@ -49,6 +39,7 @@ session_free(struct session *s)
         for (size_t i = 0; i < s->n_sys_prefixes; i++)
                 free(s->sys_prefixes[i]);
         free(s->sys_prefixes);
+        free(s->start_call_stack);
         free(s);
         return NULL;
 }
@@ -56,20 +47,7 @@ session_free(struct session *s)
 uint32_t
 session_frame(struct session *s, const char *info, size_t len)
 {
-        uint64_t h = str_hash(info, len), v;
-
-        /* chained by probing h+1, h+2… on collisions of different strings */
-        for (;; h = (h + 2) | 1) {
-                if (!u64map_get(&s->frame_index, h, &v))
-                        break;
-                if (s->frames[v].len == len && !memcmp(s->frames[v].info, info, len))
-                        return (uint32_t)v;
-        }
-        xgrow(&s->frames, &s->cap_frames, s->n_frames + 1, sizeof(*s->frames));
-        s->frames[s->n_frames] = (struct session_frame){ .info = xmemdup(info, len + 1), .len = len };
-        s->frames[s->n_frames].info[len] = '\0';
-        u64map_put(&s->frame_index, h, s->n_frames);
-        return (uint32_t)s->n_frames++;
+        return strtab_intern(&s->frames, info, len);
 }
 
 uint32_t
@@ -134,13 +112,156 @@ session_add_sys_prefix(struct session *s, const char *prefix)
 void
 session_add_start_call_stack(struct session *s, const char *info, size_t len)
 {
-        (void)s;
-        (void)info;
-        (void)len;
+        uint32_t id = session_frame(s, info, len);
+
+        xgrow(&s->start_call_stack, &s->cap_start_call_stack, s->n_start_call_stack + 1,
+              sizeof(*s->start_call_stack));
+        s->start_call_stack[s->n_start_call_stack++] = id;
+}
+
+void
+session_set_sample_count(struct session *s, uint64_t count)
+{
+        s->sample_count = count;
+        s->sample_count_set = true;
 }
 
 size_t
 session_sample_count(const struct session *s)
 {
         return s->n_samples;
+}
+
+uint64_t
+session_meta_sample_count(const struct session *s)
+{
+        return s->sample_count_set ? s->sample_count : s->n_samples;
+}
+
+double
+session_start_time(const struct session *s)
+{
+        return s->start_time;
+}
+
+double
+session_duration(const struct session *s)
+{
+        return s->duration;
+}
+
+double
+session_cpu_time(const struct session *s)
+{
+        return s->cpu_time;
+}
+
+double
+session_max_interval(const struct session *s)
+{
+        return s->max_interval;
+}
+
+const char *
+session_target_description(const struct session *s)
+{
+        return s->target_description ? s->target_description : "";
+}
+
+static bool
+strv_contains(char *const *v, size_t n, const char *x)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(v[i], x) == 0)
+                        return true;
+        return false;
+}
+
+/* Re-intern @other's stack @st (and its parents) in @s. Parents have smaller ids than their
+ * children, so one forward pass over @other's stacks fills the whole map. */
+static uint32_t *
+map_stacks(struct session *s, const struct session *other)
+{
+        uint32_t *map = xmalloc((other->n_stacks ? other->n_stacks : 1) * sizeof(*map));
+
+        for (size_t i = 0; i < other->n_stacks; i++) {
+                const struct session_stack *st = &other->stacks[i];
+                const struct strtab_entry *f = &other->frames.v[st->frame];
+                uint32_t parent =
+                        st->parent == SESSION_NO_STACK ? SESSION_NO_STACK : map[st->parent];
+
+                map[i] = session_stack(s, parent, session_frame(s, f->str, f->len));
+        }
+        return map;
+}
+
+void
+session_combine(struct session *s, const struct session *other)
+{
+        _cleanup_free_ uint32_t *map = map_stacks(s, other);
+        uint64_t count = session_meta_sample_count(s) + session_meta_sample_count(other);
+        bool other_first = other->start_time < s->start_time;
+        size_t n_own = s->n_samples;
+
+        for (size_t i = 0; i < other->n_samples; i++) {
+                uint32_t st = other->sample_stack[i];
+                session_add_sample(s, st == SESSION_NO_STACK ? st : map[st],
+                                   other->sample_weight[i]);
+        }
+        if (other_first) {
+                /* the earlier session's records come first: rotate them to the front */
+                size_t n_other = other->n_samples, n = s->n_samples;
+                uint32_t *st = xmalloc(n * sizeof(*st) + 1);
+                double *w = xmalloc(n * sizeof(*w) + 1);
+
+                memcpy(st, s->sample_stack + n_own, n_other * sizeof(*st));
+                memcpy(st + n_other, s->sample_stack, n_own * sizeof(*st));
+                memcpy(w, s->sample_weight + n_own, n_other * sizeof(*w));
+                memcpy(w + n_other, s->sample_weight, n_own * sizeof(*w));
+                memcpy(s->sample_stack, st, n * sizeof(*st));
+                memcpy(s->sample_weight, w, n * sizeof(*w));
+                free(st);
+                free(w);
+
+                s->start_time = other->start_time;
+                free(s->target_description);
+                s->target_description =
+                        other->target_description ? xstrdup(other->target_description) : NULL;
+                s->n_start_call_stack = 0;
+                for (size_t i = 0; i < other->n_start_call_stack; i++) {
+                        const struct strtab_entry *f = &other->frames.v[other->start_call_stack[i]];
+                        session_add_start_call_stack(s, f->str, f->len);
+                }
+        }
+        s->min_interval =
+                s->min_interval < other->min_interval ? s->min_interval : other->min_interval;
+        s->max_interval =
+                s->max_interval > other->max_interval ? s->max_interval : other->max_interval;
+        s->duration += other->duration;
+        s->cpu_time += other->cpu_time;
+        session_set_sample_count(s, count);
+        /* the earlier session's sys_path, then the later one's new entries; a set union of
+         * prefixes has no order */
+        if (other_first) {
+                char **own = s->sys_path;
+                size_t n_own_path = s->n_sys_path;
+
+                s->sys_path = NULL;
+                s->n_sys_path = 0;
+                for (size_t i = 0; i < other->n_sys_path; i++)
+                        session_add_sys_path(s, other->sys_path[i]);
+                for (size_t i = 0; i < n_own_path; i++) {
+                        if (!strv_contains(s->sys_path, s->n_sys_path, own[i]))
+                                session_add_sys_path(s, own[i]);
+                        free(own[i]);
+                }
+                free(own);
+        } else {
+                for (size_t i = 0; i < other->n_sys_path; i++)
+                        if (!strv_contains(s->sys_path, s->n_sys_path, other->sys_path[i]))
+                                session_add_sys_path(s, other->sys_path[i]);
+        }
+        for (size_t i = 0; i < other->n_sys_prefixes; i++)
+                if (!strv_contains(s->sys_prefixes, s->n_sys_prefixes, other->sys_prefixes[i]))
+                        session_add_sys_prefix(s, other->sys_prefixes[i]);
 }

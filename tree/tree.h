@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/macros.h"
 
@@ -37,5 +38,34 @@ void session_set_target_description(struct session *s, const char *text);
 void session_add_sys_path(struct session *s, const char *path);
 void session_add_sys_prefix(struct session *s, const char *prefix);
 void session_add_start_call_stack(struct session *s, const char *info, size_t len);
+/* pyinstrument's sample_count, when it differs from the number of records (a loaded file says
+ * what it says); by default it is session_sample_count(). */
+void session_set_sample_count(struct session *s, uint64_t count);
 
+/* The number of frame records (samples) held. */
 size_t session_sample_count(const struct session *s);
+
+/* Read-only metadata. Strings are borrowed, valid until session_free(). */
+double session_start_time(const struct session *s);
+double session_duration(const struct session *s);
+double session_cpu_time(const struct session *s);
+double session_max_interval(const struct session *s);
+uint64_t session_meta_sample_count(const struct session *s);
+const char *session_target_description(const struct session *s);
+
+/* Append @other's records and metadata to @s as pyinstrument's Session.combine() does (the
+ * earlier start_time leads; intervals min/max; durations, counts and CPU times summed). */
+void session_combine(struct session *s, const struct session *other);
+
+/* Load a .pyisession file (pyinstrument 4.7+/5.x, or pyinstr's). A bad or truncated file gives
+ * -EBADMSG (-EINVAL for a missing key, -errno when it cannot be read) with one sentence in @err.
+ * On success *@ret owns the new session. */
+int session_load(const char *path, struct session **ret, char *err, size_t errlen);
+
+/* The same from a buffer of @len bytes (not necessarily NUL-terminated). */
+int
+session_load_buffer(const char *buf, size_t len, struct session **ret, char *err, size_t errlen);
+
+/* Write @s as pyinstrument writes a .pyisession (json.dump: ", "/": " separators, ASCII with
+ * \uXXXX escapes, repr floats, no trailing newline), streaming. @return 0 or -EIO. */
+int session_save(const struct session *s, FILE *out);

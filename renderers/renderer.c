@@ -1,0 +1,139 @@
+/* The renderer registry, extension guessing, and the processed trees renderers share. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/xalloc.h"
+#include "renderers.h"
+
+const char *const renderer_console_processors[] = {
+        "remove_importlib",
+        "remove_tracebackhide",
+        "merge_consecutive_self_time",
+        "aggregate_repeated_calls",
+        "remove_irrelevant_nodes",
+        "remove_unnecessary_self_time_nodes",
+        "remove_first_pyinstrument_frames_processor",
+        "group_library_frames_processor",
+        NULL,
+};
+
+static const struct renderer *const renderers[] = {
+        &renderer_text,   &renderer_json,       &renderer_speedscope,
+        &renderer_pstats, &renderer_pyisession, &renderer_collapsed_stacks,
+};
+
+const struct renderer *
+renderer_find(const char *name)
+{
+        if (strcmp(name, "session") == 0)
+                name = "pyisession";
+        for (size_t i = 0; i < ARRAY_SIZE(renderers); i++)
+                if (strcmp(renderers[i]->name, name) == 0)
+                        return renderers[i];
+        return NULL;
+}
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+        size_t n = strlen(s), m = strlen(suffix);
+        return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+const char *
+renderer_guess(const char *outfile)
+{
+        static const struct {
+                const char *suffix, *renderer;
+        } table[] = {
+                { ".txt", "text" },         { ".speedscope.json", "speedscope" },
+                { ".json", "json" },        { ".pyisession", "pyisession" },
+                { ".pstats", "pstats" },    { ".collapsed", "collapsed" },
+                { ".folded", "collapsed" }, { ".html", "html" },
+                { ".htm", "html" },
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+                if (ends_with(outfile, table[i].suffix))
+                        return table[i].renderer;
+        return NULL;
+}
+
+/* Does the thread root @ident ("name\0<thread>\0id") match the user's selector? */
+static bool
+thread_matches(const struct frame_tree *t, uint32_t ident, const char *sel)
+{
+        size_t len;
+        const char *name = frame_ident_text(t, ident, &len);
+        const char *id = name + strlen(name) + 1;
+
+        if (strcmp(name, sel) == 0)
+                return true;
+        if (id < name + len) {
+                id += strlen(id) + 1;
+                if (id < name + len && strcmp(id, sel) == 0)
+                        return true;
+        }
+        return false;
+}
+
+int
+renderer_trees(const struct session *s,
+               const struct renderer *r,
+               const struct render_opts *o,
+               bool per_thread,
+               struct frame_tree **ret_tree,
+               struct frame ***ret_roots,
+               size_t *ret_n)
+{
+        /* show_all and timeline take processors out, as FrameRenderer.__init__ does */
+        static const char *const show_all_skip[] = { "group_library_frames_processor",
+                                                     "remove_importlib", "remove_irrelevant_nodes",
+                                                     "remove_tracebackhide", NULL };
+        static const char *const timeline_skip[] = { "aggregate_repeated_calls", NULL };
+        const char *skip[16];
+        size_t n_skip = 0;
+        _cleanup_(frame_tree_freep) struct frame_tree *t = frame_tree_new(s);
+        const uint32_t *threads;
+        size_t n_threads = frame_tree_threads(t, &threads), n = 0;
+        struct frame **roots = xcalloc(n_threads + 1, sizeof(*roots));
+        uint32_t selected = UINT32_MAX;
+
+        if (o->show_all)
+                for (const char *const *p = show_all_skip; *p; p++)
+                        skip[n_skip++] = *p;
+        if (o->timeline)
+                skip[n_skip++] = timeline_skip[0];
+        for (const char *const *p = r->without_processors; p && *p; p++)
+                skip[n_skip++] = *p;
+        skip[n_skip] = NULL;
+
+        if (o->thread) {
+                for (size_t i = 0; i < n_threads && selected == UINT32_MAX; i++)
+                        if (thread_matches(t, threads[i], o->thread))
+                                selected = threads[i];
+                if (selected == UINT32_MAX) {
+                        free(roots);
+                        return -ENOENT;
+                }
+        }
+        if (selected != UINT32_MAX || !per_thread || n_threads <= 1) {
+                struct frame *root = frame_tree_build(t, selected);
+                roots[n++] = processors_run(t, root, r->default_processors, skip, &o->processor);
+        } else {
+                for (size_t i = 0; i < n_threads; i++) {
+                        struct frame *root = frame_tree_build(t, threads[i]);
+                        roots[n++] =
+                                processors_run(t, root, r->default_processors, skip, &o->processor);
+                }
+        }
+        /* an empty session (or a tree processed away) is one NULL root: "No samples" */
+        *ret_tree = TAKE_PTR(t);
+        *ret_roots = roots;
+        *ret_n = n;
+        return 0;
+}

@@ -1,0 +1,165 @@
+/* -r speedscope: pyinstrument's evented speedscope profile. The clock starts at 0 and moves
+ * only at synthetic leaves and absorbed time, so each sample's weight becomes its duration.
+ * Several threads give one profile each, busiest first. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/xalloc.h"
+#include "renderers.h"
+#include "tree/pyjson.h"
+#include "tree/strtab.h"
+
+static const char *const speedscope_processors[] = {
+        "remove_importlib",
+        "remove_tracebackhide",
+        "merge_consecutive_self_time",
+        "remove_irrelevant_nodes",
+        "remove_unnecessary_self_time_nodes",
+        "remove_first_pyinstrument_frames_processor",
+        NULL,
+};
+
+struct speedscope {
+        struct frame_tree *t;
+        struct strtab frames; /* "function\0file\0line" keys, in order of first use */
+        FILE *out;
+        bool first_event;
+};
+
+static uint32_t
+frame_index(struct speedscope *sp, struct frame *f)
+{
+        const struct frame_ident *fi = frame_ident(sp->t, f);
+        _cleanup_free_ char *key = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&key, &len);
+
+        /* SpeedscopeFrame(function, file_path, line_no): None and "" differ, so mark presence */
+        fprintf(m, "%s%c%c%s%c%c%ld", fi->function, 0, fi->file ? 'f' : '-',
+                fi->file ? fi->file : "", 0, fi->has_line ? 'l' : '-', fi->line);
+        fclose(m);
+        return strtab_intern(&sp->frames, key, len);
+}
+
+static void
+put_event(struct speedscope *sp, char type, double at, uint32_t frame)
+{
+        char buf[PYJSON_FLOAT_MAX];
+
+        fprintf(sp->out, "%s{\"type\": \"%c\", \"at\": %s, \"frame\": %u}",
+                sp->first_event ? "" : ", ", type, pyjson_float(at, buf), frame);
+        sp->first_event = false;
+}
+
+static void
+put_events(struct speedscope *sp, struct frame *root)
+{
+        _cleanup_free_ uintptr_t *st = NULL;
+        size_t n = 0, cap = 0;
+        double clock = 0.0;
+
+        sp->first_event = true;
+        if (!root)
+                return;
+        xgrow(&st, &cap, 1, sizeof(*st));
+        st[n++] = (uintptr_t)root;
+        while (n) {
+                uintptr_t e = st[--n];
+                struct frame *f = (struct frame *)(e & ~(uintptr_t)1);
+                uint32_t idx = frame_index(sp, f);
+
+                if (e & 1) {
+                        clock += f->absorbed_time;
+                        if (frame_is_synthetic_leaf(sp->t, f))
+                                clock += f->time;
+                        put_event(sp, 'C', clock, idx);
+                        continue;
+                }
+                put_event(sp, 'O', clock, idx);
+                xgrow(&st, &cap, n + f->n_children + 1, sizeof(*st));
+                st[n++] = e | 1;
+                for (uint32_t i = f->n_children; i-- > 0;)
+                        st[n++] = (uintptr_t)f->children[i];
+        }
+}
+
+static void
+put_str(FILE *out, const char *s)
+{
+        pyjson_put_string(out, s, strlen(s), true);
+}
+
+static int
+render_speedscope(const struct session *s, const struct render_opts *o, FILE *out)
+{
+        _cleanup_(frame_tree_freep) struct frame_tree *t = NULL;
+        _cleanup_free_ struct frame **roots = NULL;
+        _cleanup_free_ char *name = NULL;
+        char when[64] = "", buf[PYJSON_FLOAT_MAX];
+        time_t start = (time_t)session_start_time(s);
+        struct tm tm;
+        size_t n;
+        int r = renderer_trees(s, &renderer_speedscope, o, true, &t, &roots, &n);
+
+        if (r < 0)
+                return r;
+        struct speedscope sp = { .t = t, .out = out };
+        strtab_init(&sp.frames);
+        if (localtime_r(&start, &tm))
+                strftime(when, sizeof(when), "%Y-%m-%dT%H-%M-%S", &tm);
+        if (asprintf(&name, "CPU profile for '%s' at %s", session_target_description(s), when) < 0)
+                name = xstrdup("CPU profile");
+
+        fputs("{\"$schema\": \"https://www.speedscope.app/file-format-schema.json\", \"name\": ",
+              out);
+        put_str(out, name);
+        fputs(", \"activeProfileIndex\": null, \"exporter\": \"pyinstrument\", \"profiles\": [",
+              out);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *pname = NULL;
+                if (n > 1 && roots[i] &&
+                    asprintf(&pname, "%s (%s)", name, frame_ident(t, roots[i])->function) < 0)
+                        pname = NULL;
+                fprintf(out, "%s{\"type\": \"evented\", \"name\": ", i ? ", " : "");
+                put_str(out, pname ? pname : name);
+                fprintf(out,
+                        ", \"unit\": \"seconds\", \"startValue\": 0.0, \"endValue\": %s, "
+                        "\"events\": [",
+                        pyjson_float(session_duration(s), buf));
+                put_events(&sp, roots[i]);
+                fputs("]}", out);
+        }
+        fputs("], \"shared\": {\"frames\": [", out);
+        for (size_t i = 0; i < sp.frames.n; i++) {
+                const struct strtab_entry *k = &sp.frames.v[i];
+                const char *fn = k->str, *file = fn + strlen(fn) + 1;
+                const char *line = file + strlen(file) + 1;
+
+                fputs(i ? ", {\"name\": " : "{\"name\": ", out);
+                put_str(out, fn);
+                fputs(", \"file\": ", out);
+                if (file[0] == 'f')
+                        put_str(out, file + 1);
+                else
+                        fputs("null", out);
+                fprintf(out, ", \"line\": ");
+                if (line[0] == 'l')
+                        fputs(line + 1, out);
+                else
+                        fputs("null", out);
+                fputc('}', out);
+        }
+        fputs("]}}\n", out);
+        strtab_release(&sp.frames);
+        return ferror(out) ? -EIO : 0;
+}
+
+const struct renderer renderer_speedscope = {
+        .name = "speedscope",
+        .default_processors = speedscope_processors,
+        .frame_tree = true,
+        .render = render_speedscope,
+};

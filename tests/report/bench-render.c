@@ -1,0 +1,113 @@
+/* Time the report side on a session built in memory, as the sampler builds it: N samples
+ * (default 1,000,000) over 2,000 call paths 15-30 frames deep that share prefixes, the leaf's
+ * current line varying, two threads. A program stays a while where it is: the path changes on
+ * one sample in @SWITCH (default 20; 1 is the worst case, a new path every sample, which makes
+ * pyinstrument's timeline tree as large as it gets). Prints the seconds spent building the
+ * session and rendering each format. Not a test: run it by hand (bench-render [N [SWITCH]]). */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "renderers/renderers.h"
+
+static double
+now(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint32_t
+frame(struct session *s, const char *fmt, ...)
+{
+        char buf[256];
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        /* '|' stands for the NUL separators */
+        for (int i = 0; i < n; i++)
+                if (buf[i] == '|')
+                        buf[i] = '\0';
+                else if (buf[i] == '^')
+                        buf[i] = '\x01';
+        return session_frame(s, buf, (size_t)n);
+}
+
+int
+main(int argc, char **argv)
+{
+        long n = argc > 1 ? atol(argv[1]) : 1000000;
+        long every = argc > 2 ? atol(argv[2]) : 20;
+        enum { PATHS = 2000 };
+        static uint32_t path_stack[PATHS];
+        struct session *s = session_new();
+        struct render_opts o = { .unicode = true, .processor.filter_threshold = 0.01 };
+        double t0 = now();
+
+        srandom(42);
+        session_set_times(s, 1700000000.0, (double)n * 0.001, (double)n * 0.0008);
+        session_set_target_description(s, "Program: bench.py");
+        session_add_sys_path(s, "/app");
+        session_add_sys_path(s, "/usr/lib/python3.12");
+        session_add_sys_prefix(s, "/usr");
+        uint32_t threads[2] = { frame(s, "MainThread|<thread>|140000"),
+                                frame(s, "Worker-1|<thread>|140001") };
+        for (int p = 0; p < PATHS; p++) {
+                int depth = 15 + (int)(random() % 16);
+                uint32_t st = session_stack(s, SESSION_NO_STACK, threads[p % 5 == 0]);
+                for (int d = 0; d < depth; d++) {
+                        /* low indexes likelier: shared prefixes as in a real call graph */
+                        int i = d * 3 + (int)(random() % 4);
+                        if (d < 10 || random() % 5 == 0)
+                                st = session_stack(s, st,
+                                                   frame(s, "f%d|/app/mod%d.py|%d^l%d", i % 80,
+                                                         i % 9, 10 * i, d + 1));
+                        else
+                                st = session_stack(
+                                        s, st,
+                                        frame(s, "g%d|/usr/lib/python3.12/lib%d/mod.py|%d^l%d",
+                                              i % 120, i % 7, i, d + 1));
+                }
+                path_stack[p] = st;
+        }
+        long p = 0;
+        for (long i = 0; i < n; i++) {
+                /* a skewed choice of path, and the leaf's line varies */
+                if (every <= 1 || random() % every == 0)
+                        p = (random() % PATHS) * (random() % PATHS) / PATHS;
+                uint32_t st = path_stack[p];
+                st = session_stack(s, st, frame(s, "leaf|/app/leaf.py|1^l%ld", random() % 60));
+                session_add_sample(s, st, 0.001);
+        }
+        printf("session of %ld samples (new path every %ld) built in memory: %.2f s\n", n, every,
+               now() - t0);
+
+        static const struct renderer *const all[] = {
+                &renderer_text,   &renderer_json,       &renderer_speedscope,
+                &renderer_pstats, &renderer_pyisession, &renderer_collapsed_stacks
+        };
+        for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+                FILE *out = fopen("/dev/null", "w");
+                t0 = now();
+                all[i]->render(s, &o, out);
+                fclose(out);
+                printf("%-10s %.2f s\n", all[i]->name, now() - t0);
+        }
+        o.timeline = true;
+        FILE *out = fopen("/dev/null", "w");
+        t0 = now();
+        renderer_text.render(s, &o, out);
+        fclose(out);
+        printf("text -t     %.2f s\n", now() - t0);
+        session_free(s);
+        return 0;
+}

@@ -1,0 +1,344 @@
+/* Sessions: .pyisession byte-for-byte round trips of files pyinstrument wrote, bad input, repr
+ * floats, string escapes, Session.combine; and 10,000-level stacks through every renderer. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "renderers/renderers.h"
+#include "tree/pyjson.h"
+#include "tree/tree.h"
+
+/* intern a string literal, NULs included */
+#define FRAME(s, lit) session_frame((s), (lit), sizeof(lit) - 1)
+
+static char *
+read_file(const char *path, size_t *ret_len)
+{
+        FILE *f = fopen(path, "rb");
+        char *buf;
+        long n;
+
+        assert_non_null(f);
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        buf = malloc((size_t)n + 1);
+        assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+        buf[n] = '\0';
+        fclose(f);
+        *ret_len = (size_t)n;
+        return buf;
+}
+
+static char *
+save_to_string(const struct session *s, size_t *ret_len)
+{
+        char *buf = NULL;
+        FILE *m = open_memstream(&buf, ret_len);
+
+        assert_int_equal(session_save(s, m), 0);
+        fclose(m);
+        return buf;
+}
+
+static void
+test_round_trip_pyinstrument_files(void **state)
+{
+        static const char *const cases[] = { "basic", "handmade", "recursion", "imports",
+                                             "asyncio_demo" };
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char path[4096], err[256];
+                struct session *s = NULL;
+                size_t len, out_len;
+
+                snprintf(path, sizeof(path), "%s/%s/session.pyisession", CONFORMANCE_DIR, cases[i]);
+                char *orig = read_file(path, &len);
+                assert_int_equal(session_load(path, &s, err, sizeof(err)), 0);
+                char *out = save_to_string(s, &out_len);
+                /* pyinstrument's own file comes back byte for byte */
+                assert_int_equal(out_len, len);
+                assert_memory_equal(out, orig, len);
+                free(out);
+                free(orig);
+                session_free(s);
+        }
+}
+
+static void
+test_bad_files(void **state)
+{
+        static const char *const bad[] = {
+                "",
+                "{",
+                "[1, 2]",
+                "{\"start_time\": 1.0}",
+                "{\"start_time\": \"x\", \"duration\": 1, \"sample_count\": 0, \"cpu_time\": 0}",
+                "{\"start_time\": 1, \"duration\": 1, \"sample_count\": 1, \"cpu_time\": 0, "
+                "\"target_description\": \"t\", \"start_call_stack\": [], "
+                "\"frame_records\": [[[\"a\"], 1.0], [[\"b\"]]]}",
+                "{\"start_time\": 1, \"duration\": 1, \"sample_count\": 1, \"cpu_time\": 0, "
+                "\"target_description\": \"t\", \"start_call_stack\": [], "
+                "\"frame_records\": [[[\"a\", 3], 1.0]]}",
+                "{\"start_time\": 1, \"duration\": 1, \"sample_count\": 1, \"cpu_time\": 0, "
+                "\"target_description\": \"t\", \"start_call_stack\": [], \"frame_records\": "
+                "[[[\"a\"",
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                char err[256] = "";
+                struct session *s = NULL;
+                int r = session_load_buffer(bad[i], strlen(bad[i]), &s, err, sizeof(err));
+
+                assert_true(r == -EBADMSG || r == -EINVAL);
+                assert_null(s);
+                assert_true(strlen(err) > 0);
+        }
+}
+
+static void
+test_truncated_real_file(void **state)
+{
+        char path[4096], err[256];
+        size_t len;
+
+        (void)state;
+        snprintf(path, sizeof(path), "%s/basic/session.pyisession", CONFORMANCE_DIR);
+        char *orig = read_file(path, &len);
+        for (size_t cut = 0; cut < len; cut += len / 97 + 1) {
+                struct session *s = NULL;
+                int r = session_load_buffer(orig, cut, &s, err, sizeof(err));
+                assert_true(r == -EBADMSG || r == -EINVAL);
+                assert_null(s);
+        }
+        free(orig);
+}
+
+static void
+test_float_repr(void **state)
+{
+        static const struct {
+                double x;
+                const char *repr;
+        } cases[] = {
+                { 0.001, "0.001" },
+                { 1795312448.9535449, "1795312448.9535449" },
+                { 1e-05, "1e-05" },
+                { 0.0001, "0.0001" },
+                { 1e16, "1e+16" },
+                { 1e15, "1000000000000000.0" },
+                { 0.1 + 0.2, "0.30000000000000004" },
+                { -0.0, "-0.0" },
+                { 0.0, "0.0" },
+                { 5e-324, "5e-324" },
+                { 1.7976931348623157e308, "1.7976931348623157e+308" },
+                { 0.8999999999999999, "0.8999999999999999" },
+                { 123.0, "123.0" },
+                { -2.5e-7, "-2.5e-07" },
+        };
+        char buf[PYJSON_FLOAT_MAX];
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                assert_string_equal(pyjson_float(cases[i].x, buf), cases[i].repr);
+}
+
+static void
+test_string_escapes(void **state)
+{
+        /* NUL, \x01, quote, backslash, é, U+1F600, an invalid byte */
+        static const char in[] = "a\0b\x01\"\\\xc3\xa9\xf0\x9f\x98\x80\xff";
+        char *buf = NULL, err[256];
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+
+        (void)state;
+        pyjson_put_string(m, in, sizeof(in) - 1, true);
+        fclose(m);
+        assert_string_equal(buf, "\"a\\u0000b\\u0001\\\"\\\\\\u00e9\\ud83d\\ude00\\udcff\"");
+
+        /* and it reads back, NULs and the invalid byte included */
+        char *doc;
+        assert_true(asprintf(&doc,
+                             "{\"start_time\": 1.0, \"duration\": 1.0, \"min_interval\": 0.001, "
+                             "\"max_interval\": 0.001, \"sample_count\": 1, "
+                             "\"start_call_stack\": [%s], \"target_description\": \"t\", "
+                             "\"cpu_time\": 0.0, \"sys_path\": [], \"sys_prefixes\": [], "
+                             "\"frame_records\": [[[%s], 1.0]]}",
+                             buf, buf) > 0);
+        struct session *s = NULL;
+        assert_int_equal(session_load_buffer(doc, strlen(doc), &s, err, sizeof(err)), 0);
+        char *out = save_to_string(s, &len);
+        assert_string_equal(out, doc);
+        free(out);
+        free(doc);
+        free(buf);
+        session_free(s);
+}
+
+static void
+test_combine(void **state)
+{
+        struct session *a = session_new(), *b = session_new();
+        uint32_t ta = session_stack(a, SESSION_NO_STACK, FRAME(a, "T\0<thread>\0001"));
+        uint32_t tb = session_stack(b, SESSION_NO_STACK, FRAME(b, "U\0<thread>\0002"));
+
+        (void)state;
+        session_set_times(a, 20.0, 1.0, 0.5);
+        session_set_times(b, 10.0, 2.0, 0.25);
+        session_set_interval(a, 0.001, 0.001);
+        session_set_interval(b, 0.0001, 0.01);
+        session_set_target_description(a, "later");
+        session_set_target_description(b, "earlier");
+        session_add_sys_path(a, "/a");
+        session_add_sys_path(a, "/both");
+        session_add_sys_path(b, "/both");
+        session_add_sys_path(b, "/b");
+        session_add_sample(a, ta, 0.5);
+        session_add_sample(b, tb, 0.25);
+        session_combine(a, b);
+        assert_true(session_start_time(a) == 10.0);
+        assert_true(session_duration(a) == 3.0);
+        assert_true(session_cpu_time(a) == 0.75);
+        assert_true(session_max_interval(a) == 0.01);
+        assert_int_equal(session_meta_sample_count(a), 2);
+        assert_string_equal(session_target_description(a), "earlier");
+        /* the earlier session's records come first */
+        size_t len;
+        char *out = save_to_string(a, &len);
+        assert_non_null(strstr(out, "\"sys_path\": [\"/both\", \"/b\", \"/a\"]"));
+        assert_non_null(strstr(out, "\"frame_records\": [[[\"U\\u0000<thread>\\u00002\"], 0.25], "
+                                    "[[\"T\\u0000<thread>\\u00001\"], 0.5]]"));
+        free(out);
+        session_free(a);
+        session_free(b);
+}
+
+/* A 10,000-level recursion, as pyinstrument's test_overflow.py: every renderer copes. */
+static void
+test_deep_stacks(void **state)
+{
+        static const struct renderer *const all[] = {
+                &renderer_text,   &renderer_json,       &renderer_speedscope,
+                &renderer_pstats, &renderer_pyisession, &renderer_collapsed_stacks,
+        };
+        struct session *s = session_new();
+        uint32_t st = session_stack(s, SESSION_NO_STACK, FRAME(s, "MainThread\0<thread>\0001"));
+        uint32_t f = FRAME(s, "recurse\0/app/deep.py\0003");
+        struct render_opts o = { .unicode = true, .processor.filter_threshold = 0.01 };
+
+        (void)state;
+        session_set_times(s, 1.0, 1.0, 1.0);
+        session_add_sys_prefix(s, "/usr");
+        for (int i = 0; i < 10000; i++)
+                st = session_stack(s, st, f);
+        for (int i = 0; i < 3; i++)
+                session_add_sample(s, st, 0.25);
+        session_add_sample(s, session_stack(s, st, FRAME(s, "sleep\0<built-in>\0000")), 0.25);
+        for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+                char *buf = NULL;
+                size_t len = 0;
+                FILE *m = open_memstream(&buf, &len);
+                assert_int_equal(all[i]->render(s, &o, m), 0);
+                fclose(m);
+                assert_true(len > 100);
+                free(buf);
+        }
+        o.timeline = true;
+        o.show_all = true;
+        for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+                FILE *m = fopen("/dev/null", "w");
+                assert_int_equal(all[i]->render(s, &o, m), 0);
+                fclose(m);
+        }
+        session_free(s);
+}
+
+static char *
+render_to_string(const struct renderer *r, const struct session *s, const struct render_opts *o)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+
+        assert_int_equal(r->render(s, o, m), 0);
+        fclose(m);
+        return buf;
+}
+
+/* Samples of two threads interleaved in time: one tree per thread, busiest first, each headed
+ * by its <thread> root; --thread keeps one. */
+static void
+test_threads(void **state)
+{
+        struct session *s = session_new();
+        uint32_t main_t = session_stack(s, SESSION_NO_STACK, FRAME(s, "MainThread\0<thread>\0007"));
+        uint32_t work_t = session_stack(s, SESSION_NO_STACK, FRAME(s, "Worker\0<thread>\0009"));
+        uint32_t a = session_stack(s, main_t, FRAME(s, "a\0/app/a.py\0001"));
+        uint32_t b = session_stack(s, work_t, FRAME(s, "b\0/app/b.py\0002"));
+        struct render_opts o = { .unicode = true, .processor.filter_threshold = 0.01 };
+
+        (void)state;
+        session_set_times(s, 1.0, 1.0, 1.0);
+        session_add_sys_path(s, "/app");
+        for (int i = 0; i < 10; i++) {
+                session_add_sample(s, a, 0.01);
+                session_add_sample(s, b, 0.03);
+        }
+        char *out = render_to_string(&renderer_text, s, &o);
+        char *w = strstr(out, "0.300 Worker  <thread>:9\n└─ 0.300 b  b.py:2\n");
+        char *m = strstr(out, "0.100 MainThread  <thread>:7\n└─ 0.100 a  a.py:1\n");
+        assert_non_null(w);
+        assert_non_null(m);
+        assert_true(w < m);
+        free(out);
+
+        o.thread = "MainThread";
+        out = render_to_string(&renderer_text, s, &o);
+        assert_non_null(strstr(out, "0.100 MainThread  <thread>:7\n"));
+        assert_null(strstr(out, "Worker"));
+        free(out);
+
+        o.thread = "9";
+        out = render_to_string(&renderer_text, s, &o);
+        assert_non_null(strstr(out, "0.300 Worker  <thread>:9\n"));
+        assert_null(strstr(out, "MainThread"));
+        free(out);
+
+        o.thread = "nope";
+        FILE *null = fopen("/dev/null", "w");
+        assert_int_equal(renderer_text.render(s, &o, null), -ENOENT);
+        fclose(null);
+
+        /* one JSON tree: a [root] above both threads, busiest first after aggregation */
+        o.thread = NULL;
+        out = render_to_string(&renderer_json, s, &o);
+        assert_non_null(strstr(out, "\"root_frame\": {\"function\": \"[root]\""));
+        assert_true(strstr(out, "\"Worker\"") < strstr(out, "\"MainThread\""));
+        free(out);
+        session_free(s);
+}
+
+int
+main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_round_trip_pyinstrument_files),
+                cmocka_unit_test(test_bad_files),
+                cmocka_unit_test(test_truncated_real_file),
+                cmocka_unit_test(test_float_repr),
+                cmocka_unit_test(test_string_escapes),
+                cmocka_unit_test(test_combine),
+                cmocka_unit_test(test_deep_stacks),
+                cmocka_unit_test(test_threads),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

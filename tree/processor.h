@@ -1,0 +1,68 @@
+#pragma once
+/* pyinstrument's processors (pyinstrument-spec.md §3): passes that reshape a frame tree and
+ * return its (possibly new, possibly NULL) root. They cannot fail. Adding one is a file in
+ * tree/processors/ and a line in processor.c's table. */
+
+#include <regex.h>
+#include <stdbool.h>
+
+#include "tree/frame.h"
+
+struct processor_opts {
+        double filter_threshold;   /* remove_irrelevant_nodes; pyinstrument's default 0.01 */
+        const regex_t *hide_regex; /* group_library_frames_processor; NULL = none */
+        const regex_t *show_regex;
+};
+
+typedef struct frame *(*processor_fn)(struct frame_tree *t,
+                                      struct frame *root,
+                                      const struct processor_opts *o);
+
+struct processor {
+        const char *name;
+        processor_fn fn;
+};
+
+/* NULL when no processor has that name. */
+const struct processor *processor_find(const char *name);
+
+/* Run the NULL-terminated list @names in order, leaving out those in the NULL-terminated
+ * @skip (may be NULL). Unknown names are skipped. (The tests run frame_check() after each.) */
+struct frame *processors_run(struct frame_tree *t,
+                             struct frame *root,
+                             const char *const *names,
+                             const char *const *skip,
+                             const struct processor_opts *o);
+
+/* Shared by remove_importlib and remove_tracebackhide: children first, replace every child
+ * that @match()es by its own children, in place. */
+struct frame *processor_replace_matching(struct frame_tree *t,
+                                         struct frame *root,
+                                         bool (*match)(const struct frame_tree *t,
+                                                       const struct frame *f));
+
+/* The processors, one per file in tree/processors/. */
+struct frame *processor_remove_importlib(struct frame_tree *t,
+                                         struct frame *root,
+                                         const struct processor_opts *o);
+struct frame *processor_remove_tracebackhide(struct frame_tree *t,
+                                             struct frame *root,
+                                             const struct processor_opts *o);
+struct frame *processor_merge_consecutive_self_time(struct frame_tree *t,
+                                                    struct frame *root,
+                                                    const struct processor_opts *o);
+struct frame *processor_aggregate_repeated_calls(struct frame_tree *t,
+                                                 struct frame *root,
+                                                 const struct processor_opts *o);
+struct frame *processor_remove_irrelevant_nodes(struct frame_tree *t,
+                                                struct frame *root,
+                                                const struct processor_opts *o);
+struct frame *processor_remove_unnecessary_self_time_nodes(struct frame_tree *t,
+                                                           struct frame *root,
+                                                           const struct processor_opts *o);
+struct frame *processor_remove_first_pyinstrument_frames(struct frame_tree *t,
+                                                         struct frame *root,
+                                                         const struct processor_opts *o);
+struct frame *processor_group_library_frames(struct frame_tree *t,
+                                             struct frame *root,
+                                             const struct processor_opts *o);

@@ -1,0 +1,338 @@
+/* .pyisession files: pyinstrument's Session.to_json()/from_json() in C. Writing streams one
+ * frame record at a time; reading goes through cJSON (the whole document in memory once). */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/xalloc.h"
+#include "pyjson.h"
+#include "tree.h"
+#include "tree_internal.h"
+
+static void
+put_strv(FILE *out, char *const *v, size_t n)
+{
+        fputc('[', out);
+        for (size_t i = 0; i < n; i++) {
+                if (i)
+                        fputs(", ", out);
+                pyjson_put_string(out, v[i], strlen(v[i]), true);
+        }
+        fputc(']', out);
+}
+
+static void
+put_float_key(FILE *out, const char *key, double x)
+{
+        char buf[PYJSON_FLOAT_MAX];
+
+        fprintf(out, "\"%s\": %s, ", key, pyjson_float(x, buf));
+}
+
+/* Frames repeat in every record: each is escaped once, then copied. */
+struct escaped {
+        char **text;
+        size_t *len;
+};
+
+static void
+put_frame(const struct session *s, struct escaped *e, uint32_t frame, FILE *out)
+{
+        if (!e->text[frame]) {
+                const struct strtab_entry *f = &s->frames.v[frame];
+                FILE *m = open_memstream(&e->text[frame], &e->len[frame]);
+                pyjson_put_string(m, f->str, f->len, true);
+                fclose(m);
+        }
+        fwrite(e->text[frame], 1, e->len[frame], out);
+}
+
+int
+session_save(const struct session *s, FILE *out)
+{
+        char buf[PYJSON_FLOAT_MAX];
+        _cleanup_free_ uint32_t *path = NULL;
+        size_t cap = 0;
+        double last_weight = NAN;
+        struct escaped e = {
+                .text = xcalloc(s->frames.n + 1, sizeof(char *)),
+                .len = xcalloc(s->frames.n + 1, sizeof(size_t)),
+        };
+
+        fputc('{', out);
+        put_float_key(out, "start_time", s->start_time);
+        put_float_key(out, "duration", s->duration);
+        put_float_key(out, "min_interval", s->min_interval);
+        put_float_key(out, "max_interval", s->max_interval);
+        fprintf(out, "\"sample_count\": %llu, ", (unsigned long long)session_meta_sample_count(s));
+        fputs("\"start_call_stack\": [", out);
+        for (size_t i = 0; i < s->n_start_call_stack; i++) {
+                if (i)
+                        fputs(", ", out);
+                put_frame(s, &e, s->start_call_stack[i], out);
+        }
+        fputs("], \"target_description\": ", out);
+        pyjson_put_string(out, session_target_description(s), strlen(session_target_description(s)),
+                          true);
+        fputs(", ", out);
+        put_float_key(out, "cpu_time", s->cpu_time);
+        fputs("\"sys_path\": ", out);
+        put_strv(out, s->sys_path, s->n_sys_path);
+        fputs(", \"sys_prefixes\": ", out);
+        put_strv(out, s->sys_prefixes, s->n_sys_prefixes);
+        fputs(", \"frame_records\": [", out);
+        for (size_t i = 0; i < s->n_samples; i++) {
+                size_t depth = 0;
+
+                for (uint32_t st = s->sample_stack[i]; st != SESSION_NO_STACK;
+                     st = s->stacks[st].parent) {
+                        xgrow(&path, &cap, depth + 1, sizeof(*path));
+                        path[depth++] = s->stacks[st].frame;
+                }
+                fputs(i ? ", [[" : "[[", out);
+                for (size_t d = depth; d-- > 0;) {
+                        put_frame(s, &e, path[d], out);
+                        if (d)
+                                fputs(", ", out);
+                }
+                /* weights repeat (one interval): format only when it changes */
+                if (!(s->sample_weight[i] == last_weight) ||
+                    signbit(s->sample_weight[i]) != signbit(last_weight)) {
+                        last_weight = s->sample_weight[i];
+                        pyjson_float(last_weight, buf);
+                }
+                fprintf(out, "], %s]", buf);
+        }
+        fputs("]}", out);
+        for (size_t i = 0; i < s->frames.n; i++)
+                free(e.text[i]);
+        free(e.text);
+        free(e.len);
+        return ferror(out) ? -EIO : 0;
+}
+
+_printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...);
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+        return -EBADMSG;
+}
+
+/* A string item of a parsed document, NULs restored; NULL if @item is not a string. */
+static char *
+item_string(const cJSON *item, size_t *ret_len)
+{
+        if (!cJSON_IsString(item) || !item->valuestring)
+                return NULL;
+        *ret_len = pyjson_restore_nuls(item->valuestring, strlen(item->valuestring));
+        return item->valuestring;
+}
+
+static int
+load_number(const cJSON *doc,
+            const char *key,
+            bool required,
+            double dflt,
+            double *ret,
+            char *err,
+            size_t errlen)
+{
+        const cJSON *item = cJSON_GetObjectItemCaseSensitive(doc, key);
+
+        if (!item) {
+                if (required) {
+                        snprintf(err, errlen, "not a pyinstrument session: no \"%s\"", key);
+                        return -EINVAL;
+                }
+                *ret = dflt;
+                return 0;
+        }
+        if (cJSON_IsNull(item)) {
+                /* pyinstrument reads a null cpu_time as 0 */
+                *ret = dflt;
+                return 0;
+        }
+        if (!cJSON_IsNumber(item))
+                return fail(err, errlen, "\"%s\" is not a number", key);
+        *ret = item->valuedouble;
+        return 0;
+}
+
+static int
+load_strv(struct session *s,
+          const cJSON *doc,
+          const char *key,
+          void (*add)(struct session *, const char *),
+          char *err,
+          size_t errlen)
+{
+        const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, key), *it;
+        size_t len;
+
+        if (!arr)
+                return 0; /* pyinstrument defaults to the loader's own; we have none */
+        if (!cJSON_IsArray(arr))
+                return fail(err, errlen, "\"%s\" is not a list", key);
+        cJSON_ArrayForEach(it, arr)
+        {
+                const char *str = item_string(it, &len);
+                if (!str)
+                        return fail(err, errlen, "\"%s\" holds a non-string", key);
+                add(s, str);
+        }
+        return 0;
+}
+
+static int
+load_records(struct session *s, const cJSON *records, char *err, size_t errlen)
+{
+        const cJSON *rec, *info;
+        size_t n = 0, len;
+
+        if (!cJSON_IsArray(records))
+                return fail(err, errlen, "\"frame_records\" is not a list");
+        cJSON_ArrayForEach(rec, records)
+        {
+                const cJSON *stack = cJSON_GetArrayItem(rec, 0), *w = cJSON_GetArrayItem(rec, 1);
+                uint32_t st = SESSION_NO_STACK;
+
+                if (!cJSON_IsArray(rec) || !cJSON_IsArray(stack) || !cJSON_IsNumber(w))
+                        return fail(err, errlen, "frame record %zu is not [stack, time]", n);
+                cJSON_ArrayForEach(info, stack)
+                {
+                        const char *str = item_string(info, &len);
+                        if (!str)
+                                return fail(err, errlen,
+                                            "frame record %zu holds a non-string frame", n);
+                        st = session_stack(s, st, session_frame(s, str, len));
+                }
+                session_add_sample(s, st, w->valuedouble);
+                n++;
+        }
+        return 0;
+}
+
+int
+session_load_buffer(const char *buf, size_t len, struct session **ret, char *err, size_t errlen)
+{
+        _cleanup_(session_freep) struct session *s = NULL;
+        _cleanup_free_ char *text = pyjson_prepare(buf, len);
+        const cJSON *item, *it;
+        double count;
+        size_t slen;
+        int r;
+
+        if (!text)
+                return fail(err, errlen, "not a session file: it is not valid UTF-8");
+        cJSON *doc = cJSON_ParseWithLength(text, strlen(text));
+        if (!doc)
+                return fail(err, errlen, "not a session file: invalid or truncated JSON");
+        if (!cJSON_IsObject(doc)) {
+                cJSON_Delete(doc);
+                return fail(err, errlen, "not a session file: the JSON is not an object");
+        }
+        s = session_new();
+        r = load_number(doc, "start_time", true, 0, &s->start_time, err, errlen);
+        if (r >= 0)
+                r = load_number(doc, "duration", true, 0, &s->duration, err, errlen);
+        if (r >= 0)
+                r = load_number(doc, "min_interval", false, 0.001, &s->min_interval, err, errlen);
+        if (r >= 0)
+                r = load_number(doc, "max_interval", false, 0.001, &s->max_interval, err, errlen);
+        if (r >= 0)
+                r = load_number(doc, "sample_count", true, 0, &count, err, errlen);
+        if (r >= 0)
+                r = load_number(doc, "cpu_time", true, 0, &s->cpu_time, err, errlen);
+        if (r >= 0)
+                r = load_strv(s, doc, "sys_path", session_add_sys_path, err, errlen);
+        if (r >= 0)
+                r = load_strv(s, doc, "sys_prefixes", session_add_sys_prefix, err, errlen);
+        if (r < 0)
+                goto out;
+        session_set_sample_count(s, count > 0 ? (uint64_t)count : 0);
+
+        /* v4.0-4.6 files say "program"; pyinstrument 5 refuses them, we read them */
+        item = cJSON_GetObjectItemCaseSensitive(doc, "target_description");
+        if (!item)
+                item = cJSON_GetObjectItemCaseSensitive(doc, "program");
+        if (!item || !item_string(item, &slen)) {
+                r = fail(err, errlen, "not a pyinstrument session: no \"target_description\"");
+                goto out;
+        }
+        session_set_target_description(s, item->valuestring);
+
+        item = cJSON_GetObjectItemCaseSensitive(doc, "start_call_stack");
+        if (!cJSON_IsArray(item)) {
+                r = fail(err, errlen, "not a pyinstrument session: no \"start_call_stack\" list");
+                goto out;
+        }
+        cJSON_ArrayForEach(it, item)
+        {
+                const char *str = item_string(it, &slen);
+                if (!str) {
+                        r = fail(err, errlen, "\"start_call_stack\" holds a non-string");
+                        goto out;
+                }
+                session_add_start_call_stack(s, str, slen);
+        }
+
+        item = cJSON_GetObjectItemCaseSensitive(doc, "frame_records");
+        if (!item) {
+                r = fail(err, errlen, "not a pyinstrument session: no \"frame_records\"");
+                goto out;
+        }
+        r = load_records(s, item, err, errlen);
+out:
+        cJSON_Delete(doc);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int
+session_load(const char *path, struct session **ret, char *err, size_t errlen)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        FILE *f = fopen(path, "re");
+        int r;
+
+        if (!f) {
+                r = -errno;
+                snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+                return r;
+        }
+        FILE *mem = open_memstream(&buf, &len);
+        char chunk[65536];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+                fwrite(chunk, 1, n, mem);
+        r = ferror(f) ? -EIO : 0;
+        fclose(f);
+        fclose(mem);
+        if (r < 0) {
+                snprintf(err, errlen, "cannot read %s: %s", path, strerror(-r));
+                return r;
+        }
+        r = session_load_buffer(buf, len, ret, err, errlen);
+        if (r < 0) {
+                char msg[512];
+                snprintf(msg, sizeof(msg), "%s", err);
+                snprintf(err, errlen, "%s: %s", path, msg);
+        }
+        return r;
+}
