@@ -398,6 +398,48 @@ target_root(pid_t pid, char *buf, size_t len)
         buf[n] = '\0';
 }
 
+/* The folder of the script the interpreter runs: the first argument after the interpreter's
+ * own options, when it names a .py file (relative to the target's @cwd). */
+static int
+script_folder(pid_t pid, const char *cwd, char *buf, size_t len)
+{
+        char path[64], args[8192];
+        FILE *f;
+        size_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+        f = fopen(path, "re");
+        if (!f)
+                return -ESRCH;
+        n = fread(args, 1, sizeof(args) - 1, f);
+        fclose(f);
+        args[n] = '\0';
+        for (const char *a = args + strlen(args) + 1; a < args + n; a += strlen(a) + 1) {
+                if (!strcmp(a, "-m") || !strcmp(a, "-c"))
+                        return -ENOENT;
+                if (!strcmp(a, "-W") || !strcmp(a, "-X")) { /* options with a value */
+                        a += strlen(a) + 1;
+                        continue;
+                }
+                if (a[0] == '-')
+                        continue;
+                size_t l = strlen(a);
+                if (l < 4 || strcmp(a + l - 3, ".py") != 0)
+                        return -ENOENT;
+                if (a[0] == '/')
+                        snprintf(buf, len, "%s", a);
+                else
+                        snprintf(buf, len, "%s/%s", strcmp(cwd, "/") ? cwd : "", a);
+                char *slash = strrchr(buf, '/');
+                if (slash == buf)
+                        slash[1] = '\0';
+                else if (slash)
+                        *slash = '\0';
+                return 0;
+        }
+        return -ENOENT;
+}
+
 /* sys.prefix and sys.path as the target would have them, so that library code is told apart
  * from application code as pyinstrument decides it inside the process: the interpreter's
  * prefix (from the file that holds it), a virtualenv's (VIRTUAL_ENV), and the target's cwd. */
@@ -423,15 +465,21 @@ fill_environment(struct session *s, struct target *t)
         else
                 snprintf(prefix, sizeof(prefix), "/usr");
 
-        /* cwd first: sys.path[0] is the script's folder, usually where it was started */
+        /* sys.path[0] is the script's folder (python3 path/app.py), else the cwd (-m, -c) */
         snprintf(buf, sizeof(buf), "/proc/%d/cwd", (int)pid);
-        char cwd[PATH_MAX];
+        char cwd[PATH_MAX] = "/";
         ssize_t n = readlink(buf, cwd, sizeof(cwd) - 1);
         if (n > 0) {
                 cwd[n] = '\0';
-                const char *c = rl && !strncmp(cwd, root, rl) ? cwd + rl : cwd;
-                session_add_sys_path(s, *c ? c : "/");
+                if (rl && !strncmp(cwd, root, rl))
+                        memmove(cwd, cwd + rl, strlen(cwd + rl) + 1);
+                if (!cwd[0])
+                        snprintf(cwd, sizeof(cwd), "/");
         }
+        char script_dir[PATH_MAX];
+        if (script_folder(pid, cwd, script_dir, sizeof(script_dir)) == 0)
+                session_add_sys_path(s, script_dir);
+        session_add_sys_path(s, cwd);
         snprintf(ver, sizeof(ver), "%u.%u", v >> 24, (v >> 16) & 0xff);
         snprintf(buf, sizeof(buf), "%s/lib/python%s", prefix, ver);
         session_add_sys_path(s, buf);
