@@ -55,6 +55,7 @@ struct rmem {
         size_t n_used, cap_used;
         struct want *prefetch;    /* last walk's, being read */
         size_t n_prefetch, cap_prefetch;
+        struct piece *last_page;  /* the page piece read last: frames come in runs */
 };
 
 struct rmem *
@@ -375,8 +376,11 @@ rmem_read_cached(struct rmem *m, uint64_t addr, size_t len, void *buf)
                 uint64_t base = addr & ~(uint64_t)(PAGE_SIZE_ - 1);
                 size_t off = addr - base, n = MIN(len, PAGE_SIZE_ - off);
                 uint64_t key = base * 2 + 1;
-                struct piece *p = piece_slot(m, key);
+                struct piece *p = m->last_page;
+                if (!p || p->gen != m->gen || p->key != key)
+                        p = piece_slot(m, key);
                 if (p && p->gen == m->gen && p->key == key) {
+                        m->last_page = p;
                         touch(m, p, base, true);
                         if (p->err)
                                 return p->err;
