@@ -82,11 +82,12 @@ usage(FILE *f)
               "      --start-timeout SECS how long record waits for Python to start (default 10)\n"
               "  -q, --quiet              no summary line on stderr\n"
               "Report:\n"
-              "  -r, --renderer NAME      text, html, json, speedscope, pstats, pyisession, collapsed\n"
+              "  -r, --renderer NAME      text, json, speedscope, pstats, pyisession, collapsed\n"
               "  -o, --outfile PATH       write the report there (renderer guessed from the extension)\n"
               "  -p, --render-option K=V  renderer option (pyinstrument's -p)\n"
               "  -t, --timeline, --hide, --hide-regex, --show, --show-regex, --show-all,\n"
               "  --unicode/--no-unicode, --color/--no-color, --target-description TEXT\n"
+              "      --thread NAME|ID     report only this thread; --main-thread: the main one\n"
               "  -h, --help, --version\n",
               f);
 }
