@@ -92,7 +92,7 @@ def test_permission_denied():
     shutil.copy(PYINSTR, exe)
     os.chmod(exe, 0o755)
     try:
-        with Target(PYTHONS[0][0], "sleeper.py", "30") as t:
+        with Target(PYTHONS[0], "sleeper.py", "30") as t:
             out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                                   exe, "attach", "--pid", str(t.pid), "-d", "1"],
                                  capture_output=True, text=True, timeout=60)
