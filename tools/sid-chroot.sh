@@ -26,11 +26,14 @@ die() {
         exit 1
 }
 
-# /proc stays mounted between runs; it must never be under an rm -rf
-unmount_proc() {
-        if mountpoint -q "$dir/proc"; then
-                umount "$dir/proc" || umount -l "$dir/proc" || die "cannot unmount $dir/proc"
-        fi
+# /proc stays mounted between runs (and an interrupted debootstrap may leave /sys too): nothing
+# mounted may be under the rm -rf below, which also stays on one file system to be sure
+unmount_all() {
+        local m
+        awk -v d="$(realpath -m "$dir")" 'index($2, d "/") == 1 { print $2 }' /proc/mounts | sort -r |
+                while read -r m; do
+                        umount "$m" 2>/dev/null || umount -l "$m" || die "cannot unmount $m"
+                done
 }
 
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot, mount)"
@@ -38,8 +41,8 @@ unmount_proc() {
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         if [ -e "$dir" ]; then
                 # an interrupted or older chroot: start again rather than repair it
-                unmount_proc
-                rm -rf --one-file-system "$dir"
+                unmount_all
+                rm -rf --one-file-system "$dir" || die "cannot remove the incomplete $dir"
         fi
         if ! command -v debootstrap >/dev/null; then
                 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null 2>&1 ||
@@ -52,7 +55,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         if ! debootstrap --variant=minbase --include="$(IFS=,; echo "${packages[*]}")" \
                 sid "$dir" "$mirror" >"$log" 2>&1; then
                 reason=$(grep -E '^(E|W): ' "$log" | tail -1 || true)
-                unmount_proc
+                unmount_all
                 die "debootstrap failed: ${reason:-see $log} (log: $log)"
         fi
         echo "$want" >"$stamp"
