@@ -34,6 +34,13 @@ def pytest_generate_tests(metafunc):
             params.append(pytest.param(None, id="sid-missing", marks=pytest.mark.skip(
                 reason="DEBIAN 3.13/3.14/3.15 NOT TESTED: " + SID_MISSING)))
         metafunc.parametrize("python", params)
+    if "sid_python" in metafunc.fixturenames:
+        # only the chroot's python3.13-3.15: statically linked, _PyRuntime in the executable
+        params = [pytest.param(p, id=p.id) for p in PYTHONS if p.kind == "sid"]
+        if SID_MISSING:
+            params.append(pytest.param(None, id="sid-missing", marks=pytest.mark.skip(
+                reason="DEBIAN 3.13/3.14/3.15 NOT TESTED: " + SID_MISSING)))
+        metafunc.parametrize("sid_python", params)
 
 
 @pytest.fixture(scope="session", autouse=True)

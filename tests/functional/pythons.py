@@ -15,6 +15,7 @@ then skip loudly). Imported by the pytest suites and the plain checkers.
 import os
 import re
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 
@@ -51,6 +52,24 @@ class Python:
             path.chmod(0o755)
             self._exe = str(path)
         return self._exe
+
+    def without_section_headers(self):
+        """This interpreter run from a copy of its executable whose section headers are gone (as
+        sstrip leaves a binary): no symbol table and no .PyRuntime section can be found, only
+        what the loader needs is left. For the chroot's statically linked interpreters, whose
+        executable holds _PyRuntime; the copy lives in the chroot's /var/tmp."""
+        assert self.kind == "sid"
+        name = self.argv[-1]
+        inside = "/var/tmp/pyinstr-nosections/" + name
+        data = bytearray(Path(SID_CHROOT, "usr", "bin", name).read_bytes())
+        # ELF64 header: e_shoff @0x28 (8 bytes), e_shnum @0x3c, e_shstrndx @0x3e (2 each)
+        struct.pack_into("<Q", data, 0x28, 0)
+        struct.pack_into("<HH", data, 0x3c, 0, 0)
+        out = Path(SID_CHROOT + inside)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+        out.chmod(0o755)
+        return Python("sid-nosections", ["chroot", SID_CHROOT, inside], self.version)
 
     def __repr__(self):
         return self.id

@@ -161,6 +161,20 @@ def test_deep_recursion_drop_rate(python):
     assert dropped / (samples + dropped) < 0.01, out.stderr
 
 
+def test_no_section_headers(sid_python):
+    """3.13+ without any symbol or section (an sstripped executable): _PyRuntime is found by
+    scanning the writable mappings for its "xdebugpy" cookie, in record and in dump."""
+    python = sid_python.without_section_headers()
+    out, stacks = record(python, "nested.py", "1")
+    assert out.returncode == 0, out.stderr
+    check_main_chain(stacks, chain("nested.py", *NESTED))
+    with Target(python, "classes.py", "30", "ready") as t:
+        out = run_pyinstr(["dump", "--pid", str(t.pid)])
+        assert out.returncode == 0, out.stderr
+        main = [v for k, v in dump_stacks(out.stdout).items() if "MainThread" in k]
+        assert main == [chain("classes.py", *CLASSES)], out.stdout
+
+
 # ---- attach ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("target,steps", [("nested.py", NESTED), ("classes.py", CLASSES),
