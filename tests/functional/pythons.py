@@ -53,26 +53,42 @@ class Python:
             self._exe = str(path)
         return self._exe
 
-    def without_section_headers(self):
-        """This interpreter run from a copy of its executable whose section headers are gone (as
-        sstrip leaves a binary): no symbol table and no .PyRuntime section can be found, only
-        what the loader needs is left. For the chroot's statically linked interpreters, whose
-        executable holds _PyRuntime; the copy lives in the chroot's /var/tmp."""
+    def modified_copy(self, tag, patch):
+        """This interpreter run from a copy of its executable changed by patch(bytearray), at
+        /var/tmp/pyinstr-TAG/ in the chroot. For the chroot's statically linked interpreters,
+        whose executable holds _PyRuntime."""
         assert self.kind == "sid"
         name = self.argv[-1]
-        inside = "/var/tmp/pyinstr-nosections/" + name
+        inside = "/var/tmp/pyinstr-%s/%s" % (tag, name)
         data = bytearray(Path(SID_CHROOT, "usr", "bin", name).read_bytes())
-        # ELF64 header: e_shoff @0x28 (8 bytes), e_shnum @0x3c, e_shstrndx @0x3e (2 each)
-        struct.pack_into("<Q", data, 0x28, 0)
-        struct.pack_into("<HH", data, 0x3c, 0, 0)
+        patch(data)
         out = Path(SID_CHROOT + inside)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
         out.chmod(0o755)
-        return Python("sid-nosections", ["chroot", SID_CHROOT, inside], self.version)
+        return Python("sid-" + tag, ["chroot", SID_CHROOT, inside], self.version)
 
     def __repr__(self):
         return self.id
+
+
+def strip_section_headers(elf):
+    """What sstrip leaves of an ELF64 executable: no section headers, hence no symbol table and
+    no .PyRuntime section to find; the loader needs only the program headers."""
+    struct.pack_into("<Q", elf, 0x28, 0)       # e_shoff
+    struct.pack_into("<HH", elf, 0x3c, 0, 0)   # e_shnum, e_shstrndx
+
+
+def set_cookie_version(elf, version):
+    """Make the _Py_DebugOffsets initializer in the executable claim PY_VERSION_HEX @version
+    (the interpreter itself does not read it)."""
+    pos = -1
+    while True:
+        # the cookie is also an immediate operand in code: take the one a version follows
+        pos = elf.index(b"xdebugpy", pos + 1)
+        if struct.unpack_from("<Q", elf, pos + 8)[0] >> 24 == 3:
+            break
+    struct.pack_into("<Q", elf, pos + 8, version)
 
 
 def _version_of(argv):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PYINSTR, PYTHONS, TARGETS, Target, run_pyinstr
+from pythons import set_cookie_version, strip_section_headers
 
 
 def one_line(stderr):
@@ -78,6 +79,31 @@ def test_unsupported_version(exe, version):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_future_version(sid_python):
+    """A version with no _Py_DebugOffsets layout (a 3.16 cookie) is named and refused, never
+    read as garbage, when found by symbol and when found by the cookie scan."""
+    msg = "pyinstr: Python 3.16.0 is not supported; pyinstr supports 3.8–3.15"
+
+    def future(elf):
+        set_cookie_version(elf, 0x031000f0)
+
+    def future_without_sections(elf):
+        future(elf)
+        strip_section_headers(elf)
+
+    for python in (sid_python.modified_copy("py316", future),
+                   sid_python.modified_copy("py316-nosections", future_without_sections)):
+        out = run_pyinstr(["record", "--", *python.argv, "-c", "import time; time.sleep(5)"])
+        assert out.returncode == 4, out.stderr
+        assert one_line(out.stderr) == msg
+        with Target(python, "sleeper.py", "30", "ready") as t:
+            for cmd in (["attach", "--pid", str(t.pid), "-d", "1"], ["dump", "--pid", str(t.pid)]):
+                out = run_pyinstr(cmd)
+                assert out.returncode == 4, out.stderr
+                assert one_line(out.stderr) == msg
+            assert t.proc.poll() is None
 
 
 def test_permission_denied():

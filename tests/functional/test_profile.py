@@ -8,6 +8,7 @@ import pytest
 
 from conftest import (PYINSTR, TARGETS, Target, heaviest, parse_collapsed, python_frames, record,
                       run_pyinstr, target_lines)
+from pythons import strip_section_headers
 
 
 def chain(target, *steps):
@@ -164,7 +165,7 @@ def test_deep_recursion_drop_rate(python):
 def test_no_section_headers(sid_python):
     """3.13+ without any symbol or section (an sstripped executable): _PyRuntime is found by
     scanning the writable mappings for its "xdebugpy" cookie, in record and in dump."""
-    python = sid_python.without_section_headers()
+    python = sid_python.modified_copy("nosections", strip_section_headers)
     out, stacks = record(python, "nested.py", "1")
     assert out.returncode == 0, out.stderr
     check_main_chain(stacks, chain("nested.py", *NESTED))
