@@ -79,16 +79,19 @@ def strip_section_headers(elf):
     struct.pack_into("<HH", elf, 0x3c, 0, 0)   # e_shnum, e_shstrndx
 
 
-def set_cookie_version(elf, version):
-    """Make the _Py_DebugOffsets initializer in the executable claim PY_VERSION_HEX @version
-    (the interpreter itself does not read it)."""
+def set_debug_offsets(elf, version=None, free_threaded=None):
+    """Make the _Py_DebugOffsets initializer in the executable claim another PY_VERSION_HEX or
+    free-threaded flag (the interpreter itself does not read them)."""
     pos = -1
     while True:
         # the cookie is also an immediate operand in code: take the one a version follows
         pos = elf.index(b"xdebugpy", pos + 1)
         if struct.unpack_from("<Q", elf, pos + 8)[0] >> 24 == 3:
             break
-    struct.pack_into("<Q", elf, pos + 8, version)
+    if version is not None:
+        struct.pack_into("<Q", elf, pos + 8, version)
+    if free_threaded is not None:
+        struct.pack_into("<Q", elf, pos + 16, free_threaded)
 
 
 def _version_of(argv):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PYINSTR, PYTHONS, TARGETS, Target, run_pyinstr
-from pythons import set_cookie_version, strip_section_headers
+from pythons import set_debug_offsets, strip_section_headers
 
 
 def one_line(stderr):
@@ -87,7 +87,7 @@ def test_future_version(sid_python):
     msg = "pyinstr: Python 3.16.0 is not supported; pyinstr supports 3.8–3.15"
 
     def future(elf):
-        set_cookie_version(elf, 0x031000f0)
+        set_debug_offsets(elf, version=0x031000f0)
 
     def future_without_sections(elf):
         future(elf)
@@ -104,6 +104,20 @@ def test_future_version(sid_python):
                 assert out.returncode == 4, out.stderr
                 assert one_line(out.stderr) == msg
             assert t.proc.poll() is None
+
+
+def test_free_threaded_refused(sid_python):
+    """A free-threaded build (no Debian package yet: the flag is patched into a standard
+    interpreter) is named and refused."""
+    python = sid_python.modified_copy("ft", lambda elf: set_debug_offsets(elf, free_threaded=1))
+    v = "%d.%d.%d" % python.version
+    with Target(python, "sleeper.py", "30", "ready") as t:
+        out = run_pyinstr(["attach", "--pid", str(t.pid), "-d", "1"])
+        assert out.returncode == 4, out.stderr
+        assert one_line(out.stderr) == (
+            "pyinstr: process %d runs a free-threaded (no-GIL) Python %s, which pyinstr does not "
+            "support yet; profile a standard build" % (t.pid, v))
+        assert t.proc.poll() is None
 
 
 def test_permission_denied():
