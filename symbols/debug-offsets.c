@@ -14,224 +14,190 @@
  * PyInterpreterState 194968); anything bigger is corrupt or not CPython. */
 #define DEBUG_OFFSETS_CAP (1u << 20)
 
-/* The part every known minor shares (3.13–3.15 Include/internal/pycore_runtime.h or
- * pycore_debug_offsets.h). */
+/* ---- the layouts, as CPython declares them ----------------------------------------------- */
+
+/* _Py_DebugOffsets is a header and a list of sections, one per CPython struct, each a list of
+ * uint64_t (Include/internal/pycore_runtime.h in 3.13, pycore_debug_offsets.h from 3.14).
+ * Sections are declared once, named by the first minor with that shape; a minor's struct
+ * lists its sections in CPython's order and names, so minors can be diffed against headers. */
 struct debug_header {
         char cookie[8];   /* "xdebugpy", no NUL */
         uint64_t version; /* PY_VERSION_HEX */
         uint64_t free_threaded;
 };
 
-/* 3.13 Include/internal/pycore_runtime.h, struct _Py_DebugOffsets: 584 bytes on 64-bit. Names
- * as in CPython, so later minors can be diffed against it. */
+struct dbg_runtime_state {
+        uint64_t size, finalizing, interpreters_head;
+};
+struct dbg_interpreter_state_313 {
+        uint64_t size, id, next, threads_head, gc, imports_modules, sysdict, builtins;
+        uint64_t ceval_gil, gil_runtime_state, gil_runtime_state_enabled;
+        uint64_t gil_runtime_state_locked, gil_runtime_state_holder;
+};
+/* 3.14: + threads_main, code_object_generation, tlbc_generation */
+struct dbg_interpreter_state_314 {
+        uint64_t size, id, next, threads_head, threads_main, gc, imports_modules;
+        uint64_t sysdict, builtins, ceval_gil, gil_runtime_state;
+        uint64_t gil_runtime_state_enabled, gil_runtime_state_locked;
+        uint64_t gil_runtime_state_holder, code_object_generation, tlbc_generation;
+};
+struct dbg_thread_state_313 {
+        uint64_t size, prev, next, interp, current_frame, thread_id, native_thread_id;
+        uint64_t datastack_chunk, status;
+};
+/* 3.15: + base_frame, last_profiled_frame, last_profiled_frame_seq (before thread_id),
+ * holds_gil, gil_requested, current_exception, exc_state */
+struct dbg_thread_state_315 {
+        uint64_t size, prev, next, interp, current_frame, base_frame;
+        uint64_t last_profiled_frame, last_profiled_frame_seq, thread_id;
+        uint64_t native_thread_id, datastack_chunk, status, holds_gil, gil_requested;
+        uint64_t current_exception, exc_state;
+};
+struct dbg_interpreter_frame_313 {
+        uint64_t size, previous, executable, instr_ptr, localsplus, owner;
+};
+/* 3.14: + stackpointer, tlbc_index */
+struct dbg_interpreter_frame_314 {
+        uint64_t size, previous, executable, instr_ptr, localsplus, owner;
+        uint64_t stackpointer, tlbc_index;
+};
+struct dbg_code_object_313 {
+        uint64_t size, filename, name, qualname, linetable, firstlineno, argcount;
+        uint64_t localsplusnames, localspluskinds, co_code_adaptive;
+};
+/* 3.14: + co_tlbc */
+struct dbg_code_object_314 {
+        uint64_t size, filename, name, qualname, linetable, firstlineno, argcount;
+        uint64_t localsplusnames, localspluskinds, co_code_adaptive, co_tlbc;
+};
+struct dbg_pyobject {
+        uint64_t size, ob_type;
+};
+struct dbg_type_object_313 {
+        uint64_t size, tp_name, tp_repr, tp_flags;
+};
+/* 3.15: + tp_basicsize, tp_dictoffset */
+struct dbg_type_object_315 {
+        uint64_t size, tp_name, tp_repr, tp_flags, tp_basicsize, tp_dictoffset;
+};
+struct dbg_sequence { /* tuple_object and list_object */
+        uint64_t size, ob_item, ob_size;
+};
+struct dbg_set_object {
+        uint64_t size, used, table, mask;
+};
+struct dbg_dict_object {
+        uint64_t size, ma_keys, ma_values;
+};
+struct dbg_float_object {
+        uint64_t size, ob_fval;
+};
+struct dbg_long_object {
+        uint64_t size, lv_tag, ob_digit;
+};
+struct dbg_bytes_object {
+        uint64_t size, ob_size, ob_sval;
+};
+struct dbg_unicode_object_313 {
+        uint64_t size, state, length, asciiobject_size;
+};
+/* 3.15: + compactunicodeobject_size */
+struct dbg_unicode_object_315 {
+        uint64_t size, state, length, asciiobject_size, compactunicodeobject_size;
+};
+struct dbg_gc_313 {
+        uint64_t size, collecting;
+};
+/* 3.15: + frame, generation_stats_size, generation_stats */
+struct dbg_gc_315 {
+        uint64_t size, collecting, frame, generation_stats_size, generation_stats;
+};
+struct dbg_gen_object {
+        uint64_t size, gi_name, gi_iframe, gi_frame_state;
+};
+struct dbg_llist_node {
+        uint64_t next, prev;
+};
+struct dbg_debugger_support { /* PEP 768, sys.remote_exec() */
+        uint64_t eval_breaker, remote_debugger_support, remote_debugging_enabled;
+        uint64_t debugger_pending_call, debugger_script_path, debugger_script_path_size;
+};
+
+/* 3.13: 584 bytes on 64-bit */
 struct debug_offsets_313 {
         struct debug_header header;
-        struct {
-                uint64_t size, finalizing, interpreters_head;
-        } runtime_state;
-        struct {
-                uint64_t size, id, next, threads_head, gc, imports_modules, sysdict, builtins;
-                uint64_t ceval_gil, gil_runtime_state, gil_runtime_state_enabled;
-                uint64_t gil_runtime_state_locked, gil_runtime_state_holder;
-        } interpreter_state;
-        struct {
-                uint64_t size, prev, next, interp, current_frame, thread_id, native_thread_id;
-                uint64_t datastack_chunk, status;
-        } thread_state;
-        struct {
-                uint64_t size, previous, executable, instr_ptr, localsplus, owner;
-        } interpreter_frame;
-        struct {
-                uint64_t size, filename, name, qualname, linetable, firstlineno, argcount;
-                uint64_t localsplusnames, localspluskinds, co_code_adaptive;
-        } code_object;
-        struct {
-                uint64_t size, ob_type;
-        } pyobject;
-        struct {
-                uint64_t size, tp_name, tp_repr, tp_flags;
-        } type_object;
-        struct {
-                uint64_t size, ob_item, ob_size;
-        } tuple_object;
-        struct {
-                uint64_t size, ob_item, ob_size;
-        } list_object;
-        struct {
-                uint64_t size, ma_keys, ma_values;
-        } dict_object;
-        struct {
-                uint64_t size, ob_fval;
-        } float_object;
-        struct {
-                uint64_t size, lv_tag, ob_digit;
-        } long_object;
-        struct {
-                uint64_t size, ob_size, ob_sval;
-        } bytes_object;
-        struct {
-                uint64_t size, state, length, asciiobject_size;
-        } unicode_object;
-        struct {
-                uint64_t size, collecting;
-        } gc;
+        struct dbg_runtime_state runtime_state;
+        struct dbg_interpreter_state_313 interpreter_state;
+        struct dbg_thread_state_313 thread_state;
+        struct dbg_interpreter_frame_313 interpreter_frame;
+        struct dbg_code_object_313 code_object;
+        struct dbg_pyobject pyobject;
+        struct dbg_type_object_313 type_object;
+        struct dbg_sequence tuple_object, list_object;
+        struct dbg_dict_object dict_object;
+        struct dbg_float_object float_object;
+        struct dbg_long_object long_object;
+        struct dbg_bytes_object bytes_object;
+        struct dbg_unicode_object_313 unicode_object;
+        struct dbg_gc_313 gc;
 };
 _Static_assert(sizeof(struct debug_offsets_313) == 584, "3.13 _Py_DebugOffsets is 584 bytes");
 
-/* 3.14 Include/internal/pycore_debug_offsets.h: 760 bytes. Against 3.13 it adds
- * interpreter_state.threads_main, code_object_generation, tlbc_generation;
- * interpreter_frame.stackpointer, tlbc_index; code_object.co_tlbc; set_object; gen_object;
- * llist_node; debugger_support (PEP 768). */
+/* 3.14: 760 bytes; new sections set_object, gen_object, llist_node, debugger_support */
 struct debug_offsets_314 {
         struct debug_header header;
-        struct {
-                uint64_t size, finalizing, interpreters_head;
-        } runtime_state;
-        struct {
-                uint64_t size, id, next, threads_head, threads_main, gc, imports_modules;
-                uint64_t sysdict, builtins, ceval_gil, gil_runtime_state;
-                uint64_t gil_runtime_state_enabled, gil_runtime_state_locked;
-                uint64_t gil_runtime_state_holder, code_object_generation, tlbc_generation;
-        } interpreter_state;
-        struct {
-                uint64_t size, prev, next, interp, current_frame, thread_id, native_thread_id;
-                uint64_t datastack_chunk, status;
-        } thread_state;
-        struct {
-                uint64_t size, previous, executable, instr_ptr, localsplus, owner;
-                uint64_t stackpointer, tlbc_index;
-        } interpreter_frame;
-        struct {
-                uint64_t size, filename, name, qualname, linetable, firstlineno, argcount;
-                uint64_t localsplusnames, localspluskinds, co_code_adaptive, co_tlbc;
-        } code_object;
-        struct {
-                uint64_t size, ob_type;
-        } pyobject;
-        struct {
-                uint64_t size, tp_name, tp_repr, tp_flags;
-        } type_object;
-        struct {
-                uint64_t size, ob_item, ob_size;
-        } tuple_object;
-        struct {
-                uint64_t size, ob_item, ob_size;
-        } list_object;
-        struct {
-                uint64_t size, used, table, mask;
-        } set_object;
-        struct {
-                uint64_t size, ma_keys, ma_values;
-        } dict_object;
-        struct {
-                uint64_t size, ob_fval;
-        } float_object;
-        struct {
-                uint64_t size, lv_tag, ob_digit;
-        } long_object;
-        struct {
-                uint64_t size, ob_size, ob_sval;
-        } bytes_object;
-        struct {
-                uint64_t size, state, length, asciiobject_size;
-        } unicode_object;
-        struct {
-                uint64_t size, collecting;
-        } gc;
-        struct {
-                uint64_t size, gi_name, gi_iframe, gi_frame_state;
-        } gen_object;
-        struct {
-                uint64_t next, prev;
-        } llist_node;
-        struct {
-                uint64_t eval_breaker, remote_debugger_support, remote_debugging_enabled;
-                uint64_t debugger_pending_call, debugger_script_path, debugger_script_path_size;
-        } debugger_support;
+        struct dbg_runtime_state runtime_state;
+        struct dbg_interpreter_state_314 interpreter_state;
+        struct dbg_thread_state_313 thread_state;
+        struct dbg_interpreter_frame_314 interpreter_frame;
+        struct dbg_code_object_314 code_object;
+        struct dbg_pyobject pyobject;
+        struct dbg_type_object_313 type_object;
+        struct dbg_sequence tuple_object, list_object;
+        struct dbg_set_object set_object;
+        struct dbg_dict_object dict_object;
+        struct dbg_float_object float_object;
+        struct dbg_long_object long_object;
+        struct dbg_bytes_object bytes_object;
+        struct dbg_unicode_object_313 unicode_object;
+        struct dbg_gc_313 gc;
+        struct dbg_gen_object gen_object;
+        struct dbg_llist_node llist_node;
+        struct dbg_debugger_support debugger_support;
 };
 _Static_assert(sizeof(struct debug_offsets_314) == 760, "3.14 _Py_DebugOffsets is 760 bytes");
 
-/* 3.15 Include/internal/pycore_debug_offsets.h (3.15.2): 888 bytes. Against 3.14 it adds
- * thread_state.base_frame, last_profiled_frame, last_profiled_frame_seq, holds_gil,
- * gil_requested, current_exception, exc_state; err_stackitem; type_object.tp_basicsize,
- * tp_dictoffset; heap_type_object; unicode_object.compactunicodeobject_size; gc.frame,
- * generation_stats_size, generation_stats. */
+/* 3.15 (3.15.2): 888 bytes; new sections err_stackitem, heap_type_object */
 struct debug_offsets_315 {
         struct debug_header header;
-        struct {
-                uint64_t size, finalizing, interpreters_head;
-        } runtime_state;
-        struct {
-                uint64_t size, id, next, threads_head, threads_main, gc, imports_modules;
-                uint64_t sysdict, builtins, ceval_gil, gil_runtime_state;
-                uint64_t gil_runtime_state_enabled, gil_runtime_state_locked;
-                uint64_t gil_runtime_state_holder, code_object_generation, tlbc_generation;
-        } interpreter_state;
-        struct {
-                uint64_t size, prev, next, interp, current_frame, base_frame;
-                uint64_t last_profiled_frame, last_profiled_frame_seq, thread_id;
-                uint64_t native_thread_id, datastack_chunk, status, holds_gil, gil_requested;
-                uint64_t current_exception, exc_state;
-        } thread_state;
+        struct dbg_runtime_state runtime_state;
+        struct dbg_interpreter_state_314 interpreter_state;
+        struct dbg_thread_state_315 thread_state;
         struct {
                 uint64_t exc_value;
         } err_stackitem;
-        struct {
-                uint64_t size, previous, executable, instr_ptr, localsplus, owner;
-                uint64_t stackpointer, tlbc_index;
-        } interpreter_frame;
-        struct {
-                uint64_t size, filename, name, qualname, linetable, firstlineno, argcount;
-                uint64_t localsplusnames, localspluskinds, co_code_adaptive, co_tlbc;
-        } code_object;
-        struct {
-                uint64_t size, ob_type;
-        } pyobject;
-        struct {
-                uint64_t size, tp_name, tp_repr, tp_flags, tp_basicsize, tp_dictoffset;
-        } type_object;
+        struct dbg_interpreter_frame_314 interpreter_frame;
+        struct dbg_code_object_314 code_object;
+        struct dbg_pyobject pyobject;
+        struct dbg_type_object_315 type_object;
         struct {
                 uint64_t size, ht_cached_keys;
         } heap_type_object;
-        struct {
-                uint64_t size, ob_item, ob_size;
-        } tuple_object;
-        struct {
-                uint64_t size, ob_item, ob_size;
-        } list_object;
-        struct {
-                uint64_t size, used, table, mask;
-        } set_object;
-        struct {
-                uint64_t size, ma_keys, ma_values;
-        } dict_object;
-        struct {
-                uint64_t size, ob_fval;
-        } float_object;
-        struct {
-                uint64_t size, lv_tag, ob_digit;
-        } long_object;
-        struct {
-                uint64_t size, ob_size, ob_sval;
-        } bytes_object;
-        struct {
-                uint64_t size, state, length, asciiobject_size, compactunicodeobject_size;
-        } unicode_object;
-        struct {
-                uint64_t size, collecting, frame, generation_stats_size, generation_stats;
-        } gc;
-        struct {
-                uint64_t size, gi_name, gi_iframe, gi_frame_state;
-        } gen_object;
-        struct {
-                uint64_t next, prev;
-        } llist_node;
-        struct {
-                uint64_t eval_breaker, remote_debugger_support, remote_debugging_enabled;
-                uint64_t debugger_pending_call, debugger_script_path, debugger_script_path_size;
-        } debugger_support;
+        struct dbg_sequence tuple_object, list_object;
+        struct dbg_set_object set_object;
+        struct dbg_dict_object dict_object;
+        struct dbg_float_object float_object;
+        struct dbg_long_object long_object;
+        struct dbg_bytes_object bytes_object;
+        struct dbg_unicode_object_315 unicode_object;
+        struct dbg_gc_315 gc;
+        struct dbg_gen_object gen_object;
+        struct dbg_llist_node llist_node;
+        struct dbg_debugger_support debugger_support;
 };
 _Static_assert(sizeof(struct debug_offsets_315) == 888, "3.15 _Py_DebugOffsets is 888 bytes");
+
+/* ---- from a layout to struct py_offsets -------------------------------------------------- */
 
 enum field_kind {
         FIELD_SIZE,   /* a struct size: at most DEBUG_OFFSETS_CAP */
@@ -371,6 +337,8 @@ static const struct debug_layout layouts[] = {
                 .n_map = ARRAY_SIZE(map_315),
         },
 };
+
+/* ---- validation and parsing -------------------------------------------------------------- */
 
 static const struct debug_layout *
 layout_for(uint32_t version)

@@ -170,6 +170,7 @@ def test_no_section_headers(sid_python):
     assert out.returncode == 0, out.stderr
     check_main_chain(stacks, chain("nested.py", *NESTED))
     with Target(python, "classes.py", "30", "ready") as t:
+        time.sleep(0.1)  # past the "ready" line, into the loop
         out = run_pyinstr(["dump", "--pid", str(t.pid)])
         assert out.returncode == 0, out.stderr
         main = [v for k, v in dump_stacks(out.stdout).items() if "MainThread" in k]
