@@ -107,10 +107,11 @@ def run_pyinstr(args, timeout=120, **kw):
     return subprocess.run([PYINSTR] + args, capture_output=True, text=True, timeout=timeout, **kw)
 
 
-def record(python, target, *args, extra=(), timeout=120):
+def record(python, target, *args, extra=(), timeout=120, env=None):
     """pyinstr record -r collapsed -- python target args; returns (CompletedProcess, stacks)."""
     out = run_pyinstr(["record", "-r", "collapsed", *extra, "--", *python.argv,
-                       str(TARGETS / target), *args], timeout=timeout, cwd=str(TARGETS))
+                       str(TARGETS / target), *args], timeout=timeout, cwd=str(TARGETS),
+                      env=env)
     stacks = parse_collapsed(out.stdout) if out.returncode == 0 else []
     return out, stacks
 

@@ -162,6 +162,21 @@ def test_deep_recursion_drop_rate(python):
     assert dropped / (samples + dropped) < 0.01, out.stderr
 
 
+def test_record_jit(sid_python):
+    """Debian builds 3.14+ with the experimental JIT, off unless PYTHON_JIT=1: with it on,
+    the chains and lines of these targets are the same. (Each hot loop is one line; how far
+    frame->instr_ptr lags inside a longer JIT trace is not checked here.)"""
+    env = dict(os.environ, PYTHON_JIT="1")
+    jit = subprocess.run([*sid_python.argv, "-c", "import sys; print(sys._jit.is_enabled())"],
+                         capture_output=True, text=True, env=env)
+    if jit.stdout.strip() != "True":
+        pytest.skip("no JIT in %s" % sid_python.id)
+    for target, steps in (("nested.py", NESTED), ("classes.py", CLASSES)):
+        out, stacks = record(sid_python, target, "1", env=env)
+        assert out.returncode == 0, out.stderr
+        check_main_chain(stacks, chain(target, *steps))
+
+
 def test_no_section_headers(sid_python):
     """3.13+ without any symbol or section (an sstripped executable): _PyRuntime is found by
     scanning the writable mappings for its "xdebugpy" cookie, in record and in dump."""
