@@ -426,8 +426,11 @@ visit_reset(struct target *t)
 }
 
 /* ≥3.11: _PyInterpreterFrame chain (Include/internal/pycore_frame.h). Frames owned by the C
- * stack or the interpreter (owner >= 3: 3.12/3.13 FRAME_OWNED_BY_CSTACK shims and entry
- * frames, 3.14 FRAME_OWNED_BY_INTERPRETER and _CSTACK) are not Python frames: skip them. */
+ * stack or the interpreter are not Python frames: skip owner >= 3, which is 3.12/3.13
+ * FRAME_OWNED_BY_CSTACK (shims, entry frames), 3.14 FRAME_OWNED_BY_INTERPRETER = 3 and
+ * FRAME_OWNED_BY_CSTACK = 4, 3.15 FRAME_OWNED_BY_INTERPRETER = 3 alone (3.14/3.15
+ * Include/internal/pycore_interpframe_structs.h). From 3.14 f_executable is a tagged
+ * _PyStackRef: stackref_mask clears the tag bits. */
 static int
 walk_iframes(struct target *t, uint64_t addr, uint32_t *ret_depth)
 {
