@@ -23,6 +23,7 @@ TARGETS = Path(__file__).resolve().parent / "targets"
 SID_CHROOT = os.environ.get("PYINSTR_SID_CHROOT", "/var/cache/pyinstr/sid")
 SID_STAMP = ".pyinstr-sid-chroot"  # written by tools/sid-chroot.sh once the chroot is complete
 SID_VERSIONS = ("3.13", "3.14", "3.15")
+CHROOT = shutil.which("chroot") or "/usr/sbin/chroot"  # root's PATH has /usr/sbin, others may not
 
 
 class Python:
@@ -66,7 +67,7 @@ class Python:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
         out.chmod(0o755)
-        return Python("sid-" + tag, ["chroot", SID_CHROOT, inside], self.version)
+        return Python("sid-" + tag, [CHROOT, SID_CHROOT, inside], self.version)
 
     def __repr__(self):
         return self.id
@@ -163,7 +164,7 @@ def discover_pythons():
         _mirror_targets()
         broken = []
         for v in SID_VERSIONS:
-            argv = ["chroot", SID_CHROOT, "python" + v]
+            argv = [CHROOT, SID_CHROOT, "python" + v]
             info = _version_of(argv)
             if info and not info[1]:
                 found.append(Python("sid", argv, info[0]))
