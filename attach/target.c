@@ -142,11 +142,44 @@ check_initialised(struct target *t)
         return tstate ? 0 : -EAGAIN;
 }
 
+/* No ELF file names _PyRuntime (an executable without section headers, an embedding that
+ * exports nothing): 3.13+ still begin it with the "xdebugpy" cookie of _Py_DebugOffsets, so
+ * look for that in the writable mappings, as pystack's exhaustive mode does (peers.md §1.6).
+ * ≤3.12 have no cookie and stay "not Python". @return 0 with t->loc set; -ENOENT. */
+static int
+locate_by_cookie(struct target *t, const struct maps *maps)
+{
+        _cleanup_free_ size_t *idx = xmalloc((maps->n + 1) * sizeof(*idx));
+        size_t n = symbols_cookie_regions(maps, idx, maps->n);
+        int r;
+
+        for (size_t i = 0; i < n; i++) {
+                const struct map_entry *e = &maps->v[idx[i]];
+                size_t len = (size_t)(e->end - e->start), pos;
+                _cleanup_free_ uint8_t *buf = xmalloc(len);
+
+                r = rmem_read(t->mem, e->start, len, buf);
+                if (r == -ESRCH || r == -EPERM)
+                        return r;
+                if (r < 0 || symbols_find_cookie(buf, len, &pos) < 0)
+                        continue;
+                /* an anonymous region is the .bss of the file mapped just before it */
+                const char *path = e->path ? e->path : maps->v[idx[i] - 1].path;
+                const char *base = strrchr(path, '/');
+                memset(&t->loc, 0, sizeof(t->loc));
+                snprintf(t->loc.binary, sizeof(t->loc.binary), "%s", path);
+                t->loc.runtime = e->start + pos;
+                t->loc.is_libpython = base && !strncmp(base + 1, "libpython", 9);
+                return 0;
+        }
+        return -ENOENT;
+}
+
 int
 target_open(pid_t pid, struct target **ret)
 {
         _cleanup_(target_freep) struct target *t = NULL;
-        struct maps maps = { 0 };
+        _cleanup_(maps_release) struct maps maps = { 0 };
         int r;
 
         if (kill(pid, 0) < 0 && errno == ESRCH)
@@ -156,7 +189,8 @@ target_open(pid_t pid, struct target **ret)
                 return r == -EACCES ? -EPERM : r;
         t = target_alloc(pid);
         r = symbols_locate(pid, &maps, &t->loc);
-        maps_release(&maps);
+        if (r == -ENOENT)
+                r = locate_by_cookie(t, &maps);
         if (r == -EPROTONOSUPPORT) {
                 t->version = t->loc.rodata_version ? t->loc.rodata_version : t->loc.name_version;
                 *ret = TAKE_PTR(t);

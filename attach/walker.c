@@ -162,6 +162,28 @@ code_fingerprint(const struct target *t, const uint8_t *buf)
         return h;
 }
 
+/* Without symbols (_PyRuntime found by its cookie) PyCode_Type's address is unknown: take the
+ * type of the first code object read, once its tp_name says "code" (Objects/codeobject.c). */
+static int
+learn_code_type(struct target *t, uint64_t type)
+{
+        uint64_t name_ptr;
+        char name[5];
+        int r;
+
+        if (!type || (type & 7))
+                return -EAGAIN;
+        r = rmem_read(t->mem, type + t->off.type.tp_name, sizeof(name_ptr), &name_ptr);
+        if (r == 0)
+                r = rmem_read(t->mem, name_ptr, sizeof(name), name);
+        if (r < 0)
+                return r == -EFAULT ? -EAGAIN : r;
+        if (memcmp(name, "code", sizeof(name)) != 0)
+                return -EAGAIN;
+        t->loc.code_type = type;
+        return 0;
+}
+
 static int
 read_code(struct target *t, uint64_t addr, struct code_info *ret)
 {
@@ -175,7 +197,12 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
         r = rmem_read(t->mem, addr, t->code_len, buf);
         if (r < 0)
                 return r;
-        if (t->loc.code_type && rd_u64(buf, t->code_len, o->object.ob_type) != t->loc.code_type)
+        if (!t->loc.code_type) {
+                r = learn_code_type(t, rd_u64(buf, t->code_len, o->object.ob_type));
+                if (r < 0)
+                        return r;
+        }
+        if (rd_u64(buf, t->code_len, o->object.ob_type) != t->loc.code_type)
                 return -EAGAIN; /* not a code object: a torn frame or a reused address */
         memset(ret, 0, sizeof(*ret));
         ret->addr = addr;
@@ -400,8 +427,11 @@ visit_reset(struct target *t)
 }
 
 /* ≥3.11: _PyInterpreterFrame chain (Include/internal/pycore_frame.h). Frames owned by the C
- * stack or the interpreter (owner >= 3: 3.12/3.13 FRAME_OWNED_BY_CSTACK shims and entry
- * frames, 3.14 FRAME_OWNED_BY_INTERPRETER and _CSTACK) are not Python frames: skip them. */
+ * stack or the interpreter are not Python frames: skip owner >= 3, which is 3.12/3.13
+ * FRAME_OWNED_BY_CSTACK (shims, entry frames), 3.14 FRAME_OWNED_BY_INTERPRETER = 3 and
+ * FRAME_OWNED_BY_CSTACK = 4, 3.15 FRAME_OWNED_BY_INTERPRETER = 3 alone (3.14/3.15
+ * Include/internal/pycore_interpframe_structs.h). From 3.14 f_executable is a tagged
+ * _PyStackRef: stackref_mask clears the tag bits. */
 static int
 walk_iframes(struct target *t, uint64_t addr, uint32_t *ret_depth)
 {

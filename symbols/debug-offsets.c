@@ -14,69 +14,190 @@
  * PyInterpreterState 194968); anything bigger is corrupt or not CPython. */
 #define DEBUG_OFFSETS_CAP (1u << 20)
 
-/* The part every known minor shares (3.13–3.15 Include/internal/pycore_runtime.h or
- * pycore_debug_offsets.h). */
+/* ---- the layouts, as CPython declares them ----------------------------------------------- */
+
+/* _Py_DebugOffsets is a header and a list of sections, one per CPython struct, each a list of
+ * uint64_t (Include/internal/pycore_runtime.h in 3.13, pycore_debug_offsets.h from 3.14).
+ * Sections are declared once, named by the first minor with that shape; a minor's struct
+ * lists its sections in CPython's order and names, so minors can be diffed against headers. */
 struct debug_header {
         char cookie[8];   /* "xdebugpy", no NUL */
         uint64_t version; /* PY_VERSION_HEX */
         uint64_t free_threaded;
 };
 
-/* 3.13 Include/internal/pycore_runtime.h, struct _Py_DebugOffsets: 584 bytes on 64-bit. Names
- * as in CPython, so later minors can be diffed against it. */
+struct dbg_runtime_state {
+        uint64_t size, finalizing, interpreters_head;
+};
+struct dbg_interpreter_state_313 {
+        uint64_t size, id, next, threads_head, gc, imports_modules, sysdict, builtins;
+        uint64_t ceval_gil, gil_runtime_state, gil_runtime_state_enabled;
+        uint64_t gil_runtime_state_locked, gil_runtime_state_holder;
+};
+/* 3.14: + threads_main, code_object_generation, tlbc_generation */
+struct dbg_interpreter_state_314 {
+        uint64_t size, id, next, threads_head, threads_main, gc, imports_modules;
+        uint64_t sysdict, builtins, ceval_gil, gil_runtime_state;
+        uint64_t gil_runtime_state_enabled, gil_runtime_state_locked;
+        uint64_t gil_runtime_state_holder, code_object_generation, tlbc_generation;
+};
+struct dbg_thread_state_313 {
+        uint64_t size, prev, next, interp, current_frame, thread_id, native_thread_id;
+        uint64_t datastack_chunk, status;
+};
+/* 3.15: + base_frame, last_profiled_frame, last_profiled_frame_seq (before thread_id),
+ * holds_gil, gil_requested, current_exception, exc_state */
+struct dbg_thread_state_315 {
+        uint64_t size, prev, next, interp, current_frame, base_frame;
+        uint64_t last_profiled_frame, last_profiled_frame_seq, thread_id;
+        uint64_t native_thread_id, datastack_chunk, status, holds_gil, gil_requested;
+        uint64_t current_exception, exc_state;
+};
+struct dbg_interpreter_frame_313 {
+        uint64_t size, previous, executable, instr_ptr, localsplus, owner;
+};
+/* 3.14: + stackpointer, tlbc_index */
+struct dbg_interpreter_frame_314 {
+        uint64_t size, previous, executable, instr_ptr, localsplus, owner;
+        uint64_t stackpointer, tlbc_index;
+};
+struct dbg_code_object_313 {
+        uint64_t size, filename, name, qualname, linetable, firstlineno, argcount;
+        uint64_t localsplusnames, localspluskinds, co_code_adaptive;
+};
+/* 3.14: + co_tlbc */
+struct dbg_code_object_314 {
+        uint64_t size, filename, name, qualname, linetable, firstlineno, argcount;
+        uint64_t localsplusnames, localspluskinds, co_code_adaptive, co_tlbc;
+};
+struct dbg_pyobject {
+        uint64_t size, ob_type;
+};
+struct dbg_type_object_313 {
+        uint64_t size, tp_name, tp_repr, tp_flags;
+};
+/* 3.15: + tp_basicsize, tp_dictoffset */
+struct dbg_type_object_315 {
+        uint64_t size, tp_name, tp_repr, tp_flags, tp_basicsize, tp_dictoffset;
+};
+struct dbg_sequence { /* tuple_object and list_object */
+        uint64_t size, ob_item, ob_size;
+};
+struct dbg_set_object {
+        uint64_t size, used, table, mask;
+};
+struct dbg_dict_object {
+        uint64_t size, ma_keys, ma_values;
+};
+struct dbg_float_object {
+        uint64_t size, ob_fval;
+};
+struct dbg_long_object {
+        uint64_t size, lv_tag, ob_digit;
+};
+struct dbg_bytes_object {
+        uint64_t size, ob_size, ob_sval;
+};
+struct dbg_unicode_object_313 {
+        uint64_t size, state, length, asciiobject_size;
+};
+/* 3.15: + compactunicodeobject_size */
+struct dbg_unicode_object_315 {
+        uint64_t size, state, length, asciiobject_size, compactunicodeobject_size;
+};
+struct dbg_gc_313 {
+        uint64_t size, collecting;
+};
+/* 3.15: + frame, generation_stats_size, generation_stats */
+struct dbg_gc_315 {
+        uint64_t size, collecting, frame, generation_stats_size, generation_stats;
+};
+struct dbg_gen_object {
+        uint64_t size, gi_name, gi_iframe, gi_frame_state;
+};
+struct dbg_llist_node {
+        uint64_t next, prev;
+};
+struct dbg_debugger_support { /* PEP 768, sys.remote_exec() */
+        uint64_t eval_breaker, remote_debugger_support, remote_debugging_enabled;
+        uint64_t debugger_pending_call, debugger_script_path, debugger_script_path_size;
+};
+
+/* 3.13: 584 bytes on 64-bit */
 struct debug_offsets_313 {
         struct debug_header header;
-        struct {
-                uint64_t size, finalizing, interpreters_head;
-        } runtime_state;
-        struct {
-                uint64_t size, id, next, threads_head, gc, imports_modules, sysdict, builtins;
-                uint64_t ceval_gil, gil_runtime_state, gil_runtime_state_enabled;
-                uint64_t gil_runtime_state_locked, gil_runtime_state_holder;
-        } interpreter_state;
-        struct {
-                uint64_t size, prev, next, interp, current_frame, thread_id, native_thread_id;
-                uint64_t datastack_chunk, status;
-        } thread_state;
-        struct {
-                uint64_t size, previous, executable, instr_ptr, localsplus, owner;
-        } interpreter_frame;
-        struct {
-                uint64_t size, filename, name, qualname, linetable, firstlineno, argcount;
-                uint64_t localsplusnames, localspluskinds, co_code_adaptive;
-        } code_object;
-        struct {
-                uint64_t size, ob_type;
-        } pyobject;
-        struct {
-                uint64_t size, tp_name, tp_repr, tp_flags;
-        } type_object;
-        struct {
-                uint64_t size, ob_item, ob_size;
-        } tuple_object;
-        struct {
-                uint64_t size, ob_item, ob_size;
-        } list_object;
-        struct {
-                uint64_t size, ma_keys, ma_values;
-        } dict_object;
-        struct {
-                uint64_t size, ob_fval;
-        } float_object;
-        struct {
-                uint64_t size, lv_tag, ob_digit;
-        } long_object;
-        struct {
-                uint64_t size, ob_size, ob_sval;
-        } bytes_object;
-        struct {
-                uint64_t size, state, length, asciiobject_size;
-        } unicode_object;
-        struct {
-                uint64_t size, collecting;
-        } gc;
+        struct dbg_runtime_state runtime_state;
+        struct dbg_interpreter_state_313 interpreter_state;
+        struct dbg_thread_state_313 thread_state;
+        struct dbg_interpreter_frame_313 interpreter_frame;
+        struct dbg_code_object_313 code_object;
+        struct dbg_pyobject pyobject;
+        struct dbg_type_object_313 type_object;
+        struct dbg_sequence tuple_object, list_object;
+        struct dbg_dict_object dict_object;
+        struct dbg_float_object float_object;
+        struct dbg_long_object long_object;
+        struct dbg_bytes_object bytes_object;
+        struct dbg_unicode_object_313 unicode_object;
+        struct dbg_gc_313 gc;
 };
 _Static_assert(sizeof(struct debug_offsets_313) == 584, "3.13 _Py_DebugOffsets is 584 bytes");
+
+/* 3.14: 760 bytes; new sections set_object, gen_object, llist_node, debugger_support */
+struct debug_offsets_314 {
+        struct debug_header header;
+        struct dbg_runtime_state runtime_state;
+        struct dbg_interpreter_state_314 interpreter_state;
+        struct dbg_thread_state_313 thread_state;
+        struct dbg_interpreter_frame_314 interpreter_frame;
+        struct dbg_code_object_314 code_object;
+        struct dbg_pyobject pyobject;
+        struct dbg_type_object_313 type_object;
+        struct dbg_sequence tuple_object, list_object;
+        struct dbg_set_object set_object;
+        struct dbg_dict_object dict_object;
+        struct dbg_float_object float_object;
+        struct dbg_long_object long_object;
+        struct dbg_bytes_object bytes_object;
+        struct dbg_unicode_object_313 unicode_object;
+        struct dbg_gc_313 gc;
+        struct dbg_gen_object gen_object;
+        struct dbg_llist_node llist_node;
+        struct dbg_debugger_support debugger_support;
+};
+_Static_assert(sizeof(struct debug_offsets_314) == 760, "3.14 _Py_DebugOffsets is 760 bytes");
+
+/* 3.15 (3.15.2): 888 bytes; new sections err_stackitem, heap_type_object */
+struct debug_offsets_315 {
+        struct debug_header header;
+        struct dbg_runtime_state runtime_state;
+        struct dbg_interpreter_state_314 interpreter_state;
+        struct dbg_thread_state_315 thread_state;
+        struct {
+                uint64_t exc_value;
+        } err_stackitem;
+        struct dbg_interpreter_frame_314 interpreter_frame;
+        struct dbg_code_object_314 code_object;
+        struct dbg_pyobject pyobject;
+        struct dbg_type_object_315 type_object;
+        struct {
+                uint64_t size, ht_cached_keys;
+        } heap_type_object;
+        struct dbg_sequence tuple_object, list_object;
+        struct dbg_set_object set_object;
+        struct dbg_dict_object dict_object;
+        struct dbg_float_object float_object;
+        struct dbg_long_object long_object;
+        struct dbg_bytes_object bytes_object;
+        struct dbg_unicode_object_315 unicode_object;
+        struct dbg_gc_315 gc;
+        struct dbg_gen_object gen_object;
+        struct dbg_llist_node llist_node;
+        struct dbg_debugger_support debugger_support;
+};
+_Static_assert(sizeof(struct debug_offsets_315) == 888, "3.15 _Py_DebugOffsets is 888 bytes");
+
+/* ---- from a layout to struct py_offsets -------------------------------------------------- */
 
 enum field_kind {
         FIELD_SIZE,   /* a struct size: at most DEBUG_OFFSETS_CAP */
@@ -92,17 +213,56 @@ struct field_map {
         enum field_kind kind;
 };
 
-#define FIELD(kind, dst, type, section, member)                                                    \
+#define FIELD(kind, type, dst, section, member)                                                    \
         {                                                                                          \
                 offsetof(struct py_offsets, dst), offsetof(type, section.member),                  \
                         offsetof(type, section.size), kind                                         \
         }
-/* The rows of map_313, one macro per field_kind. */
-#define SIZE_313(dst, section) FIELD(FIELD_SIZE, dst, struct debug_offsets_313, section, size)
-#define OFFSET_313(dst, section, member)                                                           \
-        FIELD(FIELD_OFFSET, dst, struct debug_offsets_313, section, member)
-#define PREFIX_313(dst, section, member)                                                           \
-        FIELD(FIELD_PREFIX, dst, struct debug_offsets_313, section, member)
+#define SIZE(type, dst, section) FIELD(FIELD_SIZE, type, dst, section, size)
+#define OFFSET(type, dst, section, member) FIELD(FIELD_OFFSET, type, dst, section, member)
+#define PREFIX(type, dst, section, member) FIELD(FIELD_PREFIX, type, dst, section, member)
+
+/* The rows every known minor has, under the same names (3.13–3.15 _Py_DebugOffsets): a list
+ * of initializers for the field_map array of one debug_offsets_3xx type. */
+#define MAP_COMMON(T)                                                                              \
+        SIZE(T, runtime.size, runtime_state),                                                      \
+        OFFSET(T, runtime.interpreters_head, runtime_state, interpreters_head),                    \
+        SIZE(T, interp.size, interpreter_state),                                                   \
+        OFFSET(T, interp.next, interpreter_state, next),                                           \
+        OFFSET(T, interp.threads_head, interpreter_state, threads_head),                           \
+        OFFSET(T, interp.id, interpreter_state, id),                                               \
+        SIZE(T, tstate.size, thread_state),                                                        \
+        OFFSET(T, tstate.next, thread_state, next),                                                \
+        OFFSET(T, tstate.interp, thread_state, interp),                                            \
+        OFFSET(T, tstate.frame, thread_state, current_frame),                                      \
+        OFFSET(T, tstate.thread_id, thread_state, thread_id),                                      \
+        OFFSET(T, tstate.native_thread_id, thread_state, native_thread_id),                        \
+        SIZE(T, iframe.size, interpreter_frame),                                                   \
+        OFFSET(T, iframe.previous, interpreter_frame, previous),                                   \
+        OFFSET(T, iframe.code, interpreter_frame, executable),                                     \
+        OFFSET(T, iframe.instr, interpreter_frame, instr_ptr),                                     \
+        OFFSET(T, iframe.owner, interpreter_frame, owner),                                         \
+        OFFSET(T, iframe.localsplus, interpreter_frame, localsplus),                               \
+        SIZE(T, code.size, code_object),                                                           \
+        OFFSET(T, code.argcount, code_object, argcount),                                           \
+        OFFSET(T, code.firstlineno, code_object, firstlineno),                                     \
+        OFFSET(T, code.filename, code_object, filename),                                           \
+        OFFSET(T, code.name, code_object, name),                                                   \
+        OFFSET(T, code.qualname, code_object, qualname),                                           \
+        OFFSET(T, code.linetable, code_object, linetable),                                         \
+        OFFSET(T, code.localsplusnames, code_object, localsplusnames),                             \
+        OFFSET(T, code.code_adaptive, code_object, co_code_adaptive),                              \
+        OFFSET(T, object.ob_type, pyobject, ob_type),                                              \
+        OFFSET(T, type.tp_name, type_object, tp_name),                                             \
+        OFFSET(T, type.tp_flags, type_object, tp_flags),                                           \
+        OFFSET(T, tuple.ob_size, tuple_object, ob_size),                                           \
+        OFFSET(T, tuple.ob_item, tuple_object, ob_item),                                           \
+        OFFSET(T, bytes.ob_size, bytes_object, ob_size),                                           \
+        OFFSET(T, bytes.ob_sval, bytes_object, ob_sval),                                           \
+        OFFSET(T, unicode.length, unicode_object, length),                                         \
+        OFFSET(T, unicode.state, unicode_object, state),                                           \
+        /* sizeof(PyASCIIObject): a leading part of PyUnicodeObject, not an offset */              \
+        PREFIX(T, unicode.ascii_size, unicode_object, asciiobject_size)
 
 /* A py_offsets member the debug offsets of that minor do not carry. */
 struct field_const {
@@ -122,56 +282,24 @@ struct debug_layout {
         size_t n_consts;
 };
 
-static const struct field_map map_313[] = {
-        SIZE_313(runtime.size, runtime_state),
-        OFFSET_313(runtime.interpreters_head, runtime_state, interpreters_head),
-        SIZE_313(interp.size, interpreter_state),
-        OFFSET_313(interp.next, interpreter_state, next),
-        OFFSET_313(interp.threads_head, interpreter_state, threads_head),
-        OFFSET_313(interp.id, interpreter_state, id),
-        SIZE_313(tstate.size, thread_state),
-        OFFSET_313(tstate.next, thread_state, next),
-        OFFSET_313(tstate.interp, thread_state, interp),
-        OFFSET_313(tstate.frame, thread_state, current_frame),
-        OFFSET_313(tstate.thread_id, thread_state, thread_id),
-        OFFSET_313(tstate.native_thread_id, thread_state, native_thread_id),
-        SIZE_313(iframe.size, interpreter_frame),
-        OFFSET_313(iframe.previous, interpreter_frame, previous),
-        OFFSET_313(iframe.code, interpreter_frame, executable),
-        OFFSET_313(iframe.instr, interpreter_frame, instr_ptr),
-        OFFSET_313(iframe.owner, interpreter_frame, owner),
-        OFFSET_313(iframe.localsplus, interpreter_frame, localsplus),
-        SIZE_313(code.size, code_object),
-        OFFSET_313(code.argcount, code_object, argcount),
-        OFFSET_313(code.firstlineno, code_object, firstlineno),
-        OFFSET_313(code.filename, code_object, filename),
-        OFFSET_313(code.name, code_object, name),
-        OFFSET_313(code.qualname, code_object, qualname),
-        OFFSET_313(code.linetable, code_object, linetable),
-        OFFSET_313(code.localsplusnames, code_object, localsplusnames),
-        OFFSET_313(code.code_adaptive, code_object, co_code_adaptive),
-        OFFSET_313(object.ob_type, pyobject, ob_type),
-        OFFSET_313(type.tp_name, type_object, tp_name),
-        OFFSET_313(type.tp_flags, type_object, tp_flags),
-        OFFSET_313(tuple.ob_size, tuple_object, ob_size),
-        OFFSET_313(tuple.ob_item, tuple_object, ob_item),
-        OFFSET_313(bytes.ob_size, bytes_object, ob_size),
-        OFFSET_313(bytes.ob_sval, bytes_object, ob_sval),
-        OFFSET_313(unicode.length, unicode_object, length),
-        OFFSET_313(unicode.state, unicode_object, state),
-        /* sizeof(PyASCIIObject): a leading part of PyUnicodeObject, not an offset */
-        PREFIX_313(unicode.ascii_size, unicode_object, asciiobject_size),
+static const struct field_map map_313[] = { MAP_COMMON(struct debug_offsets_313) };
+static const struct field_map map_314[] = { MAP_COMMON(struct debug_offsets_314) };
+static const struct field_map map_315[] = {
+        MAP_COMMON(struct debug_offsets_315),
+        /* 3.15 publishes sizeof(PyCompactUnicodeObject) itself */
+        PREFIX(struct debug_offsets_315, unicode.compact_size, unicode_object,
+               compactunicodeobject_size),
 };
 
-static const struct field_const consts_313[] = {
-        /* sizeof(PyCompactUnicodeObject) = PyASCIIObject (40) + utf8_length + utf8 in a 3.13
-         * GIL build (Include/cpython/unicodeobject.h); the free-threaded object header would
-         * make it 72, and only 3.15 publishes it (unicode_object.compactunicodeobject_size). */
+/* sizeof(PyCompactUnicodeObject) = PyASCIIObject (40) + utf8_length + utf8 in the 3.13 and
+ * 3.14 GIL builds (Include/cpython/unicodeobject.h); the free-threaded object header would
+ * make it 72, but those builds are refused before this is used. */
+static const struct field_const consts_313_314[] = {
         { offsetof(struct py_offsets, unicode.compact_size), 56 },
 };
 
-/* Members not set by the map or the consts stay OFF_NONE: in 3.13 tstate.cframe and
- * tstate.cframe_frame (_PyCFrame was removed), frameobj.* and code.varnames. */
+/* Members not set by the map or the consts stay OFF_NONE: tstate.cframe and
+ * tstate.cframe_frame (_PyCFrame was removed in 3.13), frameobj.* and code.varnames. */
 static const struct debug_layout layouts[] = {
         {
                 .minor = 0x030d,
@@ -181,10 +309,36 @@ static const struct debug_layout layouts[] = {
                 .stackref_mask = ~0ULL, /* _PyStackRef tags start in 3.14 */
                 .map = map_313,
                 .n_map = ARRAY_SIZE(map_313),
-                .consts = consts_313,
-                .n_consts = ARRAY_SIZE(consts_313),
+                .consts = consts_313_314,
+                .n_consts = ARRAY_SIZE(consts_313_314),
+        },
+        {
+                .minor = 0x030e,
+                .size = sizeof(struct debug_offsets_314),
+                .frame_model = PY_FRAMES_INTERP,
+                .linetable = PY_LINES_LOCATIONS,
+                /* 3.14 f_executable is a _PyStackRef: Py_TAG_BITS is 3 in the GIL build
+                 * (deferred/refcount bit 1, tagged ints 3; Include/internal/pycore_stackref.h) */
+                .stackref_mask = ~3ULL,
+                .map = map_314,
+                .n_map = ARRAY_SIZE(map_314),
+                .consts = consts_313_314,
+                .n_consts = ARRAY_SIZE(consts_313_314),
+        },
+        {
+                .minor = 0x030f,
+                .size = sizeof(struct debug_offsets_315),
+                .frame_model = PY_FRAMES_INTERP,
+                .linetable = PY_LINES_LOCATIONS,
+                /* 3.15 unified the tags of both builds: Py_TAG_BITS 3
+                 * (Include/internal/pycore_stackref.h) */
+                .stackref_mask = ~3ULL,
+                .map = map_315,
+                .n_map = ARRAY_SIZE(map_315),
         },
 };
+
+/* ---- validation and parsing -------------------------------------------------------------- */
 
 static const struct debug_layout *
 layout_for(uint32_t version)

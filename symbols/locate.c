@@ -304,6 +304,55 @@ try_file(pid_t pid, const struct maps *maps, const char *map_path, bool is_exe,
         return 0;
 }
 
+/* Bigger writable mappings are not a Python's data segment (libpython's is about 1 MiB). */
+#define COOKIE_REGION_MAX (64u << 20)
+
+size_t
+symbols_cookie_regions(const struct maps *maps, size_t *ret, size_t cap)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < maps->n; i++) {
+                const struct map_entry *e = &maps->v[i];
+                bool file = e->path && e->path[0] == '/';
+                /* the .bss that follows a file's last mapping is anonymous (no path) */
+                bool bss = !e->path && i > 0 && maps->v[i - 1].path &&
+                           maps->v[i - 1].path[0] == '/' && maps->v[i - 1].end == e->start;
+
+                if (e->perms[0] != 'r' || e->perms[1] != 'w' || !(file || bss))
+                        continue;
+                if (e->end - e->start > COOKIE_REGION_MAX)
+                        continue;
+                if (n < cap)
+                        ret[n] = i;
+                n++;
+        }
+        return n;
+}
+
+int
+symbols_find_cookie(const void *buf, size_t len, size_t *ret_pos)
+{
+        const uint8_t *p = buf;
+
+        /* _PyRuntime is at least 8-aligned, and mappings start on a page */
+        for (size_t pos = 0; pos + 16 <= len; pos += 8) {
+                uint64_t v;
+                unsigned level;
+
+                if (p[pos] != 'x' || memcmp(p + pos, "xdebugpy", 8) != 0)
+                        continue;
+                memcpy(&v, p + pos + 8, sizeof(v));
+                level = (v >> 4) & 0xf;
+                if (v >> 32 || v >> 24 != 3 || ((v >> 16) & 0xff) < 13 ||
+                    (level != 0xa && level != 0xb && level != 0xc && level != 0xf))
+                        continue;
+                *ret_pos = pos;
+                return 0;
+        }
+        return -ENOENT;
+}
+
 int
 symbols_locate(pid_t pid, const struct maps *maps, struct py_location *ret)
 {

@@ -134,5 +134,18 @@ struct py_location {
  * -EPROTONOSUPPORT a Python too old to have _PyRuntime (2.x, ≤3.6): *ret has its version. */
 int symbols_locate(pid_t pid, const struct maps *maps, struct py_location *ret);
 
+/* Where _PyRuntime may be when no ELF file names it (3.13+ only: its first bytes are the
+ * "xdebugpy" cookie of _Py_DebugOffsets): the writable file-backed mappings of @maps (.data
+ * and .PyRuntime of an executable or library) and each anonymous writable mapping right after
+ * one (a .bss). Writes up to @cap indexes into @maps to @ret, in maps order, and returns how
+ * many there are (which may be more than @cap). Mappings over 64 MiB are left out. */
+size_t symbols_cookie_regions(const struct maps *maps, size_t *ret, size_t cap);
+
+/* The first 8-aligned "xdebugpy" cookie in @buf followed by a plausible PY_VERSION_HEX
+ * (major 3, minor 13 or later, a release level a/b/c/f, nothing above 32 bits): stores its
+ * position in *ret_pos. The version may be one with no known layout: the caller reports it.
+ * @return 0; -ENOENT none. */
+int symbols_find_cookie(const void *buf, size_t len, size_t *ret_pos);
+
 /* A PY_VERSION_HEX → "3.12.1" string into @buf. */
 const char *symbols_version_str(uint32_t version, char buf[static 32]);

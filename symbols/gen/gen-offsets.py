@@ -2,21 +2,27 @@
 """Maintainer tool: compile an offsetof()/sizeof() probe against a CPython include directory
 and turn what it prints into symbols/tables/pyNNN.c (one const struct py_offsets per minor).
 
-  gen-offsets.py list                    include dirs found on this machine (pyenv, /usr/include)
+  gen-offsets.py [--root DIR]... list    include dirs found on this machine (pyenv, /usr/include,
+                                         DIR/usr/include of each chroot DIR), with where the
+                                         real _Py_DebugOffsets come from (a libdir or chroot:DIR)
   gen-offsets.py probe INCLUDE_DIR       "field value" lines, the format tests/offsets compares
   gen-offsets.py table INCLUDE_DIR [-o FILE]   the generated C table (stdout by default)
   gen-offsets.py update                  regenerate symbols/tables/py38.c .. py312.c from the
                                          newest interpreter found for each minor
-  gen-offsets.py dump-debug-offsets [--c-array] INCLUDE_DIR LIBDIR
+  gen-offsets.py dump-debug-offsets [--c-array] INCLUDE_DIR SOURCE
                                          hex of the real _Py_DebugOffsets (3.13+): the first bytes
-                                         of _PyRuntime in that interpreter's libpythonX.Y.so;
-                                         --c-array writes the fixture tests/offsets/ includes
+                                         of _PyRuntime, from the libpythonX.Y.so in SOURCE (a
+                                         libdir), or, for SOURCE chroot:DIR, from the memory of
+                                         pythonX.Y running in that chroot (its libc is too new to
+                                         link against here); --c-array writes the fixture
+                                         tests/offsets/ includes
 
 The probe needs -DPy_BUILD_CORE and the internal/ headers, which pyenv and Debian's
-python3.X-dev both install. Nothing here runs the interpreter itself.
+python3.X-dev both install. Only dump-debug-offsets of a chroot runs an interpreter.
 """
 
 import argparse
+import ast
 import glob
 import os
 import re
@@ -46,7 +52,7 @@ FIELDS = [
     'unicode.length', 'unicode.state', 'unicode.ascii_size', 'unicode.compact_size',
 ]
 
-FIRST_MINOR, LAST_TABLE_MINOR, LAST_PROBE_MINOR = 8, 12, 13
+FIRST_MINOR, LAST_TABLE_MINOR, LAST_PROBE_MINOR = 8, 12, 15
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -61,8 +67,9 @@ def spec(minor):
         'frame_model': ('PY_FRAMES_OBJECT' if old else 'PY_FRAMES_INTERP',),
         'linetable': ('PY_LINES_LNOTAB' if minor <= 9 else
                       'PY_LINES_310' if minor == 10 else 'PY_LINES_LOCATIONS',),
-        # no _PyStackRef tags before 3.14 (Include/internal/pycore_stackref.h)
-        'stackref_mask': (0xffffffffffffffff,),
+        # 3.14+ f_executable is a _PyStackRef whose low two bits are tags (Py_TAG_BITS,
+        # Include/internal/pycore_stackref.h); none before
+        'stackref_mask': (0xfffffffffffffffc if minor >= 14 else 0xffffffffffffffff,),
         'runtime.size': 'sizeof(_PyRuntimeState)',
         'runtime.interpreters_head': 'offsetof(_PyRuntimeState, interpreters.head)',
         'interp.size': 'sizeof(PyInterpreterState)',
@@ -170,6 +177,36 @@ def compile_and_run(cc, source, args):
         return r.stdout
 
 
+def build_defines(incdir):
+    """The -D options CPython itself was compiled with that change its structs but are not in
+    pyconfig.h: Debian's 3.14/3.15 are built with -D_Py_TIER2=3 -D_Py_JIT (JIT state in
+    PyInterpreterState: 3.15.2 is 8 bytes larger with them). Read statically from the
+    build_time_vars of PREFIX/lib/python3.X/_sysconfigdata_*.py (CONFIGURE_CFLAGS_NODIST)."""
+    prefix = os.path.dirname(os.path.dirname(os.path.normpath(incdir)))
+    found = glob.glob(os.path.join(prefix, 'lib', os.path.basename(incdir), '_sysconfigdata_*.py'))
+    flags = []
+    for path in sorted(found)[:1]:
+        with open(path) as f:
+            tree = ast.parse(f.read())
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1 and
+                    getattr(node.targets[0], 'id', None) == 'build_time_vars'):
+                cflags = ast.literal_eval(node.value).get('CONFIGURE_CFLAGS_NODIST', '')
+                flags += re.findall(r'-D(?:_Py|Py_)\w*(?:=\S+)?', cflags)
+    return flags
+
+
+def include_flags(incdir):
+    """-I for @incdir and the build's own defines; Debian's pyconfig.h includes
+    <x86_64-linux-gnu/python3.X/pyconfig.h>, so a chroot's /usr/include is searched too, but
+    after the system's (its libc headers must not replace ours)."""
+    flags = ['-I', incdir] + build_defines(incdir)
+    m = re.fullmatch(r'(.*/usr/include)/python3\.\d+', os.path.normpath(incdir))
+    if m and m.group(1) != '/usr/include':
+        flags += ['-idirafter', m.group(1)]
+    return flags
+
+
 def probe(incdir, cc):
     """Field values for the headers in @incdir: int, None (OFF_NONE) or an enum name."""
     major, minor, _ = header_version(incdir)
@@ -186,7 +223,7 @@ def probe(incdir, cc):
         if isinstance(expr, str):
             lines.append('        printf("%s %%llu\\n", (unsigned long long)(%s));' % (name, expr))
     lines += ['        return 0;', '}', '']
-    out = compile_and_run(cc, '\n'.join(lines), ['-I', incdir])
+    out = compile_and_run(cc, '\n'.join(lines), include_flags(incdir))
     got = dict(line.split() for line in out.splitlines())
     vals = {}
     for name, expr in s.items():
@@ -246,9 +283,10 @@ def table_source(incdir, cc):
     return '\n'.join(out)
 
 
-def find_includes(cc):
-    """[(include dir, libdir)] of every CPython 3.8–3.13 with internal/ headers, oldest first:
-    pyenv's versions (found through `pyenv root`) and the distribution's /usr/include ones."""
+def find_includes(cc, roots=()):
+    """[(include dir, source)] of every CPython 3.8–3.15 with internal/ headers, oldest first:
+    pyenv's versions (found through `pyenv root`), the distribution's /usr/include ones (source:
+    the libdir holding libpythonX.Y.so) and those of each chroot in @roots (source: chroot:DIR)."""
     found = []
     pyenv = shutil.which('pyenv')
     if pyenv:
@@ -261,6 +299,9 @@ def find_includes(cc):
     multiarch = r.stdout.strip() if r.returncode == 0 else ''
     for d in glob.glob('/usr/include/python3.*'):
         found.append((d, os.path.join('/usr/lib', multiarch)))
+    for root in roots:
+        for d in glob.glob(os.path.join(root, 'usr', 'include', 'python3.*')):
+            found.append((d, 'chroot:' + os.path.normpath(root)))
     keep = []
     for d, lib in found:
         if not os.path.isdir(os.path.join(d, 'internal')):
@@ -269,7 +310,9 @@ def find_includes(cc):
             continue
         major, minor, pyver = header_version(d)
         if major == 3 and FIRST_MINOR <= minor <= LAST_PROBE_MINOR:
-            keep.append((version_key(pyver), os.path.normpath(d), os.path.normpath(lib)))
+            if not lib.startswith('chroot:'):
+                lib = os.path.normpath(lib)
+            keep.append((version_key(pyver), os.path.normpath(d), lib))
     return [(d, lib) for _, d, lib in sorted(keep)]
 
 
@@ -316,19 +359,47 @@ int main(void)
 '''
 
 
-def dump_debug_offsets(incdir, libdir, cc, nbytes):
+# Run by pythonX.Y inside a chroot: its own _PyRuntime, as hex (ctypes.pythonapi is the
+# executable itself for Debian's statically linked interpreter, which exports _PyRuntime).
+CHROOT_DUMP = """
+import ctypes, sys
+a = ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi, '_PyRuntime'))
+raw = ctypes.string_at(a, int(sys.argv[1]))
+print('\\n'.join(raw[i:i + 32].hex() for i in range(0, len(raw), 32)))
+"""
+
+
+def debug_offsets_size(incdir, cc):
+    """sizeof(_Py_DebugOffsets) in the headers of @incdir."""
+    _, minor, _ = header_version(incdir)
+    src = ['#define Py_BUILD_CORE 1'] + ['#include <%s>' % h for h in includes(minor)]
+    src += ['#include <stdio.h>',
+            'int main(void) { printf("%zu\\n", sizeof(_Py_DebugOffsets)); return 0; }', '']
+    return int(compile_and_run(cc, '\n'.join(src), include_flags(incdir)))
+
+
+def dump_debug_offsets(incdir, source, cc, nbytes):
     major, minor, _ = header_version(incdir)
     if (major, minor) < (3, 13):
         fail('%s: no _Py_DebugOffsets before 3.13' % incdir)
+    if nbytes is None:
+        nbytes = debug_offsets_size(incdir, cc)
+    if source.startswith('chroot:'):
+        cmd = ['chroot', source[len('chroot:'):], 'python%d.%d' % (major, minor), '-c',
+               CHROOT_DUMP, str(nbytes)]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            fail('%s: exit %d\n%s' % (' '.join(cmd[:3]), r.returncode, r.stderr))
+        return r.stdout
     lib = 'python%d.%d' % (major, minor)
     return compile_and_run(cc, DUMP_SOURCE % nbytes,
-                           ['-L', libdir, '-Wl,-rpath,' + libdir, '-l' + lib])
+                           ['-L', source, '-Wl,-rpath,' + source, '-l' + lib])
 
 
 def c_array(hexdump, incdir):
     data = bytes.fromhex(hexdump)
     out = ['/* _Py_DebugOffsets of CPython %s (%d bytes), generated by',
-           ' * `symbols/gen/gen-offsets.py dump-debug-offsets --c-array INCLUDE_DIR LIBDIR`;',
+           ' * `symbols/gen/gen-offsets.py dump-debug-offsets --c-array INCLUDE_DIR SOURCE`;',
            ' * do not edit */']
     out[0] %= (header_version(incdir)[2], len(data))
     for i in range(0, len(data), 12):
@@ -339,6 +410,8 @@ def c_array(hexdump, incdir):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--cc', default=os.environ.get('CC', 'cc'), help='C compiler (default $CC or cc)')
+    ap.add_argument('--root', action='append', default=[],
+                    help='also list the interpreters of this chroot (repeatable)')
     sub = ap.add_subparsers(dest='cmd', required=True)
     sub.add_parser('list')
     p = sub.add_parser('probe')
@@ -349,13 +422,13 @@ def main():
     sub.add_parser('update')
     p = sub.add_parser('dump-debug-offsets')
     p.add_argument('include')
-    p.add_argument('libdir')
-    p.add_argument('--bytes', type=int, default=584, help='how many bytes (3.13: 584)')
+    p.add_argument('source', help='LIBDIR holding libpythonX.Y.so, or chroot:DIR')
+    p.add_argument('--bytes', type=int, help='how many bytes (default: sizeof(_Py_DebugOffsets))')
     p.add_argument('--c-array', action='store_true', help='a C initializer list, not hex')
     a = ap.parse_args()
 
     if a.cmd == 'list':
-        for d, lib in find_includes(a.cc):
+        for d, lib in find_includes(a.cc, a.root):
             print('%s\t%s\t%s' % (header_version(d)[2], d, lib))
     elif a.cmd == 'probe':
         vals = probe(a.include, a.cc)
@@ -371,7 +444,7 @@ def main():
     elif a.cmd == 'update':
         update(a.cc)
     elif a.cmd == 'dump-debug-offsets':
-        raw = dump_debug_offsets(a.include, a.libdir, a.cc, a.bytes)
+        raw = dump_debug_offsets(a.include, a.source, a.cc, a.bytes)
         sys.stdout.write(c_array(raw, a.include) if a.c_array else raw)
 
 

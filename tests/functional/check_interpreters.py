@@ -1,15 +1,31 @@
 """Lists the interpreters the functional tests run against. Fails in CI (CI=true) when there
 are none, so that a run in which every interpreter was skipped cannot pass; elsewhere it
-exits 77 (SKIP) and says so loudly."""
+exits 77 (SKIP) and says so loudly.
+With --sid: only the Debian-unstable chroot's python3.13-3.15; exits 77 (SKIP, shown in meson's
+summary) when the chroot is missing or one of them does not run, saying why."""
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pythons import PYTHONS, python_id  # noqa: E402
+from pythons import PYTHONS, SID_MISSING  # noqa: E402
+
+SKIP = 77
+
+if sys.argv[1:] == ["--sid"]:
+    for p in PYTHONS:
+        if p.kind == "sid":
+            print("functional tests run on %s (%s)" % (p.id, " ".join(p.argv)))
+    if SID_MISSING:
+        print("DEBIAN UNSTABLE 3.13/3.14/3.15 NOT TESTED: %s" % SID_MISSING, file=sys.stderr)
+        sys.exit(SKIP)
+    sys.exit(0)
 
 for p in PYTHONS:
-    print("functional tests run on %s (%s)" % (python_id(p), p[0]))
+    print("functional tests run on %s (%s)" % (p.id, " ".join(p.argv)))
+if SID_MISSING:
+    print("DEBIAN UNSTABLE 3.13/3.14/3.15 NOT TESTED: %s" % SID_MISSING, file=sys.stderr)
 if not PYTHONS:
     print("NO INTERPRETER FOUND for the functional tests (pyenv root, /usr/bin/python3.X, "
-          "or PYINSTR_TEST_PYTHONS): every profiling test was skipped", file=sys.stderr)
-    sys.exit(1 if os.environ.get("CI") == "true" else 77)
+          "PYINSTR_TEST_PYTHONS, or the sid chroot): every profiling test was skipped",
+          file=sys.stderr)
+    sys.exit(1 if os.environ.get("CI") == "true" else SKIP)

@@ -1,10 +1,12 @@
 """Shared fixtures for the functional tests: the pyinstr binary, the interpreters to test
 against, and helpers to run real targets and parse pyinstr's collapsed output.
 
-Interpreters: $PYINSTR_TEST_PYTHONS (colon-separated paths) or, by default, every pyenv
-CPython 3.8+ under `pyenv root` and Debian's /usr/bin/python3.X. A test that cannot run says
-so loudly as a skip; the `interpreters` check in tests/functional/meson.build fails in CI when
-none was found.
+Interpreters (pythons.py): $PYINSTR_TEST_PYTHONS (colon-separated paths) or, by default, every
+pyenv CPython 3.8+ under `pyenv root` and Debian's /usr/bin/python3.X; plus python3.13-3.15 of
+the Debian-unstable chroot (tools/sid-chroot.sh). Each test gets a `python` (pythons.Python)
+and launches targets as `python.argv + [script, ...]`. A test that cannot run says so loudly
+as a skip (one "sid-missing" skip per test when the chroot is missing); the `interpreters`
+check in tests/functional/meson.build fails in CI when none was found.
 """
 import os
 import re
@@ -16,20 +18,29 @@ from pathlib import Path
 
 import pytest
 
-from pythons import PYTHONS, python_id  # noqa: F401
+from pythons import PYTHONS, SID_MISSING, TARGETS, python_id  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
-TARGETS = HERE / "targets"
 PYINSTR = os.environ.get("PYINSTR") or str(HERE.parents[1] / "build" / "cli" / "pyinstr")
 
 
 def pytest_generate_tests(metafunc):
     if "python" in metafunc.fixturenames:
+        params = [pytest.param(p, id=p.id) for p in PYTHONS]
         if not PYTHONS:
-            metafunc.parametrize("python", [pytest.param(None, marks=pytest.mark.skip(
-                reason="NO PYTHON INTERPRETER FOUND: nothing was profiled"))])
-        else:
-            metafunc.parametrize("python", PYTHONS, ids=[python_id(p) for p in PYTHONS])
+            params.append(pytest.param(None, id="none", marks=pytest.mark.skip(
+                reason="NO PYTHON INTERPRETER FOUND: nothing was profiled")))
+        if SID_MISSING:
+            params.append(pytest.param(None, id="sid-missing", marks=pytest.mark.skip(
+                reason="DEBIAN 3.13/3.14/3.15 NOT TESTED: " + SID_MISSING)))
+        metafunc.parametrize("python", params)
+    if "sid_python" in metafunc.fixturenames:
+        # only the chroot's python3.13-3.15: statically linked, _PyRuntime in the executable
+        params = [pytest.param(p, id=p.id) for p in PYTHONS if p.kind == "sid"]
+        if SID_MISSING:
+            params.append(pytest.param(None, id="sid-missing", marks=pytest.mark.skip(
+                reason="DEBIAN 3.13/3.14/3.15 NOT TESTED: " + SID_MISSING)))
+        metafunc.parametrize("sid_python", params)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -96,10 +107,11 @@ def run_pyinstr(args, timeout=120, **kw):
     return subprocess.run([PYINSTR] + args, capture_output=True, text=True, timeout=timeout, **kw)
 
 
-def record(python, target, *args, extra=(), timeout=120):
+def record(python, target, *args, extra=(), timeout=120, env=None):
     """pyinstr record -r collapsed -- python target args; returns (CompletedProcess, stacks)."""
-    out = run_pyinstr(["record", "-r", "collapsed", *extra, "--", python,
-                       str(TARGETS / target), *args], timeout=timeout, cwd=str(TARGETS))
+    out = run_pyinstr(["record", "-r", "collapsed", *extra, "--", *python.argv,
+                       str(TARGETS / target), *args], timeout=timeout, cwd=str(TARGETS),
+                      env=env)
     stacks = parse_collapsed(out.stdout) if out.returncode == 0 else []
     return out, stacks
 
@@ -108,8 +120,9 @@ class Target:
     """A target started in the background; waits for its 'ready' line."""
 
     def __init__(self, python, target, *args):
-        self.proc = subprocess.Popen([python, str(TARGETS / target), *args], cwd=str(TARGETS),
-                                     stdout=subprocess.PIPE, text=True)
+        # for a chroot, the pid is chroot(8)'s, which execs the interpreter
+        self.proc = subprocess.Popen([*python.argv, str(TARGETS / target), *args],
+                                     cwd=str(TARGETS), stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         assert line.strip() == "ready", "target did not start: %r" % line
 

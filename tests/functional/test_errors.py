@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PYINSTR, PYTHONS, TARGETS, Target, run_pyinstr
+from pythons import set_debug_offsets, strip_section_headers
 
 
 def one_line(stderr):
@@ -80,6 +81,45 @@ def test_unsupported_version(exe, version):
         proc.wait()
 
 
+def test_future_version(sid_python):
+    """A version with no _Py_DebugOffsets layout (a 3.16 cookie) is named and refused, never
+    read as garbage, when found by symbol and when found by the cookie scan."""
+    msg = "pyinstr: Python 3.16.0 is not supported; pyinstr supports 3.8–3.15"
+
+    def future(elf):
+        set_debug_offsets(elf, version=0x031000f0)
+
+    def future_without_sections(elf):
+        future(elf)
+        strip_section_headers(elf)
+
+    for python in (sid_python.modified_copy("py316", future),
+                   sid_python.modified_copy("py316-nosections", future_without_sections)):
+        out = run_pyinstr(["record", "--", *python.argv, "-c", "import time; time.sleep(5)"])
+        assert out.returncode == 4, out.stderr
+        assert one_line(out.stderr) == msg
+        with Target(python, "sleeper.py", "30", "ready") as t:
+            for cmd in (["attach", "--pid", str(t.pid), "-d", "1"], ["dump", "--pid", str(t.pid)]):
+                out = run_pyinstr(cmd)
+                assert out.returncode == 4, out.stderr
+                assert one_line(out.stderr) == msg
+            assert t.proc.poll() is None
+
+
+def test_free_threaded_refused(sid_python):
+    """A free-threaded build (no Debian package yet: the flag is patched into a standard
+    interpreter) is named and refused."""
+    python = sid_python.modified_copy("ft", lambda elf: set_debug_offsets(elf, free_threaded=1))
+    v = "%d.%d.%d" % python.version
+    with Target(python, "sleeper.py", "30", "ready") as t:
+        out = run_pyinstr(["attach", "--pid", str(t.pid), "-d", "1"])
+        assert out.returncode == 4, out.stderr
+        assert one_line(out.stderr) == (
+            "pyinstr: process %d runs a free-threaded (no-GIL) Python %s, which pyinstr does not "
+            "support yet; profile a standard build" % (t.pid, v))
+        assert t.proc.poll() is None
+
+
 def test_permission_denied():
     """An unprivileged user may not read a root process."""
     if os.geteuid() != 0 or not shutil.which("setpriv"):
@@ -92,7 +132,7 @@ def test_permission_denied():
     shutil.copy(PYINSTR, exe)
     os.chmod(exe, 0o755)
     try:
-        with Target(PYTHONS[0][0], "sleeper.py", "30") as t:
+        with Target(PYTHONS[0], "sleeper.py", "30") as t:
             out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                                   exe, "attach", "--pid", str(t.pid), "-d", "1"],
                                  capture_output=True, text=True, timeout=60)

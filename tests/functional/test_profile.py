@@ -8,6 +8,7 @@ import pytest
 
 from conftest import (PYINSTR, TARGETS, Target, heaviest, parse_collapsed, python_frames, record,
                       run_pyinstr, target_lines)
+from pythons import strip_section_headers
 
 
 def chain(target, *steps):
@@ -39,14 +40,14 @@ def check_main_chain(stacks, expected):
 # ---- record ---------------------------------------------------------------------------------
 
 def test_record_nested(python):
-    out, stacks = record(python[0], "nested.py", "1")
+    out, stacks = record(python, "nested.py", "1")
     assert out.returncode == 0, out.stderr
     check_main_chain(stacks, chain("nested.py", *NESTED))
     assert "samples" in out.stderr and "dropped" in out.stderr
 
 
 def test_record_recursion(python):
-    out, stacks = record(python[0], "recursion.py", "1")
+    out, stacks = record(python, "recursion.py", "1")
     assert out.returncode == 0, out.stderr
     lines = target_lines("recursion.py")
     expected = ([("<module>", "recursion.py", lines["module"])] +
@@ -56,13 +57,13 @@ def test_record_recursion(python):
 
 
 def test_record_classes(python):
-    out, stacks = record(python[0], "classes.py", "1")
+    out, stacks = record(python, "classes.py", "1")
     assert out.returncode == 0, out.stderr
     check_main_chain(stacks, chain("classes.py", *CLASSES))
 
 
 def test_record_threads(python):
-    out, stacks = record(python[0], "threads.py", "1.5")
+    out, stacks = record(python, "threads.py", "1.5")
     assert out.returncode == 0, out.stderr
     roots = {f[0] for f, _ in stacks}
     assert len(roots) == 5, roots
@@ -81,27 +82,27 @@ def test_record_threads(python):
 
 
 def test_record_generators(python):
-    out, stacks = record(python[0], "generators.py", "2")
+    out, stacks = record(python, "generators.py", "2")
     assert out.returncode == 0, out.stderr
     gen = chain("generators.py", ("<module>", "module_gen"), ("consume", "consume"),
                 ("produce", "produce"))
     assert any(python_frames(f) == gen for f, _ in stacks), "no generator stack"
     comp = chain("generators.py", ("<module>", "module_comp"), ("squares", "comprehension"))
-    if python[1] < (3, 12):
+    if python.version < (3, 12):
         comp.append(("<listcomp>", "generators.py", target_lines("generators.py")["comprehension"]))
     # 3.12+ inlines comprehensions (PEP 709): no <listcomp> frame
     assert any(python_frames(f) == comp for f, _ in stacks), "no comprehension stack"
 
 
 def test_record_unicode(python):
-    out, stacks = record(python[0], "unicode_名前.py", "1")
+    out, stacks = record(python, "unicode_名前.py", "1")
     assert out.returncode == 0, out.stderr
     check_main_chain(stacks, chain("unicode_名前.py", *UNICODE))
 
 
 def test_record_dash_c(python):
     code = "import time\ndef f():\n    end = time.monotonic() + 1\n    while time.monotonic() < end: pass\nf()\n"
-    out = run_pyinstr(["record", "-r", "collapsed", "--", python[0], "-c", code])
+    out = run_pyinstr(["record", "-r", "collapsed", "--", *python.argv, "-c", code])
     assert out.returncode == 0, out.stderr
     frames, _ = heaviest(parse_collapsed(out.stdout))
     assert python_frames(frames) == [("<module>", "<string>", 5), ("f", "<string>", 4)]
@@ -109,10 +110,10 @@ def test_record_dash_c(python):
 
 def test_pyinstrument_forms(python):
     """pyinstr script.py / -c CODE with --python."""
-    out = run_pyinstr(["--python", python[0], "-r", "collapsed", str(TARGETS / "nested.py"), "1"])
+    out = run_pyinstr(["--python", python.exe, "-r", "collapsed", str(TARGETS / "nested.py"), "1"])
     assert out.returncode == 0, out.stderr
     check_main_chain(parse_collapsed(out.stdout), chain("nested.py", *NESTED))
-    out = run_pyinstr(["--python", python[0], "-r", "collapsed", "-c",
+    out = run_pyinstr(["--python", python.exe, "-r", "collapsed", "-c",
                        "import time\nend = time.monotonic() + 0.5\nwhile time.monotonic() < end: pass\n"])
     assert out.returncode == 0, out.stderr
     frames, _ = heaviest(parse_collapsed(out.stdout))
@@ -120,17 +121,17 @@ def test_pyinstrument_forms(python):
 
 
 def test_record_blocking(python):
-    out, stacks = record(python[0], "nested.py", "1", extra=["--blocking"])
+    out, stacks = record(python, "nested.py", "1", extra=["--blocking"])
     assert out.returncode == 0, out.stderr
     check_main_chain(stacks, chain("nested.py", *NESTED))
 
 
 def test_record_exit_status(python):
-    out = run_pyinstr(["record", "-r", "collapsed", "--", python[0], "-c",
+    out = run_pyinstr(["record", "-r", "collapsed", "--", *python.argv, "-c",
                        "import time, sys\ntime.sleep(0.2)\nsys.exit(3)\n"])
     assert out.returncode == 3, out.stderr
     assert "<module>" in out.stdout, (out.stdout, out.stderr)
-    out = run_pyinstr(["record", "-r", "collapsed", "--", python[0], "-c",
+    out = run_pyinstr(["record", "-r", "collapsed", "--", *python.argv, "-c",
                        "import os, time\ntime.sleep(0.2)\nos.kill(os.getpid(), 9)\n"])
     assert out.returncode == 128 + 9, out.stderr
     assert "<module>" in out.stdout, (out.stdout, out.stderr)
@@ -138,7 +139,7 @@ def test_record_exit_status(python):
 
 def test_record_interrupt(python):
     """SIGINT to pyinstr reaches the program; the report is still written."""
-    proc = subprocess.Popen([PYINSTR, "record", "-r", "collapsed", "--", python[0],
+    proc = subprocess.Popen([PYINSTR, "record", "-r", "collapsed", "--", *python.argv,
                              str(TARGETS / "nested.py"), "30"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)
@@ -152,7 +153,7 @@ def test_record_interrupt(python):
 def test_deep_recursion_drop_rate(python):
     """Done-when criterion of the core issue: a CPU-bound deep recursion at 1 kHz for 10 s
     drops under 1 % of samples (non-blocking, so torn reads are possible)."""
-    out, stacks = record(python[0], "recursion.py", "10", timeout=60)
+    out, stacks = record(python, "recursion.py", "10", timeout=60)
     assert out.returncode == 0, out.stderr
     import re
     m = re.search(r"(\d+) samples, (\d+) dropped", out.stderr)
@@ -161,12 +162,42 @@ def test_deep_recursion_drop_rate(python):
     assert dropped / (samples + dropped) < 0.01, out.stderr
 
 
+def test_record_jit(sid_python):
+    """Debian builds 3.14+ with the experimental JIT, off unless PYTHON_JIT=1: with it on,
+    the chains and lines of these targets are the same. (Each hot loop is one line; how far
+    frame->instr_ptr lags inside a longer JIT trace is not checked here.)"""
+    env = dict(os.environ, PYTHON_JIT="1")
+    jit = subprocess.run([*sid_python.argv, "-c", "import sys; print(sys._jit.is_enabled())"],
+                         capture_output=True, text=True, env=env)
+    if jit.stdout.strip() != "True":
+        pytest.skip("no JIT in %s" % sid_python.id)
+    for target, steps in (("nested.py", NESTED), ("classes.py", CLASSES)):
+        out, stacks = record(sid_python, target, "1", env=env)
+        assert out.returncode == 0, out.stderr
+        check_main_chain(stacks, chain(target, *steps))
+
+
+def test_no_section_headers(sid_python):
+    """3.13+ without any symbol or section (an sstripped executable): _PyRuntime is found by
+    scanning the writable mappings for its "xdebugpy" cookie, in record and in dump."""
+    python = sid_python.modified_copy("nosections", strip_section_headers)
+    out, stacks = record(python, "nested.py", "1")
+    assert out.returncode == 0, out.stderr
+    check_main_chain(stacks, chain("nested.py", *NESTED))
+    with Target(python, "classes.py", "30", "ready") as t:
+        time.sleep(0.1)  # past the "ready" line, into the loop
+        out = run_pyinstr(["dump", "--pid", str(t.pid)])
+        assert out.returncode == 0, out.stderr
+        main = [v for k, v in dump_stacks(out.stdout).items() if "MainThread" in k]
+        assert main == [chain("classes.py", *CLASSES)], out.stdout
+
+
 # ---- attach ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("target,steps", [("nested.py", NESTED), ("classes.py", CLASSES),
                                           ("unicode_名前.py", UNICODE)])
 def test_attach(python, target, steps):
-    with Target(python[0], target, "30", "ready") as t:
+    with Target(python, target, "30", "ready") as t:
         out = run_pyinstr(["attach", "--pid", str(t.pid), "-d", "1", "-r", "collapsed"])
         assert out.returncode == 0, out.stderr
         check_main_chain(parse_collapsed(out.stdout), chain(target, *steps))
@@ -184,7 +215,7 @@ def test_attach(python, target, steps):
 
 
 def test_attach_threads(python):
-    with Target(python[0], "threads.py", "30", "ready") as t:
+    with Target(python, "threads.py", "30", "ready") as t:
         time.sleep(0.2)
         out = run_pyinstr(["attach", "--pid", str(t.pid), "-d", "1", "-r", "collapsed"])
         assert out.returncode == 0, out.stderr
@@ -195,7 +226,7 @@ def test_attach_threads(python):
 
 def test_attach_target_exits(python):
     """The target exits while attached: what was gathered is reported."""
-    with Target(python[0], "nested.py", "0.7", "ready") as t:
+    with Target(python, "nested.py", "0.7", "ready") as t:
         out = run_pyinstr(["attach", "--pid", str(t.pid), "-d", "10", "-r", "collapsed"])
         assert out.returncode == 0, out.stderr
         assert "exited" in out.stderr
@@ -221,7 +252,7 @@ def dump_stacks(text):
     ("sleeper.py", [("<module>", "module"), ("caller", "caller"), ("wait_here", "wait_here")]),
     ("nested.py", NESTED), ("classes.py", CLASSES), ("unicode_名前.py", UNICODE)])
 def test_dump(python, target, steps):
-    with Target(python[0], target, "30", "ready") as t:
+    with Target(python, target, "30", "ready") as t:
         time.sleep(0.1)
         out = run_pyinstr(["dump", "--pid", str(t.pid)])
         assert out.returncode == 0, out.stderr
@@ -232,7 +263,7 @@ def test_dump(python, target, steps):
 
 
 def test_dump_threads(python):
-    with Target(python[0], "threads.py", "30", "ready") as t:
+    with Target(python, "threads.py", "30", "ready") as t:
         time.sleep(0.2)
         out = run_pyinstr(["dump", "--pid", str(t.pid), "--blocking"])
         assert out.returncode == 0, out.stderr

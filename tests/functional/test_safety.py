@@ -36,7 +36,7 @@ def expected_nested():
 @pytest.mark.parametrize("blocking", [False, True], ids=["nonblocking", "blocking"])
 def test_signal_during_attach(python, sig, blocking):
     """SIGINT/SIGTERM to pyinstr during attach: it detaches, reports, exits 0."""
-    with Target(python[0], "nested.py", "30", "ready") as t:
+    with Target(python, "nested.py", "30", "ready") as t:
         cmd = [PYINSTR, "attach", "--pid", str(t.pid), "-r", "collapsed"]
         if blocking:
             cmd.append("--blocking")
@@ -54,7 +54,7 @@ def test_signal_during_attach(python, sig, blocking):
 
 def test_pyinstr_killed_in_blocking_mode(python):
     """pyinstr SIGKILLed while it may have threads stopped: the target keeps running."""
-    with Target(python[0], "threads.py", "30", "ready") as t:
+    with Target(python, "threads.py", "30", "ready") as t:
         p = subprocess.Popen([PYINSTR, "attach", "--pid", str(t.pid), "--blocking", "-i", "0",
                               "-r", "collapsed"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1)
@@ -76,7 +76,7 @@ def test_pyinstr_killed_in_blocking_mode(python):
 def test_target_killed(python, mode):
     """The target SIGKILLed mid-run: the report of what was gathered is still written."""
     if mode == "attach":
-        with Target(python[0], "nested.py", "30", "ready") as t:
+        with Target(python, "nested.py", "30", "ready") as t:
             p = subprocess.Popen([PYINSTR, "attach", "--pid", str(t.pid), "-r", "collapsed"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             time.sleep(1)
@@ -86,7 +86,7 @@ def test_target_killed(python, mode):
             assert "exited" in err
     else:
         from conftest import TARGETS
-        p = subprocess.Popen([PYINSTR, "record", "-r", "collapsed", "--", python[0],
+        p = subprocess.Popen([PYINSTR, "record", "-r", "collapsed", "--", *python.argv,
                               str(TARGETS / "nested.py"), "30"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1.5)

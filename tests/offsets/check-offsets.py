@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """Check symbols/ against the CPython headers installed on this machine.
 
-For every include dir that symbols/gen/gen-offsets.py finds (pyenv 3.8-3.13, /usr/include):
+For every include dir that symbols/gen/gen-offsets.py finds (pyenv 3.8-3.13, /usr/include,
+and the Debian-unstable chroot of tools/sid-chroot.sh at $PYINSTR_SID_CHROOT: 3.13-3.15):
   3.8-3.12: the compiled table for that minor must equal the probe, member by member;
   3.13+:    symbols_debug_offsets() on the real _Py_DebugOffsets bytes (dumped from that
-            interpreter's libpython) must equal the probe, member by member.
-Exits 77 (meson: SKIP) when no interpreter with internal/ headers is found.
+            interpreter's libpython, or from the memory of the chroot's running interpreter)
+            must equal the probe, member by member, and pyinstr's idea of the struct's size
+            must be the headers' sizeof(_Py_DebugOffsets).
+Exits 77 (meson: SKIP) when no interpreter with internal/ headers is found; says loudly when
+the chroot is missing (its interpreters are then not checked).
 """
 
 import argparse
+import os
 import subprocess
 import sys
 
@@ -49,6 +54,15 @@ def main():
     a = ap.parse_args()
     gen = [sys.executable, a.gen, '--cc', a.cc]
 
+    sid = os.environ.get('PYINSTR_SID_CHROOT', '/var/cache/pyinstr/sid')
+    if os.path.exists(os.path.join(sid, '.pyinstr-sid-chroot')):
+        gen += ['--root', sid]
+    else:
+        print('*' * 72)
+        print('NOT CHECKED: Debian unstable 3.13/3.14/3.15, no chroot at %s' % sid)
+        print('(make it with tools/sid-chroot.sh; tools/test.sh does)')
+        print('*' * 72)
+
     found = [line.split('\t') for line in run(gen + ['list']).splitlines() if line]
     if not found:
         print('*' * 72)
@@ -59,7 +73,7 @@ def main():
         return SKIP
 
     failures = 0
-    for pyver, incdir, libdir in found:
+    for pyver, incdir, source in found:
         minor = int(pyver.split('.')[1])
         try:
             want = members(run(gen + ['probe', incdir]))
@@ -67,9 +81,15 @@ def main():
                 what = 'compiled table'
                 got = members(run([a.dump, 'table', '0x03%02x0000' % minor]))
             else:
-                what = '_Py_DebugOffsets from %s/libpython3.%d.so' % (libdir, minor)
-                raw = run(gen + ['dump-debug-offsets', incdir, libdir])
+                if source.startswith('chroot:'):
+                    what = '_Py_DebugOffsets from python3.%d running in %s' % (minor, source[7:])
+                else:
+                    what = '_Py_DebugOffsets from %s/libpython3.%d.so' % (source, minor)
+                raw = run(gen + ['dump-debug-offsets', incdir, source])
                 got = members(run([a.dump, 'debug'], stdin=raw))
+                # the dump is sizeof(_Py_DebugOffsets) of the headers
+                want['debug_offsets_size'] = str(len(bytes.fromhex(''.join(raw.split()))))
+                got['debug_offsets_size'] = run([a.dump, 'size', got['version']]).strip()
         except RuntimeError as e:
             print('FAIL %s (%s): %s' % (pyver, incdir, e))
             failures += 1

@@ -2,6 +2,7 @@
  * format of `symbols/gen/gen-offsets.py probe`, so the two can be compared member by member.
  *   dump-offsets table VERSION   the compiled table for PY_VERSION_HEX VERSION (e.g. 0x030c0000)
  *   dump-offsets debug           symbols_debug_offsets() on hex bytes read from stdin
+ *   dump-offsets size VERSION    symbols_debug_offsets_size() for PY_VERSION_HEX VERSION
  * It first checks that its member list tiles struct py_offsets, so a member added to
  * symbols/symbols.h without a line here makes the test fail. */
 #include "config.h"
@@ -211,6 +212,9 @@ main(int argc, char **argv)
                         fprintf(stderr, "dump-offsets: no table for %s\n", argv[2]);
                         return 2;
                 }
+        } else if (argc == 3 && strcmp(argv[1], "size") == 0) {
+                printf("%zu\n", symbols_debug_offsets_size((uint32_t)strtoul(argv[2], NULL, 0)));
+                return 0;
         } else if (argc == 2 && strcmp(argv[1], "debug") == 0) {
                 r = read_hex(buf, sizeof(buf));
                 if (r < 0) {
@@ -224,7 +228,7 @@ main(int argc, char **argv)
                 }
                 t = &o;
         } else {
-                fprintf(stderr, "usage: dump-offsets table VERSION | dump-offsets debug <HEX\n");
+                fprintf(stderr, "usage: dump-offsets table VERSION | debug <HEX | size VERSION\n");
                 return 1;
         }
         for (size_t i = 0; i < ARRAY_SIZE(members); i++)

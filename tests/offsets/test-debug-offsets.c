@@ -1,5 +1,7 @@
 /* symbols_debug_offsets(): the real 3.13.0 _Py_DebugOffsets (debug-offsets-3.13.0.inc) and
- * copies of it broken one way at a time, one test per validation path. */
+ * copies of it broken one way at a time, one test per validation path; the real 3.14.10 and
+ * 3.15.2 ones (Debian unstable, dumped from the running interpreters) and what changed in
+ * them; and a version with no layout. */
 #include "config.h"
 
 #include <errno.h>
@@ -15,6 +17,12 @@
 
 static const uint8_t real_313[] = {
 #include "debug-offsets-3.13.0.inc"
+};
+static const uint8_t real_314[] = {
+#include "debug-offsets-3.14.10.inc"
+};
+static const uint8_t real_315[] = {
+#include "debug-offsets-3.15.2.inc"
 };
 
 /* Byte positions in the 3.13 _Py_DebugOffsets (64-bit; 3.13
@@ -42,12 +50,18 @@ put_u64(struct fixture *f, size_t pos, uint64_t v)
 }
 
 static uint64_t
-get_u64(const struct fixture *f, size_t pos)
+u64_at(const uint8_t *buf, size_t pos)
 {
         uint64_t v;
 
-        memcpy(&v, f->buf + pos, sizeof(v));
+        memcpy(&v, buf + pos, sizeof(v));
         return v;
+}
+
+static uint64_t
+get_u64(const struct fixture *f, size_t pos)
+{
+        return u64_at(f->buf, pos);
 }
 
 static int
@@ -142,7 +156,7 @@ test_unknown_version(void **state)
 {
         static const uint64_t versions[] = {
                 0x030c01f0,  /* 3.12 has no debug offsets */
-                0x030e00f0,  /* 3.14: no layout yet */
+                0x031000a1,  /* 3.16.0a1: no layout yet */
                 0x040d00f0,  /* 4.13 */
                 0x1030d00f0, /* 3.13 in the low 32 bits, garbage above */
         };
@@ -154,7 +168,109 @@ test_unknown_version(void **state)
                 assert_int_equal(f->off.version, (uint32_t)versions[i]);
         }
         assert_int_equal(symbols_debug_offsets_size(0x030c01f0), 0);
-        assert_int_equal(symbols_debug_offsets_size(0x030e00f0), 0);
+        assert_int_equal(symbols_debug_offsets_size(0x031000f0), 0);
+}
+
+/* A future minor whose struct starts like the newest known one: still refused, with the
+ * version it claims (the CLI prints "Python 3.16.0 is not supported; ..."), and @ret is not
+ * otherwise touched. */
+static void
+test_future_cookie(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t buf[sizeof(real_315)];
+        uint64_t v = 0x031000f0;
+
+        memcpy(buf, real_315, sizeof(buf));
+        memcpy(buf + POS_VERSION, &v, sizeof(v));
+        memset(&f->off, 0x5a, sizeof(f->off));
+        assert_int_equal(symbols_debug_offsets(buf, sizeof(buf), &f->off), -ENOTSUP);
+        assert_int_equal(f->off.version, 0x031000f0);
+        assert_int_equal(f->off.tstate.frame, 0x5a5a5a5a);
+}
+
+/* ---- 3.14 and 3.15 ------------------------------------------------------------------------ */
+
+static void
+test_real_314(void **state)
+{
+        struct py_offsets o;
+
+        (void)state;
+        assert_int_equal(sizeof(real_314), 760);
+        assert_int_equal(symbols_debug_offsets_size(0x030e0af0), 760);
+        assert_int_equal(symbols_debug_offsets(real_314, sizeof(real_314), &o), 0);
+        assert_int_equal(o.version, 0x030e0af0);
+        assert_false(o.free_threaded);
+        /* f_executable is a tagged _PyStackRef (3.14 Include/internal/pycore_stackref.h) */
+        assert_true(o.stackref_mask == ~3ULL);
+        assert_int_equal(o.runtime.interpreters_head, 808);
+        assert_int_equal(o.tstate.frame, 72);
+        assert_int_equal(o.tstate.native_thread_id, 160);
+        /* 3.14 _PyInterpreterFrame gained stackpointer: owner and localsplus moved
+         * (Include/internal/pycore_interpframe_structs.h) */
+        assert_int_equal(o.iframe.size, 88);
+        assert_int_equal(o.iframe.owner, 74);
+        assert_int_equal(o.iframe.localsplus, 80);
+        assert_int_equal(o.code.code_adaptive, 208);
+        /* 3.14 tuples cache their hash (ob_hash) before ob_item (Include/cpython/tupleobject.h) */
+        assert_int_equal(o.tuple.ob_item, 32);
+        assert_int_equal(o.unicode.ascii_size, 40);
+        assert_int_equal(o.unicode.compact_size, 56);
+        assert_int_equal(o.tstate.cframe, OFF_NONE);
+        assert_int_equal(o.code.varnames, OFF_NONE);
+}
+
+static void
+test_real_315(void **state)
+{
+        struct py_offsets o;
+
+        (void)state;
+        assert_int_equal(sizeof(real_315), 888);
+        assert_int_equal(symbols_debug_offsets_size(0x030f02f0), 888);
+        assert_int_equal(symbols_debug_offsets(real_315, sizeof(real_315), &o), 0);
+        assert_int_equal(o.version, 0x030f02f0);
+        assert_true(o.stackref_mask == ~3ULL);
+        assert_int_equal(o.runtime.interpreters_head, 936);
+        /* 3.15 PyThreadState gained base_frame and last_profiled_frame(_seq) before thread_id */
+        assert_int_equal(o.tstate.frame, 72);
+        assert_int_equal(o.tstate.thread_id, 176);
+        assert_int_equal(o.tstate.native_thread_id, 184);
+        assert_int_equal(o.iframe.owner, 74);
+        assert_int_equal(o.code.code_adaptive, 208);
+        /* published by 3.15 itself (unicode_object.compactunicodeobject_size) */
+        assert_int_equal(o.unicode.compact_size, 56);
+}
+
+/* Every layout refuses free-threaded builds and rejects a buffer one byte short. */
+static void
+test_each_layout(void **state)
+{
+        static const struct {
+                const uint8_t *buf;
+                size_t len;
+        } real[] = {
+                { real_313, sizeof(real_313) },
+                { real_314, sizeof(real_314) },
+                { real_315, sizeof(real_315) },
+        };
+        struct py_offsets o;
+        uint8_t buf[1024];
+
+        (void)state;
+        for (size_t i = 0; i < ARRAY_SIZE(real); i++) {
+                uint64_t ft = 1;
+
+                assert_true(real[i].len <= sizeof(buf));
+                memcpy(buf, real[i].buf, real[i].len);
+                assert_int_equal(symbols_debug_offsets(buf, real[i].len - 1, &o), -EBADMSG);
+                memcpy(buf + POS_FREE_THREADED, &ft, sizeof(ft));
+                memset(&o, 0, sizeof(o));
+                assert_int_equal(symbols_debug_offsets(buf, real[i].len, &o), -ENOTSUP);
+                assert_true(o.free_threaded);
+                assert_int_equal(o.version >> 16, u64_at(real[i].buf, POS_VERSION) >> 16);
+        }
 }
 
 static void
@@ -239,6 +355,10 @@ main(void)
                 cmocka_unit_test_setup(test_offset_out_of_range, setup),
                 cmocka_unit_test_setup(test_size_out_of_range, setup),
                 cmocka_unit_test_setup(test_short_buffer, setup),
+                cmocka_unit_test_setup(test_future_cookie, setup),
+                cmocka_unit_test(test_real_314),
+                cmocka_unit_test(test_real_315),
+                cmocka_unit_test(test_each_layout),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "functional"))
-from pythons import PYTHONS, python_id  # noqa: E402
+from pythons import PYTHONS, TARGETS  # noqa: E402
 
 DUMPER = r'''
 import ctypes, sys, os
@@ -34,16 +34,16 @@ for path in files:
 '''
 
 probe = sys.argv[1]
-here = os.path.dirname(os.path.abspath(__file__))
-extra = [os.path.join(here, "..", "functional", "targets", f) for f in
-         ("nested.py", "generators.py", "classes.py", "unicode_名前.py")]
+extra = [str(TARGETS / f) for f in ("nested.py", "generators.py", "classes.py", "unicode_名前.py")]
 if not PYTHONS:
     print("NO INTERPRETER FOUND: line tables not checked against any real interpreter",
           file=sys.stderr)
     sys.exit(1 if os.environ.get("CI") == "true" else 77)
 failures = 0
-for exe, ver in PYTHONS:
-    out = subprocess.run([exe, "-c", DUMPER, *extra], capture_output=True, text=True, check=True)
+for py in PYTHONS:
+    # the chroot's interpreters see the targets at the same path (pythons.py mirrors them)
+    out = subprocess.run([*py.argv, "-c", DUMPER, *extra], capture_output=True, text=True,
+                         check=True)
     tables = out.stdout.splitlines()
     expected = out.stderr.splitlines()
     got = subprocess.run([probe], input=out.stdout, capture_output=True, text=True,
@@ -58,7 +58,7 @@ for exe, ver in PYTHONS:
                 failures += 1
                 if failures < 20:
                     print("MISMATCH %s: %s addrq=%s interpreter=%s pyinstr=%s" %
-                          (python_id((exe, ver)), t[:60], t.split()[3 + i], a, b))
+                          (py.id, t[:60], t.split()[3 + i], a, b))
     assert len(tables) == len(got) == len(expected)
-    print("ok %s: %d code objects, %d instruction offsets" % (python_id((exe, ver)), len(tables), n))
+    print("ok %s: %d code objects, %d instruction offsets" % (py.id, len(tables), n))
 sys.exit(1 if failures else 0)
