@@ -225,20 +225,20 @@ hexval(char c)
 }
 
 char *
-pyjson_prepare(const char *text, size_t len)
+pyjson_prepare(char *text, size_t len)
 {
-        char *buf = xmalloc(len + 1), *o = buf;
+        /* every rewrite is shorter than what it replaces, so the output never overtakes the
+         * input and one buffer serves both */
+        char *o = text;
 
         for (size_t i = 0; i < len;) {
                 /* copy the run up to the next backslash in one go */
                 const char *bs = memchr(text + i, '\\', len - i);
                 size_t run = bs ? (size_t)(bs - text) - i : len - i;
 
-                if (memchr(text + i, 0xc0, run)) {
-                        free(buf);
+                if (memchr(text + i, 0xc0, run))
                         return NULL;
-                }
-                memcpy(o, text + i, run);
+                memmove(o, text + i, run);
                 o += run;
                 i += run;
                 if (i >= len)
@@ -266,5 +266,5 @@ pyjson_prepare(const char *text, size_t len)
                 *o++ = text[i++];
         }
         *o = '\0';
-        return buf;
+        return text;
 }

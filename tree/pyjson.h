@@ -25,8 +25,9 @@ void pyjson_put_string(FILE *out, const char *s, size_t len, bool ensure_ascii);
  * Returns the new length. */
 size_t pyjson_restore_nuls(char *s, size_t len);
 
-/* Copy @len bytes of JSON text into a new NUL-terminated buffer that cJSON can parse without
- * losing anything: "\u0000" (which cJSON would turn into a terminator) becomes the two bytes
- * C0 80, and "\udcXX" (a surrogate-escaped byte, which cJSON rejects) becomes the raw byte XX.
- * Returns NULL when the text holds a raw C0 byte, which valid UTF-8 never does. */
-char *pyjson_prepare(const char *text, size_t len);
+/* Rewrite @len bytes of JSON text in place (@text has room for a NUL after them) so that cJSON
+ * can parse it without losing anything: "\u0000" (which cJSON would turn into a terminator)
+ * becomes the two bytes C0 80, and "\udcXX" (a surrogate-escaped byte, which cJSON rejects)
+ * becomes the raw byte XX. Returns @text, NUL-terminated, or NULL when the text holds a raw C0
+ * byte, which valid UTF-8 never does. */
+char *pyjson_prepare(char *text, size_t len);

@@ -196,40 +196,151 @@ load_strv(struct session *s,
         return 0;
 }
 
+/* One [stack, time] record. */
 static int
-load_records(struct session *s, const cJSON *records, char *err, size_t errlen)
+load_record(struct session *s, const cJSON *rec, size_t n, char *err, size_t errlen)
 {
-        const cJSON *rec, *info;
-        size_t n = 0, len;
+        const cJSON *stack = cJSON_GetArrayItem(rec, 0), *w = cJSON_GetArrayItem(rec, 1), *info;
+        uint32_t st = SESSION_NO_STACK;
+        size_t len;
 
-        if (!cJSON_IsArray(records))
-                return fail(err, errlen, "\"frame_records\" is not a list");
-        cJSON_ArrayForEach(rec, records)
+        if (!cJSON_IsArray(rec) || !cJSON_IsArray(stack) || !cJSON_IsNumber(w))
+                return fail(err, errlen, "frame record %zu is not [stack, time]", n);
+        cJSON_ArrayForEach(info, stack)
         {
-                const cJSON *stack = cJSON_GetArrayItem(rec, 0), *w = cJSON_GetArrayItem(rec, 1);
-                uint32_t st = SESSION_NO_STACK;
-
-                if (!cJSON_IsArray(rec) || !cJSON_IsArray(stack) || !cJSON_IsNumber(w))
-                        return fail(err, errlen, "frame record %zu is not [stack, time]", n);
-                cJSON_ArrayForEach(info, stack)
-                {
-                        const char *str = item_string(info, &len);
-                        if (!str)
-                                return fail(err, errlen,
-                                            "frame record %zu holds a non-string frame", n);
-                        st = session_stack(s, st, session_frame(s, str, len));
-                }
-                session_add_sample(s, st, w->valuedouble);
-                n++;
+                const char *str = item_string(info, &len);
+                if (!str)
+                        return fail(err, errlen, "frame record %zu holds a non-string frame", n);
+                st = session_stack(s, st, session_frame(s, str, len));
         }
+        session_add_sample(s, st, w->valuedouble);
         return 0;
 }
 
-int
-session_load_buffer(const char *buf, size_t len, struct session **ret, char *err, size_t errlen)
+/* cJSON_ParseWithOpts() would strlen() the rest of the text on every call: quadratic on a
+ * long session. */
+static cJSON *
+parse_value(const char *p, const char *text_end, const char **ret_end)
+{
+        return cJSON_ParseWithLengthOpts(p, (size_t)(text_end - p), ret_end, false);
+}
+
+static const char *
+skip_space(const char *p)
+{
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+                p++;
+        return p;
+}
+
+/* The frame_records list at @p, one record at a time: cJSON parses each record, and only one
+ * is ever in memory (a whole-document tree of a long session takes gigabytes). *@end is set
+ * past the list. */
+static int
+stream_records(struct session *s,
+               const char *p,
+               const char *text_end,
+               const char **end,
+               char *err,
+               size_t errlen)
+{
+        size_t n = 0;
+
+        p = skip_space(p);
+        if (*p != '[')
+                return fail(err, errlen, "\"frame_records\" is not a list");
+        p = skip_space(p + 1);
+        if (*p == ']') {
+                *end = p + 1;
+                return 0;
+        }
+        for (;; n++) {
+                const char *after;
+                cJSON *rec = parse_value(p, text_end, &after);
+                int r;
+
+                if (!rec)
+                        return fail(err, errlen,
+                                    "not a session file: frame record %zu is "
+                                    "invalid or truncated",
+                                    n);
+                r = load_record(s, rec, n, err, errlen);
+                cJSON_Delete(rec);
+                if (r < 0)
+                        return r;
+                p = skip_space(after);
+                if (*p == ']') {
+                        *end = p + 1;
+                        return 0;
+                }
+                if (*p != ',')
+                        return fail(err, errlen,
+                                    "not a session file: invalid or truncated "
+                                    "JSON after frame record %zu",
+                                    n);
+                p++;
+        }
+}
+
+/* The top-level object: every member but frame_records into @doc (cJSON parses each value),
+ * frame_records streamed into @s. */
+static int
+parse_document(struct session *s, const char *p, cJSON *doc, char *err, size_t errlen)
+{
+        const char *text_end = p + strlen(p);
+        bool records = false;
+
+        p = skip_space(p);
+        if (*p != '{')
+                return fail(err, errlen, "not a session file: the JSON is not an object");
+        p = skip_space(p + 1);
+        while (*p != '}') {
+                const char *after;
+                cJSON *key = parse_value(p, text_end, &after);
+                int r = 0;
+
+                if (!cJSON_IsString(key) || *(after = skip_space(after)) != ':') {
+                        cJSON_Delete(key);
+                        return fail(err, errlen, "not a session file: invalid or truncated JSON");
+                }
+                if (strcmp(key->valuestring, "frame_records") == 0) {
+                        r = records ? fail(err, errlen, "two \"frame_records\" lists")
+                                    : stream_records(s, after + 1, text_end, &after, err, errlen);
+                        records = true;
+                } else {
+                        cJSON *value = parse_value(after + 1, text_end, &after);
+                        if (!value)
+                                r = fail(err, errlen,
+                                         "not a session file: invalid or truncated JSON");
+                        else if (cJSON_GetObjectItemCaseSensitive(doc, key->valuestring))
+                                /* json.load() keeps the last of repeated keys */
+                                cJSON_ReplaceItemInObjectCaseSensitive(doc, key->valuestring,
+                                                                       value);
+                        else
+                                cJSON_AddItemToObject(doc, key->valuestring, value);
+                }
+                cJSON_Delete(key);
+                if (r < 0)
+                        return r;
+                p = skip_space(after);
+                if (*p == ',')
+                        p = skip_space(p + 1);
+                else if (*p != '}')
+                        return fail(err, errlen, "not a session file: invalid or truncated JSON");
+        }
+        if (*skip_space(p + 1))
+                return fail(err, errlen, "not a session file: data after the JSON object");
+        if (!records)
+                return fail(err, errlen, "not a pyinstrument session: no \"frame_records\"");
+        return 0;
+}
+
+/* Load from @text (pyjson_prepare()d, NULL if that failed), which is freed as soon as cJSON
+ * has its copy: a long session's text is a gigabyte. */
+static int
+load_prepared(char *text, struct session **ret, char *err, size_t errlen)
 {
         _cleanup_(session_freep) struct session *s = NULL;
-        _cleanup_free_ char *text = pyjson_prepare(buf, len);
         const cJSON *item, *it;
         double count;
         size_t slen;
@@ -237,14 +348,12 @@ session_load_buffer(const char *buf, size_t len, struct session **ret, char *err
 
         if (!text)
                 return fail(err, errlen, "not a session file: it is not valid UTF-8");
-        cJSON *doc = cJSON_ParseWithLength(text, strlen(text));
-        if (!doc)
-                return fail(err, errlen, "not a session file: invalid or truncated JSON");
-        if (!cJSON_IsObject(doc)) {
-                cJSON_Delete(doc);
-                return fail(err, errlen, "not a session file: the JSON is not an object");
-        }
         s = session_new();
+        cJSON *doc = cJSON_CreateObject();
+        r = parse_document(s, text, doc, err, errlen);
+        free(text);
+        if (r < 0)
+                goto out;
         r = load_number(doc, "start_time", true, 0, &s->start_time, err, errlen);
         if (r >= 0)
                 r = load_number(doc, "duration", true, 0, &s->duration, err, errlen);
@@ -289,12 +398,6 @@ session_load_buffer(const char *buf, size_t len, struct session **ret, char *err
                 session_add_start_call_stack(s, str, slen);
         }
 
-        item = cJSON_GetObjectItemCaseSensitive(doc, "frame_records");
-        if (!item) {
-                r = fail(err, errlen, "not a pyinstrument session: no \"frame_records\"");
-                goto out;
-        }
-        r = load_records(s, item, err, errlen);
 out:
         cJSON_Delete(doc);
         if (r < 0)
@@ -304,9 +407,21 @@ out:
 }
 
 int
+session_load_buffer(const char *buf, size_t len, struct session **ret, char *err, size_t errlen)
+{
+        char *copy = xmalloc(len + 1);
+
+        memcpy(copy, buf, len);
+        char *text = pyjson_prepare(copy, len);
+        if (!text)
+                free(copy);
+        return load_prepared(text, ret, err, errlen);
+}
+
+int
 session_load(const char *path, struct session **ret, char *err, size_t errlen)
 {
-        _cleanup_free_ char *buf = NULL;
+        char *buf = NULL, *text;
         size_t len = 0;
         FILE *f = fopen(path, "re");
         int r;
@@ -325,10 +440,15 @@ session_load(const char *path, struct session **ret, char *err, size_t errlen)
         fclose(f);
         fclose(mem);
         if (r < 0) {
+                free(buf);
                 snprintf(err, errlen, "cannot read %s: %s", path, strerror(-r));
                 return r;
         }
-        r = session_load_buffer(buf, len, ret, err, errlen);
+        /* open_memstream() keeps a NUL after the data, the room pyjson_prepare() needs */
+        text = pyjson_prepare(buf, len);
+        if (!text)
+                free(buf);
+        r = load_prepared(text, ret, err, errlen);
         if (r < 0) {
                 char msg[512];
                 snprintf(msg, sizeof(msg), "%s", err);
