@@ -426,72 +426,73 @@ visit_reset(struct target *t)
         }
 }
 
-/* ≥3.11: _PyInterpreterFrame chain (Include/internal/pycore_frame.h). Frames owned by the C
+/* ≥3.11: one _PyInterpreterFrame (Include/internal/pycore_frame.h). Frames owned by the C
  * stack or the interpreter are not Python frames: skip owner >= 3, which is 3.12/3.13
  * FRAME_OWNED_BY_CSTACK (shims, entry frames), 3.14 FRAME_OWNED_BY_INTERPRETER = 3 and
  * FRAME_OWNED_BY_CSTACK = 4, 3.15 FRAME_OWNED_BY_INTERPRETER = 3 alone (3.14/3.15
  * Include/internal/pycore_interpframe_structs.h). From 3.14 f_executable is a tagged
- * _PyStackRef: stackref_mask clears the tag bits. */
-static int
-walk_iframes(struct target *t, uint64_t addr, uint32_t *ret_depth)
+ * _PyStackRef: stackref_mask clears the tag bits. @return whether it is a Python frame. */
+static bool
+decode_iframe(const struct target *t, const uint8_t *buf, struct raw_frame *ret,
+              uint64_t *ret_next)
 {
         const struct py_offsets *o = &t->off;
-        uint8_t buf[256];
-        uint32_t depth = 0;
-        int r;
+        size_t n = t->iframe_len;
 
-        if (t->iframe_len > sizeof(buf))
-                return -EBADMSG;
-        while (addr) {
-                if (depth >= MAX_DEPTH || !visit(t, addr))
-                        return -EAGAIN;
-                r = rmem_read_cached(t->mem, addr, t->iframe_len, buf);
-                if (r < 0)
-                        return r == -EFAULT ? -EAGAIN : r;
-                uint8_t owner = rd_u8(buf, t->iframe_len, o->iframe.owner);
-                uint64_t next = rd_u64(buf, t->iframe_len, o->iframe.previous);
-                if (owner >= 3) {
-                        addr = next;
-                        continue;
-                }
-                uint64_t code = rd_u64(buf, t->iframe_len, o->iframe.code) & o->stackref_mask;
-                uint64_t instr = rd_u64(buf, t->iframe_len, o->iframe.instr);
-                uint64_t base = code + o->code.code_adaptive;
-                t->raw[depth++] = (struct raw_frame){
-                        .code = code,
-                        .addrq = ((int64_t)(instr - base) / 2) * 2,
-                };
-                addr = next;
-        }
-        *ret_depth = depth;
-        return 0;
+        *ret_next = rd_u64(buf, n, o->iframe.previous);
+        if (rd_u8(buf, n, o->iframe.owner) >= 3)
+                return false;
+        uint64_t code = rd_u64(buf, n, o->iframe.code) & o->stackref_mask;
+        uint64_t base = code + o->code.code_adaptive;
+        *ret = (struct raw_frame){
+                .code = code,
+                .addrq = ((int64_t)(rd_u64(buf, n, o->iframe.instr) - base) / 2) * 2,
+        };
+        return true;
 }
 
-/* ≤3.10: heap PyFrameObject chain through f_back (Include/cpython/frameobject.h). f_lasti is
- * a byte offset up to 3.9 and a code-unit index in 3.10 (Objects/lnotab_notes.txt). */
-static int
-walk_frameobjs(struct target *t, uint64_t addr, uint32_t *ret_depth)
+/* ≤3.10: one heap PyFrameObject, linked by f_back (Include/cpython/frameobject.h). f_lasti
+ * is a byte offset up to 3.9 and a code-unit index in 3.10 (Objects/lnotab_notes.txt). */
+static bool
+decode_frameobj(const struct target *t, const uint8_t *buf, struct raw_frame *ret,
+                uint64_t *ret_next)
 {
         const struct py_offsets *o = &t->off;
+        size_t n = t->iframe_len;
+        int32_t lasti = (int32_t)rd_u32(buf, n, o->frameobj.lasti);
+
+        *ret_next = rd_u64(buf, n, o->frameobj.back);
+        *ret = (struct raw_frame){
+                .code = rd_u64(buf, n, o->frameobj.code),
+                .addrq = o->linetable == PY_LINES_310 ? (int64_t)lasti * 2 : lasti,
+                .self_obj = rd_u64(buf, n, o->frameobj.localsplus),
+        };
+        return true;
+}
+
+/* Follow the frame chain from @addr into t->raw (innermost first), for either frame model.
+ * A cycle, the depth cap or an unreadable frame is a torn read. */
+static int
+walk_frames(struct target *t, uint64_t addr, uint32_t *ret_depth)
+{
+        bool (*decode)(const struct target *, const uint8_t *, struct raw_frame *, uint64_t *) =
+                t->off.frame_model == PY_FRAMES_OBJECT ? decode_frameobj : decode_iframe;
         uint8_t buf[512];
         uint32_t depth = 0;
         int r;
 
         if (t->iframe_len > sizeof(buf))
                 return -EBADMSG;
-        while (addr) {
-                if (depth >= MAX_DEPTH || !visit(t, addr))
+        /* every frame visited counts against the cap (which also bounds the visited set),
+         * Python or not */
+        for (uint32_t steps = 0; addr; steps++) {
+                if (steps >= MAX_DEPTH || !visit(t, addr))
                         return -EAGAIN;
                 r = rmem_read_cached(t->mem, addr, t->iframe_len, buf);
                 if (r < 0)
                         return r == -EFAULT ? -EAGAIN : r;
-                int32_t lasti = (int32_t)rd_u32(buf, t->iframe_len, o->frameobj.lasti);
-                t->raw[depth++] = (struct raw_frame){
-                        .code = rd_u64(buf, t->iframe_len, o->frameobj.code),
-                        .addrq = o->linetable == PY_LINES_310 ? (int64_t)lasti * 2 : lasti,
-                        .self_obj = rd_u64(buf, t->iframe_len, o->frameobj.localsplus),
-                };
-                addr = rd_u64(buf, t->iframe_len, o->frameobj.back);
+                if (decode(t, buf, &t->raw[depth], &addr))
+                        depth++;
         }
         *ret_depth = depth;
         return 0;
@@ -631,9 +632,7 @@ target_walk(struct target *t, void (*fn)(const struct thread_stack *st, void *us
                         t->stats.threads++;
                         visit_reset(t);
                         if (r == 0 && frame)
-                                r = o->frame_model == PY_FRAMES_OBJECT
-                                            ? walk_frameobjs(t, frame, &depth)
-                                            : walk_iframes(t, frame, &depth);
+                                r = walk_frames(t, frame, &depth);
                         if (r == 0 && depth)
                                 r = resolve_frames(t, depth);
                         if (r == -ESRCH || r == -EPERM)
