@@ -8,7 +8,8 @@ the same invocation. Figures are medians of several runs with their spread (min.
 
 Sections: rate (max sustained sampling rate and cost per sample), slowdown (the target's own
 work time with and without a profiler, paired A/B runs), accuracy (a known CPU/sleep mix),
-latency (attach to first sample). Baselines: cProfile, and CPython 3.15's own sampler
+latency (attach to first sample), render (memory and rendering time of 1M/10M samples).
+Baselines: cProfile, and CPython 3.15's own sampler
 (profiling.sampling) when the Debian-unstable chroot exists (tools/sid-chroot.sh).
 
 These machines are noisy (the same command varies by +-25 %): A/B runs alternate, ratios are
@@ -245,6 +246,30 @@ class Bench:
               ["pyinstr ms", "target (austin 3.7, baseline.md)"],
               [[median_spread(ms, "%.2f"), "4-9 ms"]])
 
+    # ---- 4/5. memory and rendering ----------------------------------------------------------
+    def section_render(self):
+        """tests/report/bench-render: a session of N samples built in memory as the sampler
+        builds it, then every renderer; peak RSS of the whole run from wait4."""
+        tool = Path(self.pyinstr).parents[1] / "tests" / "report" / "bench-render"
+        if not tool.exists():
+            print("\n(no %s: build the tests to run the rendering benchmark)" % tool)
+            return
+        rows = []
+        for n in ((1_000_000,) if self.args.quick else (1_000_000, 10_000_000)):
+            p = subprocess.Popen([str(tool), str(n)], stdout=subprocess.PIPE, text=True)
+            out = p.stdout.read()
+            _, status, ru = os.wait4(p.pid, 0)
+            times = dict((m[0].strip(), m[1]) for m in re.findall(r"^(\w[\w -]*?)\s+([\d.]+) s$", out, re.M))
+            build = re.search(r"built in memory: ([\d.]+) s", out)
+            rows.append(["{:,}".format(n), build[1] if build else "-"] +
+                        [times.get(k, "-") for k in ("text", "json", "speedscope", "pyisession")] +
+                        ["%.0f" % (ru.ru_maxrss / 1024), "%.1f" % (ru.ru_maxrss * 1024 / n)])
+        table("Rendering (bench-render: 2,000 call paths 15-30 deep, two threads), seconds",
+              ["samples", "build session", "text", "json", "speedscope", "pyisession",
+               "peak RSS MiB (whole run)", "peak bytes/sample"], rows)
+        print("\nStored per sample in the session: a 4-byte stack id and an 8-byte weight "
+              "(12 bytes); stacks and frames are interned.")
+
     def python_name(self):
         out = subprocess.run([self.python, "-c", "import sys; print(sys.version.split()[0])"],
                              capture_output=True, text=True)
@@ -258,7 +283,7 @@ def main():
     ap.add_argument("--sid", default=os.environ.get("PYINSTR_SID_CHROOT", "/var/cache/pyinstr/sid"),
                     help="Debian-unstable chroot with python3.15, for the 3.15 sampler baseline")
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="rate,slowdown,accuracy,latency")
+    ap.add_argument("--only", default="rate,slowdown,accuracy,latency,render")
     args = ap.parse_args()
     if not args.python:
         root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip() \
