@@ -118,26 +118,31 @@ class Bench:
             proc.wait()
 
     def section_rate(self):
-        seconds = 1.5 if self.args.quick else 3
+        seconds = 2 if self.args.quick else 3  # whole seconds: the 3.15 sampler takes an int
         rows = []
         for depth, threads in ((40, 1), (150, 1), (40, 8), (150, 8)):
             runs = [self.rate_pyinstr(self.python, depth, threads, seconds)
                     for _ in range(self.runs)]
             sps = [r["samples_per_s"] for r in runs]
-            base = "-"
+            p315 = base = "-"
             ratio = "-"
             if self.sid:
-                t = [self.rate_tachyon(depth, threads, seconds) for _ in range(max(1, self.runs // 2))]
+                n = max(1, self.runs // 2)
+                mine = [self.rate_pyinstr("python3.15", depth, threads, seconds, self.sid)["samples_per_s"]
+                        for _ in range(n)]
+                t = [self.rate_tachyon(depth, threads, seconds) for _ in range(n)]
                 t = [x["samples_per_s"] for x in t if x]
+                p315 = median_spread(mine, "%.0f")
                 if t:
-                    base = "%.0f" % statistics.median(t)
-                    ratio = "%.1fx" % (statistics.median(sps) / statistics.median(t))
+                    base = median_spread(t, "%.0f")
+                    ratio = "%.1fx" % (statistics.median(mine) / statistics.median(t))
             rows.append([depth, threads, median_spread(sps, "%.0f"),
                          median_spread([r["us_per_sample"] for r in runs], "%.2f"),
-                         median_spread([r["drop_pct"] for r in runs], "%.3f"), base, ratio])
-        table("Max sustained sampling rate (pyinstr -i 0, attach, %s)" % self.python_name(),
-              ["depth", "threads", "pyinstr samples/s", "pyinstr CPU us/sample", "dropped %",
-               "CPython 3.15 sampler samples/s (-r 100khz)", "pyinstr / 3.15"], rows)
+                         median_spread([r["drop_pct"] for r in runs], "%.3f"), p315, base, ratio])
+        table("Max sustained sampling rate (-i 0 / -r 100khz, attach; all threads)",
+              ["depth", "threads", "pyinstr on %s samples/s" % self.python_name(),
+               "pyinstr CPU us/sample", "dropped %", "pyinstr on Debian 3.15 samples/s",
+               "CPython 3.15 sampler samples/s", "pyinstr / 3.15 sampler"], rows)
         if not self.sid:
             print("\n(no Debian-unstable chroot with python3.15: the 3.15 sampler baseline was "
                   "not run; make it with tools/sid-chroot.sh)")
