@@ -82,6 +82,15 @@ struct code_info {
         bool stale;            /* its address now holds another object */
 };
 
+/* The previous walk of one thread, to resolve an unchanged outer part of its stack without
+ * lookups: stacks mostly change at the top. */
+struct thread_memo {
+        uint64_t tstate;
+        uint32_t n, cap;
+        struct raw_frame *raw;
+        uint32_t *ids;
+};
+
 /* A frame as read from the chain, before its code object is resolved. */
 struct raw_frame {
         uint64_t code;
@@ -120,6 +129,9 @@ struct target {
         struct frame_rec *frames;
         size_t n_frames, cap_frames;
         struct u64map info_index;  /* hash of info → frame id (first of a collision chain) */
+
+        struct thread_memo *memos;
+        size_t n_memos, cap_memos;
 
         /* ≤3.10: offset of the TID inside glibc's struct pthread, learned once; -1 unknown */
         int pthread_tid_off;

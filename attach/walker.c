@@ -44,6 +44,8 @@ code_info_release(struct code_info *c)
 void
 walker_flush_caches(struct target *t)
 {
+        for (size_t i = 0; i < t->n_memos; i++)
+                t->memos[i].n = 0; /* they hold code indexes */
         for (size_t i = 0; i < t->n_codes; i++)
                 code_info_release(&t->codes[i]);
         t->n_codes = 0;
@@ -62,6 +64,11 @@ walker_release(struct target *t)
         walker_flush_caches(t);
         free(t->codes);
         free(t->type_names);
+        for (size_t i = 0; i < t->n_memos; i++) {
+                free(t->memos[i].raw);
+                free(t->memos[i].ids);
+        }
+        free(t->memos);
         for (size_t i = 0; i < t->n_frames; i++) {
                 free(t->frames[i].info);
                 free(t->frames[i].class_name);
@@ -498,24 +505,61 @@ walk_frames(struct target *t, uint64_t addr, uint32_t *ret_depth)
         return 0;
 }
 
+static struct thread_memo *
+thread_memo(struct target *t, uint64_t tstate)
+{
+        for (size_t i = 0; i < t->n_memos; i++)
+                if (t->memos[i].tstate == tstate)
+                        return &t->memos[i];
+        /* bounded: a thread-churning target reuses tstate addresses; past the cap, start over */
+        if (t->n_memos >= 256) {
+                for (size_t i = 0; i < t->n_memos; i++) {
+                        free(t->memos[i].raw);
+                        free(t->memos[i].ids);
+                }
+                t->n_memos = 0;
+        }
+        xgrow(&t->memos, &t->cap_memos, t->n_memos + 1, sizeof(*t->memos));
+        struct thread_memo *m = &t->memos[t->n_memos++];
+        memset(m, 0, sizeof(*m));
+        m->tstate = tstate;
+        return m;
+}
+
 /* Turn the raw frames of one thread into frame ids (t->stack_buf, same order). Cached code
  * objects are re-checked once per walk against their fingerprint, so that a code object
  * freed and replaced at the same address is never misnamed. */
 static int
-resolve_frames(struct target *t, uint32_t depth)
+resolve_frames(struct target *t, uint64_t tstate, uint32_t depth)
 {
+        struct thread_memo *memo = thread_memo(t, tstate);
+        uint32_t same = 0;
         int r;
 
+        /* the outer frames that are as in this thread's previous walk: same code, same
+         * instruction, same first local (t->raw is innermost first) */
+        while (same < depth && same < memo->n) {
+                const struct raw_frame *a = &t->raw[depth - 1 - same];
+                const struct raw_frame *b = &memo->raw[memo->n - 1 - same];
+                if (a->code != b->code || a->addrq != b->addrq || a->self_obj != b->self_obj)
+                        break;
+                same++;
+        }
         for (uint32_t i = 0; i < depth; i++) {
                 uint64_t v;
-                t->raw[i].idx = UINT32_MAX;
-                if (!t->raw[i].code || (t->raw[i].code & 7))
-                        return -EAGAIN; /* objects are 8-aligned: a torn frame */
-                if (!u64map_get(&t->code_index, t->raw[i].code, &v) || v == CODE_STALE)
+                if (i >= depth - same) {
+                        v = memo->raw[memo->n - (depth - i)].idx;
+                } else {
+                        if (!t->raw[i].code || (t->raw[i].code & 7))
+                                return -EAGAIN; /* objects are 8-aligned: a torn frame */
+                        if (!u64map_get(&t->code_index, t->raw[i].code, &v) || v == CODE_STALE)
+                                v = UINT32_MAX;
+                }
+                t->raw[i].idx = (uint32_t)v;
+                if (v == UINT32_MAX)
                         continue;
                 struct code_info *c = &t->codes[v];
-                t->raw[i].idx = (uint32_t)v;
-                if (c->checked_walk == t->walk_no)
+                if (c->checked_walk == t->walk_no || c->stale)
                         continue;
                 c->checked_walk = t->walk_no;
                 /* Re-check the code object every walk: pymalloc is LIFO, so a code object
@@ -532,15 +576,28 @@ resolve_frames(struct target *t, uint32_t depth)
         }
         for (uint32_t i = 0; i < depth; i++) {
                 uint32_t code_idx = t->raw[i].idx;
+                if (i >= depth - same && !t->codes[code_idx].stale) {
+                        t->stack_buf[i] = memo->ids[memo->n - (depth - i)];
+                        continue;
+                }
                 if (code_idx == UINT32_MAX || t->codes[code_idx].stale) {
                         r = code_lookup(t, t->raw[i].code, &code_idx);
                         if (r < 0)
                                 return r == -EFAULT ? -EAGAIN : r;
+                        t->raw[i].idx = code_idx;
                 }
                 r = frame_id(t, code_idx, t->raw[i].addrq, t->raw[i].self_obj, &t->stack_buf[i]);
                 if (r < 0)
                         return r;
         }
+        if (depth > memo->cap) {
+                memo->cap = depth * 2;
+                memo->raw = xrealloc(memo->raw, memo->cap * sizeof(*memo->raw));
+                memo->ids = xrealloc(memo->ids, memo->cap * sizeof(*memo->ids));
+        }
+        memcpy(memo->raw, t->raw, depth * sizeof(*memo->raw));
+        memcpy(memo->ids, t->stack_buf, depth * sizeof(*memo->ids));
+        memo->n = depth;
         return 0;
 }
 
@@ -634,7 +691,7 @@ target_walk(struct target *t, void (*fn)(const struct thread_stack *st, void *us
                         if (r == 0 && frame)
                                 r = walk_frames(t, frame, &depth);
                         if (r == 0 && depth)
-                                r = resolve_frames(t, depth);
+                                r = resolve_frames(t, st.tstate, depth);
                         if (r == -ESRCH || r == -EPERM)
                                 return r;
                         if (r < 0) {
