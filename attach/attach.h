@@ -145,6 +145,10 @@ void target_release_threads(struct target *t);
  * @return 0 with @buf set; -ENOENT no name of its own; -ESRCH. */
 int proc_thread_name(pid_t pid, int32_t tid, char *buf, size_t len);
 
+/* The command line of @pid: its NUL-separated arguments (malloc'd, NUL-terminated after the
+ * last one) in *ret and their total length in *ret_len. @return 0; -ESRCH. */
+int proc_cmdline(pid_t pid, char **ret, size_t *ret_len);
+
 /* CPU time (user+system) of the whole process in seconds, from /proc/PID/stat. */
 int proc_cpu_time(pid_t pid, double *ret);
 

@@ -414,3 +414,30 @@ proc_thread_name(pid_t pid, int32_t tid, char *buf, size_t len)
                 return -ESRCH;
         return strcmp(buf, own) != 0 && buf[0] ? 0 : -ENOENT;
 }
+
+int
+proc_cmdline(pid_t pid, char **ret, size_t *ret_len)
+{
+        char path[64];
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
+
+        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -ESRCH;
+        for (;;) {
+                xgrow(&buf, &cap, len + 4096, 1);
+                ssize_t n = read(fd, buf + len, cap - len - 1);
+                if (n < 0)
+                        return -ESRCH;
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        buf[len] = '\0';
+        *ret_len = len;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}

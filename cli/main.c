@@ -404,17 +404,11 @@ target_root(pid_t pid, char *buf, size_t len)
 static int
 script_folder(pid_t pid, const char *cwd, char *buf, size_t len)
 {
-        char path[64], args[8192];
-        FILE *f;
+        _cleanup_free_ char *args = NULL;
         size_t n;
 
-        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-        f = fopen(path, "re");
-        if (!f)
+        if (proc_cmdline(pid, &args, &n) < 0)
                 return -ESRCH;
-        n = fread(args, 1, sizeof(args) - 1, f);
-        fclose(f);
-        args[n] = '\0';
         for (const char *a = args + strlen(args) + 1; a < args + n; a += strlen(a) + 1) {
                 if (!strcmp(a, "-m") || !strcmp(a, "-c"))
                         return -ENOENT;
@@ -527,26 +521,22 @@ join_args(char *const *argv, int argc)
         return s;
 }
 
+/* The command line of @pid with spaces between the arguments, for the description. */
 static char *
-proc_cmdline(pid_t pid)
+cmdline_text(pid_t pid)
 {
-        char path[64], buf[4096];
-        FILE *f;
+        char *args;
         size_t n;
 
-        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-        f = fopen(path, "re");
-        if (!f)
+        if (proc_cmdline(pid, &args, &n) < 0)
                 return xstrdup("?");
-        n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        while (n > 0 && buf[n - 1] == '\0')
+        while (n > 0 && args[n - 1] == '\0')
                 n--;
         for (size_t i = 0; i < n; i++)
-                if (buf[i] == '\0')
-                        buf[i] = ' ';
-        buf[n] = '\0';
-        return xstrdup(buf);
+                if (args[i] == '\0')
+                        args[i] = ' ';
+        args[n] = '\0';
+        return args;
 }
 
 /* ---- errors --------------------------------------------------------------------------------- */
@@ -787,7 +777,7 @@ cmd_attach(struct cli *c)
                 r = launch_wait_python(c->pid, 2.0, false, NULL, &t);
         if (r < 0)
                 return attach_error(r, c->pid, t);
-        cmdline = proc_cmdline(c->pid);
+        cmdline = cmdline_text(c->pid);
         if (c->report.target_description) {
                 char err[512];
                 if (report_target_description(&c->report, cmdline, &desc, err, sizeof(err)) < 0) {
