@@ -107,7 +107,8 @@ target_freeze(struct target *t)
         t->n_stopped = 0;
         for (size_t i = 0; i < t->n_seized;) {
                 pid_t tid = t->seized[i];
-                if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 || wait_interrupted(tid, tid == t->pid) < 0) {
+                if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 ||
+                    wait_interrupted(tid, tid == t->pid) < 0) {
                         remove_at(t->seized, &t->n_seized, i); /* the thread is gone */
                         continue;
                 }
@@ -137,7 +138,8 @@ target_release_threads(struct target *t)
                 pid_t tid = t->seized[i];
                 /* PTRACE_DETACH needs a stopped tracee */
                 if (!contains(t->stopped, t->n_stopped, tid)) {
-                        if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 || wait_interrupted(tid, tid == t->pid) < 0)
+                        if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 ||
+                            wait_interrupted(tid, tid == t->pid) < 0)
                                 continue;
                 }
                 (void)ptrace(PTRACE_DETACH, tid, 0, 0);

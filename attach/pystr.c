@@ -87,7 +87,8 @@ pystr_read(struct rmem *m, const struct py_offsets *o, uint64_t addr, struct pys
         if (length > MAX_STR_CHARS || (kind != 1 && kind != 2 && kind != 4))
                 return -EBADMSG;
         if (state & (1u << 5)) /* compact */
-                data = addr + ((state & (1u << 6)) ? o->unicode.ascii_size : o->unicode.compact_size);
+                data = addr +
+                       ((state & (1u << 6)) ? o->unicode.ascii_size : o->unicode.compact_size);
         else /* legacy (≤3.11, PyUnicodeObject.data.any) */
                 data = rd_u64(hdr, hsize, o->unicode.compact_size);
         if (!data)
@@ -102,8 +103,8 @@ pystr_read(struct rmem *m, const struct py_offsets *o, uint64_t addr, struct pys
 }
 
 int
-pybytes_read(struct rmem *m, const struct py_offsets *o, uint64_t addr, uint8_t **ret,
-             size_t *ret_len)
+pybytes_read(
+        struct rmem *m, const struct py_offsets *o, uint64_t addr, uint8_t **ret, size_t *ret_len)
 {
         uint8_t hdr[HDR_MAX];
         size_t hsize = o->bytes.ob_sval;

@@ -20,17 +20,17 @@
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE_ (1u << PAGE_SHIFT)
-#define PIECE_SLOTS 8192   /* open-addressing table of this walk's pieces (power of two) */
-#define MAX_PIECES 2048    /* pieces remembered for the next walk's prefetch */
+#define PIECE_SLOTS 8192 /* open-addressing table of this walk's pieces (power of two) */
+#define MAX_PIECES 2048  /* pieces remembered for the next walk's prefetch */
 #define IOV_BATCH 1024
 
 struct piece {
-        uint64_t key;   /* addr * 2 + is_page */
-        uint32_t gen;   /* valid in the walk with this number */
+        uint64_t key; /* addr * 2 + is_page */
+        uint32_t gen; /* valid in the walk with this number */
         uint32_t len;
-        size_t off;     /* into rmem.arena */
+        size_t off; /* into rmem.arena */
         int err;
-        bool used;      /* already remembered for the next walk's prefetch */
+        bool used; /* already remembered for the next walk's prefetch */
 };
 
 struct want {
@@ -48,14 +48,14 @@ struct rmem {
         uint64_t image_base;
         uint64_t syscalls;
         uint32_t gen;
-        struct piece *pieces;     /* PIECE_SLOTS */
-        unsigned char *arena;     /* this walk's piece data */
+        struct piece *pieces; /* PIECE_SLOTS */
+        unsigned char *arena; /* this walk's piece data */
         size_t arena_len, arena_cap;
-        struct want *used;        /* pieces used in this walk, for the next prefetch */
+        struct want *used; /* pieces used in this walk, for the next prefetch */
         size_t n_used, cap_used;
-        struct want *prefetch;    /* last walk's, being read */
+        struct want *prefetch; /* last walk's, being read */
         size_t n_prefetch, cap_prefetch;
-        struct piece *last_page;  /* the page piece read last: frames come in runs */
+        struct piece *last_page; /* the page piece read last: frames come in runs */
 };
 
 struct rmem *
@@ -325,7 +325,8 @@ rmem_cache_reset(struct rmem *m)
         _cleanup_free_ struct rmem_iov *iov = xmalloc(n * sizeof(*iov));
         size_t off = 0;
         for (size_t i = 0; i < n; i++) {
-                iov[i] = (struct rmem_iov){ .addr = w[i].addr, .len = w[i].len,
+                iov[i] = (struct rmem_iov){ .addr = w[i].addr,
+                                            .len = w[i].len,
                                             .buf = m->arena + off };
                 off += w[i].len;
         }

@@ -15,7 +15,7 @@
 #include "internal.h"
 
 struct round {
-        struct u64map last;  /* tstate → bits of the last sample time (double) */
+        struct u64map last; /* tstate → bits of the last sample time (double) */
         double now, prev_round;
         sample_fn fn;
         void *userdata;
@@ -77,7 +77,10 @@ sleep_until(double t)
 }
 
 int
-sampler_run(struct target *t, const struct sampler_opts *o, sample_fn fn, void *userdata,
+sampler_run(struct target *t,
+            const struct sampler_opts *o,
+            sample_fn fn,
+            void *userdata,
             struct sampler_result *ret)
 {
         struct round rd = { .fn = fn, .userdata = userdata };

@@ -9,7 +9,7 @@
 struct u64map {
         uint64_t *keys; /* 0 = empty slot */
         uint64_t *vals;
-        size_t cap;     /* a power of two */
+        size_t cap; /* a power of two */
         size_t len;
 };
 

@@ -252,7 +252,10 @@ open_mapped(pid_t pid, const struct maps *maps, const char *path)
 }
 
 static int
-try_file(pid_t pid, const struct maps *maps, const char *map_path, bool is_exe,
+try_file(pid_t pid,
+         const struct maps *maps,
+         const char *map_path,
+         bool is_exe,
          struct py_location *ret)
 {
         char open_path[PATH_MAX + 64];

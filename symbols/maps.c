@@ -31,7 +31,8 @@ parse_line(const char *line, size_t len, struct map_entry *e)
         int n = 0;
 
         if (sscanf(line, "%llx-%llx %7s %llx %*x:%*x %llu %n", &start, &end, perms, &off, &inode,
-                   &n) < 5 || n <= 0 || strlen(perms) != 4 || start > end)
+                   &n) < 5 ||
+            n <= 0 || strlen(perms) != 4 || start > end)
                 return -EINVAL;
         memset(e, 0, sizeof(*e));
         e->start = start;

@@ -34,7 +34,8 @@ test_utf8_kinds(void **state)
         assert_string_equal(s, "𠮷野家");
         free(s);
         s = pystr_to_utf8(surrogate, 3, 2, &n);
-        assert_string_equal(s, "a\xef\xbf\xbd" "b"); /* lone surrogate → U+FFFD */
+        assert_string_equal(s, "a\xef\xbf\xbd"
+                               "b"); /* lone surrogate → U+FFFD */
         free(s);
         s = pystr_to_utf8(NULL, 0, 1, &n);
         assert_string_equal(s, "");

@@ -19,7 +19,8 @@ test_lines(void **state)
         (void)state;
         const char *text =
                 "55d0c0a00000-55d0c0a02000 r--p 00000000 fe:01 1234   /usr/bin/python3.11\n"
-                "7f0000000000-7f0000001000 rw-p 00001000 fe:01 99 /tmp/a file with spaces.so (deleted)\n"
+                "7f0000000000-7f0000001000 rw-p 00001000 fe:01 99 /tmp/a file with spaces.so "
+                "(deleted)\n"
                 "7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0                          [stack]\n"
                 "7f1000000000-7f1000001000 ---p 00000000 00:00 0 \n";
         struct maps m;
@@ -72,15 +73,15 @@ test_cookie_regions(void **state)
 {
         (void)state;
         const char *text =
-                "00400000-00422000 r--p 00000000 fe:01 7 /usr/bin/python3.14\n"     /* 0 */
-                "00b50000-00bee000 rw-p 00750000 fe:01 7 /usr/bin/python3.14\n"     /* 1 .data */
-                "00bee000-00c35000 rw-p 00000000 00:00 0 \n"                        /* 2 .bss */
-                "01000000-02000000 rw-p 00000000 00:00 0                 [heap]\n"  /* 3 */
-                "7f0000000000-7f0000010000 rw-p 00000000 00:00 0 \n"                /* 4 not after a file */
+                "00400000-00422000 r--p 00000000 fe:01 7 /usr/bin/python3.14\n"    /* 0 */
+                "00b50000-00bee000 rw-p 00750000 fe:01 7 /usr/bin/python3.14\n"    /* 1 .data */
+                "00bee000-00c35000 rw-p 00000000 00:00 0 \n"                       /* 2 .bss */
+                "01000000-02000000 rw-p 00000000 00:00 0                 [heap]\n" /* 3 */
+                "7f0000000000-7f0000010000 rw-p 00000000 00:00 0 \n" /* 4 not after a file */
                 "7f1000000000-7f1000001000 r--p 00000000 fe:01 9 /usr/lib/libx.so\n" /* 5 */
                 "7f1000001000-7f1000002000 rw-p 00001000 fe:01 9 /usr/lib/libx.so\n" /* 6 */
-                "7f2000000000-7f2008000000 rw-s 00000000 fe:01 10 /dev/shm/big\n"   /* 7 > 64 MiB */
-                "7f3000000000-7f3000001000 -w-p 00000000 fe:01 11 /usr/lib/liby.so\n";/* 8 */
+                "7f2000000000-7f2008000000 rw-s 00000000 fe:01 10 /dev/shm/big\n" /* 7 > 64 MiB */
+                "7f3000000000-7f3000001000 -w-p 00000000 fe:01 11 /usr/lib/liby.so\n"; /* 8 */
         struct maps m;
         size_t idx[8], n;
 
@@ -144,10 +145,8 @@ int
 main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_lines),
-                cmocka_unit_test(test_malformed),
-                cmocka_unit_test(test_self),
-                cmocka_unit_test(test_cookie_regions),
+                cmocka_unit_test(test_lines),       cmocka_unit_test(test_malformed),
+                cmocka_unit_test(test_self),        cmocka_unit_test(test_cookie_regions),
                 cmocka_unit_test(test_find_cookie),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
