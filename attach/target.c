@@ -49,9 +49,10 @@ compute_read_lengths(struct target *t)
                                  o->frameobj.localsplus };
                 t->iframe_len = max_off(f, ARRAY_SIZE(f));
         } else {
-                uint32_t f[] = { o->iframe.previous, o->iframe.code, o->iframe.instr,
-                                 o->iframe.owner, o->iframe.localsplus };
-                t->iframe_len = max_off(f, ARRAY_SIZE(f));
+                /* only the header: a frame with no locals can end a data-stack chunk, and
+                 * reading past it (localsplus, or 8 bytes for the 1-byte owner) may fault */
+                uint32_t f[] = { o->iframe.previous, o->iframe.code, o->iframe.instr };
+                t->iframe_len = MAX(max_off(f, ARRAY_SIZE(f)), o->iframe.owner + 1);
         }
 }
 

@@ -626,16 +626,57 @@ tid_from_pthread(struct target *t, uint64_t pthread, bool learn)
         return tid > 0 ? tid : 0;
 }
 
+/* Read thread state @tstate of @interp and walk its stack into t->stack_buf (innermost
+ * first). @return 0 with st and *ret_depth set; -EAGAIN torn; -ESRCH, -EPERM. */
+static int
+walk_thread(struct target *t, uint64_t interp, bool main_interp, struct thread_stack *st,
+            uint64_t *ret_next, uint32_t *ret_depth)
+{
+        const struct py_offsets *o = &t->off;
+        uint8_t tbuf[1024];
+        uint64_t frame = 0;
+        int r;
+
+        *ret_depth = 0;
+        r = rmem_read_piece(t->mem, st->tstate, t->tstate_len, tbuf);
+        if (r < 0)
+                return r == -EFAULT ? -EAGAIN : r;
+        if (rd_u64(tbuf, t->tstate_len, o->tstate.interp) != interp)
+                return -EAGAIN; /* the list changed under us */
+        *ret_next = rd_u64(tbuf, t->tstate_len, o->tstate.next);
+        st->ident = rd_u64(tbuf, t->tstate_len, o->tstate.thread_id);
+        if (o->tstate.native_thread_id != OFF_NONE)
+                st->tid = (int32_t)rd_u32(tbuf, t->tstate_len, o->tstate.native_thread_id);
+        else
+                st->tid = tid_from_pthread(t, st->ident, main_interp && !*ret_next);
+        st->is_main = main_interp && st->tid == t->pid;
+
+        if (o->tstate.cframe != OFF_NONE) {
+                /* 3.11/3.12: tstate->cframe->current_frame */
+                uint64_t cframe = rd_u64(tbuf, t->tstate_len, o->tstate.cframe);
+                if (cframe && rmem_read_piece(t->mem, cframe + o->tstate.cframe_frame, 8,
+                                              &frame) < 0)
+                        return -EAGAIN;
+        } else {
+                frame = rd_u64(tbuf, t->tstate_len, o->tstate.frame);
+        }
+        visit_reset(t);
+        if (frame)
+                r = walk_frames(t, frame, ret_depth);
+        if (r == 0 && *ret_depth)
+                r = resolve_frames(t, st->tstate, *ret_depth);
+        return r;
+}
+
 int
 target_walk(struct target *t, void (*fn)(const struct thread_stack *st, void *userdata),
             void *userdata)
 {
         const struct py_offsets *o = &t->off;
         uint64_t interp;
-        uint8_t tbuf[1024];
         int r, reported = 0;
 
-        if (t->tstate_len > sizeof(tbuf))
+        if (t->tstate_len > 1024)
                 return -EBADMSG;
         if (++t->walks_since_flush >= FLUSH_EVERY_WALKS)
                 walker_flush_caches(t);
@@ -660,43 +701,23 @@ target_walk(struct target *t, void (*fn)(const struct thread_stack *st, void *us
 
                 for (int nt = 0; tstate && nt < MAX_THREADS; nt++) {
                         struct thread_stack st = { .tstate = tstate };
-                        uint64_t frame;
-                        uint32_t depth = 0;
+                        uint64_t next = 0;
+                        uint32_t depth;
 
-                        r = rmem_read_piece(t->mem, tstate, t->tstate_len, tbuf);
-                        if (r < 0)
-                                return r == -EFAULT ? -EAGAIN : r;
-                        if (rd_u64(tbuf, t->tstate_len, o->tstate.interp) != interp)
-                                return -EAGAIN; /* the list changed under us */
-                        uint64_t next = rd_u64(tbuf, t->tstate_len, o->tstate.next);
-                        st.ident = rd_u64(tbuf, t->tstate_len, o->tstate.thread_id);
-                        if (o->tstate.native_thread_id != OFF_NONE)
-                                st.tid = (int32_t)rd_u32(tbuf, t->tstate_len, o->tstate.native_thread_id);
-                        else
-                                st.tid = tid_from_pthread(t, st.ident, main_interp && !next);
-                        st.is_main = main_interp && st.tid == t->pid;
-
-                        if (o->tstate.cframe != OFF_NONE) {
-                                /* 3.11/3.12: tstate->cframe->current_frame */
-                                uint64_t cframe = rd_u64(tbuf, t->tstate_len, o->tstate.cframe);
-                                frame = 0;
-                                if (cframe && rmem_read_piece(t->mem, cframe + o->tstate.cframe_frame,
-                                                               8, &frame) < 0)
-                                        frame = 0, r = -EAGAIN;
-                        } else {
-                                frame = rd_u64(tbuf, t->tstate_len, o->tstate.frame);
-                        }
                         t->stats.threads++;
-                        visit_reset(t);
-                        if (r == 0 && frame)
-                                r = walk_frames(t, frame, &depth);
-                        if (r == 0 && depth)
-                                r = resolve_frames(t, st.tstate, depth);
+                        r = walk_thread(t, interp, main_interp, &st, &next, &depth);
+                        if (r == -EAGAIN) {
+                                /* a torn read is a moment's race with the interpreter (a frame
+                                 * pushed or popped while we read): read afresh once */
+                                rmem_cache_reset(t->mem);
+                                r = walk_thread(t, interp, main_interp, &st, &next, &depth);
+                        }
                         if (r == -ESRCH || r == -EPERM)
                                 return r;
                         if (r < 0) {
                                 t->stats.dropped++;
-                                r = 0;
+                                if (!next)
+                                        break; /* the thread list itself is unreadable */
                         } else if (depth) {
                                 /* collected innermost first; report outermost first */
                                 for (uint32_t i = 0; i < depth / 2; i++) {
