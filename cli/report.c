@@ -535,7 +535,7 @@ report_check(const struct report_opts *o, char *err, size_t errlen)
         if (!r)
                 return fail(err, errlen,
                             "Failed to find renderer with name '%s'. Options are text, json, "
-                            "speedscope, pstats, pyisession and collapsed.",
+                            "speedscope, pstats, pyisession, collapsed, html and gecko.",
                             renderer_name(o));
         res = compute(o, r, !o->outfile && isatty(STDOUT_FILENO), &c, err, errlen);
         if (res < 0)
