@@ -15,6 +15,8 @@ skip() {
 [ -x "$chromium" ] || skip "no $chromium (apt-get install chromium; tools/setup.sh does)"
 command -v node >/dev/null || skip "no node"
 command -v npm >/dev/null || skip "no npm"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge 20 ] || skip "node $node_major is too old for playwright-core (20 or newer)"
 
 mkdir -p "$out/npm" "$out/screenshots"
 rm -f "$out"/screenshots/*.png
