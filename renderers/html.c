@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +15,10 @@
 #include "tree/pyjson.h"
 #include "tree/strtab.h"
 
-/* pyinstrument's HTMLRenderer limit: above it the tree would make the page too slow */
+/* pyinstrument's HTMLRenderer limit on samples, and pyinstr's on nodes: a page with more than
+ * about 300,000 nodes takes more than a few seconds to open in a browser */
 #define HTML_MAX_SAMPLES 100000
+#define HTML_MAX_NODES 300000
 
 static const char *const html_processors[] = {
         "merge_consecutive_self_time",
@@ -47,6 +50,16 @@ put_float(FILE *out, double x)
         fputs(pyjson_float(x, buf), out);
 }
 
+/* Write @x in decimal ending just before @end; returns where it starts. */
+static char *
+put_uint(char *end, uint64_t x)
+{
+        do
+                *--end = (char)('0' + x % 10);
+        while (x /= 10);
+        return end;
+}
+
 /* The page's index of @f's frame: identifier plus what the page shows of its attributes. */
 static uint32_t
 frame_index(struct html *h, struct frame *f)
@@ -61,7 +74,7 @@ frame_index(struct html *h, struct frame *f)
         return strtab_intern(&h->frames, key, len);
 }
 
-/* Pre-order triples: frame index, time, number of children. The first node of each new
+/* Pre-order triples: frame index, time in microseconds, number of children. The first node of each new
  * frame-table entry is kept in @first, standing for all of them in put_frames(). */
 static void
 put_nodes(struct html *h, struct frame *root, struct frame ***first, size_t *cap)
@@ -78,9 +91,16 @@ put_nodes(struct html *h, struct frame *root, struct frame ***first, size_t *cap
                         xgrow(first, cap, (size_t)i + 1, sizeof(**first));
                         (*first)[i] = f;
                 }
-                fprintf(h->out, "%s%u,", comma ? "," : "", i);
-                put_float(h->out, f->time);
-                fprintf(h->out, ",%u", f->n_children);
+                char buf[3 * 24], *p = buf + sizeof(buf);
+                /* written backwards: children, time, index (the hot loop of big pages) */
+                p = put_uint(p, f->n_children);
+                *--p = ',';
+                p = put_uint(p, (uint64_t)llround(f->time * 1e6));
+                *--p = ',';
+                p = put_uint(p, i);
+                if (comma)
+                        *--p = ',';
+                fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), h->out);
                 frame_stack_push_children(&st, f);
                 comma = true;
         }
@@ -166,6 +186,20 @@ put_payload(const struct session *s,
         }
         if (o->thread && n == 0)
                 return -ENOENT;
+        size_t nodes = 0;
+        for (size_t i = 0; i < n; i++) {
+                struct frame_stack st = { 0 };
+                frame_stack_push(&st, roots[i]);
+                for (struct frame *f; (f = frame_stack_pop(&st));) {
+                        nodes++;
+                        frame_stack_push_children(&st, f);
+                }
+                frame_stack_release(&st);
+        }
+        if (nodes > HTML_MAX_NODES && s != orig && session_sample_count(s) <= 1)
+                nodes = 0; /* cannot get smaller */
+        if (nodes > HTML_MAX_NODES)
+                return -E2BIG;
 
         strtab_init(&h.frames);
         fputc('{', out);
@@ -193,36 +227,35 @@ put_payload(const struct session *s,
         return 0;
 }
 
-/* pyinstrument's guard: duration/10000, doubled until the samples fit. */
-static struct session *
-resample(const struct session *s)
-{
-        double interval = session_duration(s) / 10000;
-        struct session *r = NULL;
-
-        if (!(interval > 0))
-                interval = session_max_interval(s) > 0 ? session_max_interval(s) : 0.001;
-        for (;; interval *= 2) {
-                session_free(r);
-                r = session_resample(s, interval);
-                if (session_sample_count(r) <= HTML_MAX_SAMPLES)
-                        return r;
-        }
-}
-
+/* pyinstrument's guard on samples, then pyinstr's on nodes: the interval (duration/10000 to
+ * start with) doubles until the page is small enough. */
 static int
 render_html(const struct session *s, const struct render_opts *o, FILE *out)
 {
         _cleanup_(session_freep) struct session *small = NULL;
         _cleanup_free_ char *json = NULL;
+        double interval = session_duration(s) / 10000;
         size_t len = 0;
-        FILE *m = open_memstream(&json, &len);
         int r;
 
+        if (!(interval > 0))
+                interval = session_max_interval(s) > 0 ? session_max_interval(s) : 0.001;
         if (session_sample_count(s) > HTML_MAX_SAMPLES)
-                small = resample(s);
-        r = put_payload(small ? small : s, s, o, m);
-        fclose(m);
+                small = session_resample(s, interval);
+        for (;;) {
+                if (!small || session_sample_count(small) <= HTML_MAX_SAMPLES) {
+                        FILE *m = open_memstream(&json, &len);
+                        r = put_payload(small ? small : s, s, o, m);
+                        fclose(m);
+                        if (r != -E2BIG)
+                                break;
+                        free(TAKE_PTR(json));
+                }
+                if (small)
+                        interval *= 2;
+                session_free(small);
+                small = session_resample(s, interval);
+        }
         if (r < 0)
                 return r;
 

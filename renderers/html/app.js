@@ -54,11 +54,19 @@
 
   function isThread(f) { return FR[f][7] === SYN_THREAD || FR[f][1] === "<thread>"; }
 
-  var keyOf = FR.map(function (fr) { return fr[0] + "\u0000" + fr[1] + "\u0000" + fr[2]; });
+  /* the node key (function, file, line) as a string and as a small number */
+  var keyOf = [], keyId = [], keyIds = new Map();
+  function frameKey(i) {
+    var fr = FR[i], k = fr[0] + "\u0000" + fr[1] + "\u0000" + fr[2] + (fr[7] === SYN_THREAD ? "\u0000" + i : "");
+    if (!keyIds.has(k)) keyIds.set(k, keyIds.size);
+    keyOf[i] = k;
+    keyId[i] = keyIds.get(k);
+  }
+  FR.forEach(function (_, i) { frameKey(i); });
 
   function frameAdd(fr) {
     FR.push(fr);
-    keyOf.push(fr[0] + "\u0000" + fr[1] + "\u0000" + fr[2] + "\u0000" + FR.length);
+    frameKey(FR.length - 1);
     return FR.length - 1;
   }
 
@@ -85,14 +93,15 @@
   /* ---- the trees as recorded ---------------------------------------------------------- */
 
   function buildTree(nodes) {
-    var root = { f: nodes[0], time: nodes[1], children: [], parent: null, start: 0, depth: 0 };
+    /* times come in microseconds */
+    var root = { f: nodes[0], time: nodes[1] / 1e6, children: [], parent: null, start: 0, depth: 0 };
     var stack = [[root, nodes[2]]];
     for (var i = 3; stack.length;) {
       var top = stack[stack.length - 1];
       if (top[1] === 0) { stack.pop(); continue; }
       top[1]--;
       var p = top[0];
-      var n = { f: nodes[i], time: nodes[i + 1], children: [], parent: p, depth: p.depth + 1 };
+      var n = { f: nodes[i], time: nodes[i + 1] / 1e6, children: [], parent: p, depth: p.depth + 1 };
       /* timeline order: a child starts where its older siblings end */
       var prev = p.children[p.children.length - 1];
       n.start = prev ? prev.start + prev.time : p.start;
@@ -113,21 +122,6 @@
 
   /* ---- processing (pyinstrument's processors, on a copy) ------------------------------ */
 
-  function copyTree(src) {
-    var root = { f: src.f, time: src.time, children: [], parent: null };
-    var stack = [[src, root]];
-    while (stack.length) {
-      var pair = stack.pop(), s = pair[0], d = pair[1];
-      for (var i = 0; i < s.children.length; i++) {
-        var c = s.children[i];
-        var n = { f: c.f, time: c.time, children: [], parent: d };
-        d.children.push(n);
-        if (c.children.length) stack.push([c, n]);
-      }
-    }
-    return root;
-  }
-
   /* nodes in post-order (children before parents) */
   function postOrder(root) {
     var out = [], stack = [root];
@@ -139,39 +133,38 @@
     return out.reverse();
   }
 
-  /* replace each matching frame by its children; its own time stays with the parent */
-  function removeMatching(root, pred) {
-    postOrder(root).forEach(function (n) {
-      var kids = [];
-      n.children.forEach(function (c) {
-        if (pred(c)) c.children.forEach(function (g) { g.parent = n; kids.push(g); });
-        else kids.push(c);
-      });
-      n.children = kids;
-    });
-  }
-
-  function aggregate(root) {
-    var queue = [root];
-    for (var q = 0; q < queue.length; q++) {
-      var n = queue[q], byKey = new Map(), kids = [];
-      for (var i = 0; i < n.children.length; i++) {
-        var c = n.children[i], k = keyOf[c.f], into = byKey.get(k);
-        if (into) {
-          into.time += c.time;
-          for (var j = 0; j < c.children.length; j++) {
-            c.children[j].parent = into;
-            into.children.push(c.children[j]);
-          }
-        } else {
-          byKey.set(k, c);
-          kids.push(c);
+  /* remove_importlib, remove_tracebackhide and aggregate_repeated_calls in one walk of the
+   * recorded tree: a removed frame gives its children to its parent (its own time stays
+   * there), and children with the same key merge, their times added */
+  function aggregateFrom(src, removed) {
+    var root = { f: src.f, time: src.time, children: [], parent: null, byKey: new Map() };
+    var stack = [[src, root]];
+    while (stack.length) {
+      var pair = stack.pop(), s = pair[0], d = pair[1];
+      for (var i = 0; i < s.children.length; i++) {
+        var c = s.children[i];
+        if (removed && removed(c)) {
+          stack.push([c, d]);
+          continue;
         }
+        var k = keyId[c.f], n = d.byKey.get(k);
+        if (!n) {
+          n = { f: c.f, time: 0, children: [], parent: d, byKey: new Map() };
+          d.byKey.set(k, n);
+          d.children.push(n);
+        }
+        n.time += c.time;
+        if (c.children.length) stack.push([c, n]);
       }
-      kids.sort(function (a, b) { return b.time - a.time; });
-      n.children = kids;
-      for (i = 0; i < kids.length; i++) queue.push(kids[i]);
     }
+    stack = [root];
+    while (stack.length) {
+      var m = stack.pop();
+      m.byKey = null;
+      m.children.sort(function (a, b) { return b.time - a.time; });
+      for (var j = 0; j < m.children.length; j++) stack.push(m.children[j]);
+    }
+    return root;
   }
 
   function removeIrrelevant(root, fraction) {
@@ -238,11 +231,19 @@
   var processed = null;
 
   function process() {
-    var roots;
+    var roots = null;
+    var removed = null;
+    if (state.removeImportlib || state.removeTracebackhide) {
+      removed = function (n) {
+        var fr = FR[n.f];
+        return (state.removeImportlib && (fr[1] || "").indexOf("<frozen importlib._bootstrap") >= 0) ||
+               (state.removeTracebackhide && fr[6] === 1);
+      };
+    }
     if (state.thread === "all" && threads.length > 1) {
       var top = { f: allFrame, time: 0, children: [], parent: null };
       threads.forEach(function (th) {
-        var r = copyTree(th.root);
+        var r = aggregateFrom(th.root, removed);
         r.parent = top;
         /* a thread's tree starts at its <thread> frame unless its stem was trimmed */
         if (FR[r.f][1] !== "<thread>") {
@@ -255,19 +256,10 @@
       });
       roots = top;
     } else if (threads.length) {
-      roots = copyTree(threads[state.thread === "all" ? 0 : +state.thread].root);
-    } else {
-      roots = null;
+      roots = aggregateFrom(threads[state.thread === "all" ? 0 : +state.thread].root, removed);
     }
     var errors = {};
     if (roots) {
-      if (state.removeImportlib)
-        removeMatching(roots, function (n) {
-          return (FR[n.f][1] || "").indexOf("<frozen importlib._bootstrap") >= 0;
-        });
-      if (state.removeTracebackhide)
-        removeMatching(roots, function (n) { return FR[n.f][6] === 1; });
-      aggregate(roots);
       removeIrrelevant(roots, Math.max(0, +state.threshold || 0) / 100);
       removeUnnecessarySelf(roots);
       var hidden = null;
@@ -431,8 +423,13 @@
     var lanes = [], end = 0;
     list.forEach(function (th) {
       if (!th) return;
+      if (th.byDepth) {
+        lanes.push({ thread: th, byDepth: th.byDepth });
+        end = Math.max(end, th.root.start + th.root.time);
+        return;
+      }
       /* boxes by depth, each in time order, [self] left out */
-      var byDepth = [], stack = [th.root];
+      var byDepth = th.byDepth = [], stack = [th.root];
       while (stack.length) {
         var n = stack.pop();
         if (FR[n.f][7] !== SYN_SELF) {
@@ -667,7 +664,7 @@
       app.appendChild(el("div", { class: "note", id: "resampled-note", text:
         "This session has " + data.pyinstr.recorded_samples + " samples, too many for this page: " +
         "pyinstr resampled it to " + rs.samples + " samples with an interval of " +
-        rs.interval.toFixed(6) + " s. Times are exact to the interval; the text, json and " +
+        rs.interval.toFixed(6) + " s, so each time here is within about one interval; the text, json and " +
         "pstats reports use every sample." }));
     }
     app.appendChild(optionsEl = options());
