@@ -114,27 +114,32 @@ stack_of(struct gecko_thread *g, const struct session *s, uint32_t st)
         return prefix;
 }
 
-static void
-put_u32s(FILE *out, const char *key, const struct u32v *a)
-{
-        fprintf(out, "\"%s\": [", key);
-        for (size_t i = 0; i < a->n; i++) {
-                if (a->v[i] == GECKO_NONE)
-                        fputs(i ? ",null" : "null", out);
-                else
-                        fprintf(out, i ? ",%u" : "%u", a->v[i]);
-        }
-        fputc(']', out);
-}
+/* A table column: the values of @v (GECKO_NONE as null), or @fill repeated. put_table() leaves
+ * the table's object open for more keys. */
+struct gecko_column {
+        const char *key;
+        const struct u32v *v;
+        const char *fill;
+};
 
-/* @n copies of @value */
 static void
-put_fill(FILE *out, const char *key, size_t n, const char *value)
+put_table(FILE *out, const char *name, size_t n, const struct gecko_column *cols, size_t n_cols)
 {
-        fprintf(out, "\"%s\": [", key);
-        for (size_t i = 0; i < n; i++)
-                fprintf(out, i ? ",%s" : "%s", value);
-        fputc(']', out);
+        fprintf(out, "\"%s\": {\"length\": %zu", name, n);
+        for (size_t c = 0; c < n_cols; c++) {
+                fprintf(out, ", \"%s\": [", cols[c].key);
+                for (size_t i = 0; i < n; i++) {
+                        if (i)
+                                fputc(',', out);
+                        if (!cols[c].v)
+                                fputs(cols[c].fill, out);
+                        else if (cols[c].v->v[i] == GECKO_NONE)
+                                fputs("null", out);
+                        else
+                                fprintf(out, "%u", cols[c].v->v[i]);
+                }
+                fputc(']', out);
+        }
 }
 
 static void
@@ -164,62 +169,41 @@ put_thread(const struct session *s, struct gecko_thread *g, size_t index, FILE *
         else
                 fprintf(out, "%zu", index);
 
-        fprintf(out, ",\n\"samples\": {\"length\": %zu, ", g->sample_stack.n);
-        put_u32s(out, "stack", &g->sample_stack);
+        const struct gecko_column stack_cols[] = {
+                { "frame", &g->stack_frame, NULL },
+                { "prefix", &g->stack_prefix, NULL },
+                { "category", NULL, "0" },
+                { "subcategory", NULL, "0" },
+        };
+        const struct gecko_column frame_cols[] = {
+                { "address", NULL, "-1" },         { "inlineDepth", NULL, "0" },
+                { "category", NULL, "0" },         { "subcategory", NULL, "0" },
+                { "func", &g->frame_func, NULL },  { "nativeSymbol", NULL, "null" },
+                { "innerWindowID", NULL, "null" }, { "implementation", NULL, "null" },
+                { "line", &g->frame_line, NULL },  { "column", NULL, "null" },
+        };
+        const struct gecko_column func_cols[] = {
+                { "name", &g->func_name, NULL },     { "isJS", NULL, "false" },
+                { "relevantForJS", NULL, "false" },  { "resource", NULL, "-1" },
+                { "fileName", &g->func_file, NULL }, { "lineNumber", &g->func_line, NULL },
+                { "columnNumber", NULL, "null" },
+        };
+        const struct gecko_column sample_cols[] = { { "stack", &g->sample_stack, NULL } };
+
+        fputs(",\n", out);
+        put_table(out, "samples", g->sample_stack.n, sample_cols, ARRAY_SIZE(sample_cols));
         fputs(", \"time\": [", out);
         for (size_t i = 0; i < g->n_time; i++)
                 fprintf(out, "%s%s", i ? "," : "", pyjson_float(g->sample_time[i], buf));
         fputs("], \"weight\": null, \"weightType\": \"samples\"},\n", out);
-
         fputs("\"markers\": {\"length\": 0, \"category\": [], \"data\": [], \"endTime\": [], "
               "\"name\": [], \"phase\": [], \"startTime\": []},\n",
               out);
-
-        fprintf(out, "\"stackTable\": {\"length\": %zu, ", ns);
-        put_u32s(out, "frame", &g->stack_frame);
-        fputs(", ", out);
-        put_u32s(out, "prefix", &g->stack_prefix);
-        fputs(", ", out);
-        put_fill(out, "category", ns, "0");
-        fputs(", ", out);
-        put_fill(out, "subcategory", ns, "0");
-
-        fprintf(out, "},\n\"frameTable\": {\"length\": %zu, ", nf);
-        put_fill(out, "address", nf, "-1");
-        fputs(", ", out);
-        put_fill(out, "inlineDepth", nf, "0");
-        fputs(", ", out);
-        put_fill(out, "category", nf, "0");
-        fputs(", ", out);
-        put_fill(out, "subcategory", nf, "0");
-        fputs(", ", out);
-        put_u32s(out, "func", &g->frame_func);
-        fputs(", ", out);
-        put_fill(out, "nativeSymbol", nf, "null");
-        fputs(", ", out);
-        put_fill(out, "innerWindowID", nf, "null");
-        fputs(", ", out);
-        put_fill(out, "implementation", nf, "null");
-        fputs(", ", out);
-        put_u32s(out, "line", &g->frame_line);
-        fputs(", ", out);
-        put_fill(out, "column", nf, "null");
-
-        fprintf(out, "},\n\"funcTable\": {\"length\": %zu, ", nfn);
-        put_u32s(out, "name", &g->func_name);
-        fputs(", ", out);
-        put_fill(out, "isJS", nfn, "false");
-        fputs(", ", out);
-        put_fill(out, "relevantForJS", nfn, "false");
-        fputs(", ", out);
-        put_fill(out, "resource", nfn, "-1");
-        fputs(", ", out);
-        put_u32s(out, "fileName", &g->func_file);
-        fputs(", ", out);
-        put_u32s(out, "lineNumber", &g->func_line);
-        fputs(", ", out);
-        put_fill(out, "columnNumber", nfn, "null");
-
+        put_table(out, "stackTable", ns, stack_cols, ARRAY_SIZE(stack_cols));
+        fputs("},\n", out);
+        put_table(out, "frameTable", nf, frame_cols, ARRAY_SIZE(frame_cols));
+        fputs("},\n", out);
+        put_table(out, "funcTable", nfn, func_cols, ARRAY_SIZE(func_cols));
         fputs("},\n\"resourceTable\": {\"length\": 0, \"lib\": [], \"name\": [], \"host\": [], "
               "\"type\": []},\n"
               "\"nativeSymbols\": {\"length\": 0, \"libIndex\": [], \"address\": [], "
