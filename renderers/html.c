@@ -74,8 +74,8 @@ frame_index(struct html *h, struct frame *f)
         return strtab_intern(&h->frames, key, len);
 }
 
-/* Pre-order triples: frame index, time in microseconds, number of children. The first node of each new
- * frame-table entry is kept in @first, standing for all of them in put_frames(). */
+/* Pre-order triples: frame index, time in microseconds, number of children. The first node of each
+ * new frame-table entry is kept in @first, standing for all of them in put_frames(). */
 static void
 put_nodes(struct html *h, struct frame *root, struct frame ***first, size_t *cap)
 {
@@ -153,7 +153,24 @@ put_session(const struct session *s, const struct session *orig, FILE *out)
         fputs("}", out);
 }
 
-/* The JSON payload into @out. */
+static size_t
+count_nodes(struct frame **roots, size_t n)
+{
+        struct frame_stack st = { 0 };
+        size_t nodes = 0;
+
+        for (size_t i = 0; i < n; i++)
+                frame_stack_push(&st, roots[i]);
+        for (struct frame *f; (f = frame_stack_pop(&st));) {
+                nodes++;
+                frame_stack_push_children(&st, f);
+        }
+        frame_stack_release(&st);
+        return nodes;
+}
+
+/* The JSON payload into @out, or -E2BIG (nothing written) when the trees have more than
+ * HTML_MAX_NODES nodes, or -ENOENT when o->thread selects nothing. */
 static int
 put_payload(const struct session *s,
             const struct session *orig,
@@ -186,19 +203,8 @@ put_payload(const struct session *s,
         }
         if (o->thread && n == 0)
                 return -ENOENT;
-        size_t nodes = 0;
-        for (size_t i = 0; i < n; i++) {
-                struct frame_stack st = { 0 };
-                frame_stack_push(&st, roots[i]);
-                for (struct frame *f; (f = frame_stack_pop(&st));) {
-                        nodes++;
-                        frame_stack_push_children(&st, f);
-                }
-                frame_stack_release(&st);
-        }
-        if (nodes > HTML_MAX_NODES && s != orig && session_sample_count(s) <= 1)
-                nodes = 0; /* cannot get smaller */
-        if (nodes > HTML_MAX_NODES)
+        /* a session of one sample cannot get smaller */
+        if (count_nodes(roots, n) > HTML_MAX_NODES && session_sample_count(s) > 1)
                 return -E2BIG;
 
         strtab_init(&h.frames);

@@ -56,7 +56,8 @@ def check(p):
     for c in cats:
         need({"name", "color", "subcategories"} <= set(c) and c["subcategories"],
              "a category has name, color and subcategories")
-    need(isinstance(p["threads"], list) and p["threads"], "there is at least one thread")
+    # an empty session has no thread to show
+    need(isinstance(p["threads"], list), "profile.threads is a list")
     for ti, th in enumerate(p["threads"]):
         where = f"threads[{ti}]"
         for k in THREAD:
