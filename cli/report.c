@@ -6,7 +6,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <regex.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -535,7 +537,7 @@ report_check(const struct report_opts *o, char *err, size_t errlen)
         if (!r)
                 return fail(err, errlen,
                             "Failed to find renderer with name '%s'. Options are text, json, "
-                            "speedscope, pstats, pyisession and collapsed.",
+                            "speedscope, pstats, pyisession, collapsed, html and gecko.",
                             renderer_name(o));
         res = compute(o, r, !o->outfile && isatty(STDOUT_FILENO), &c, err, errlen);
         if (res < 0)
@@ -710,6 +712,55 @@ report_target_description(
         return 0;
 }
 
+/* A new $TMPDIR/pyinstr-XXXXXX.html for a report a terminal cannot show. */
+static int
+temp_report(char **ret_path, FILE **ret_out)
+{
+        const char *dir = getenv("TMPDIR");
+        _cleanup_free_ char *path = NULL;
+        int fd;
+
+        if (asprintf(&path, "%s/pyinstr-XXXXXX.html", dir && dir[0] ? dir : "/tmp") < 0)
+                return -ENOMEM;
+        fd = mkostemps(path, 5, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        *ret_out = fdopen(fd, "w");
+        if (!*ret_out) {
+                int r = -errno;
+                close(fd);
+                (void)unlink(path);
+                return r;
+        }
+        *ret_path = TAKE_PTR(path);
+        return 0;
+}
+
+/* Hand @path to xdg-open, not waiting for the browser; without it the printed path has to do,
+ * as pyinstrument's webbrowser.open() does when it finds no browser. */
+static void
+open_in_browser(const char *path)
+{
+        _cleanup_free_ char *cmd = xstrdup("xdg-open"), *arg = xstrdup(path);
+        char *argv[] = { cmd, arg, NULL };
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        pid_t pid;
+
+        /* its own session, as webbrowser does: closing the terminal must not take it along */
+        posix_spawnattr_init(&attr);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+        if (posix_spawnp(&pid, "xdg-open", &fa, &attr, argv, environ) != 0)
+                printf("Open it in a browser: there is no xdg-open here.\n");
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        fflush(stdout);
+}
+
 int
 report_write(struct session *s, const struct report_opts *o, char *err, size_t errlen)
 {
@@ -724,6 +775,33 @@ report_write(struct session *s, const struct report_opts *o, char *err, size_t e
         res = compute(o, r, !o->outfile && isatty(STDOUT_FILENO), &c, err, errlen);
         if (res < 0)
                 return res;
+        if (!o->outfile && r->browser && isatty(STDOUT_FILENO)) {
+                /* pyinstrument: a page is no use on a terminal, so it goes to a file that is
+                 * opened in a browser */
+                _cleanup_free_ char *path = NULL;
+
+                res = temp_report(&path, &out);
+                if (res == 0) {
+                        res = r->render(s, &c.ro, out);
+                        if (fclose(out) != 0 && res == 0)
+                                res = -errno;
+                }
+                compiled_release(&c);
+                if (res == -ENOENT)
+                        snprintf(err, errlen, "no thread named or numbered '%s' has samples",
+                                 o->thread ? o->thread : "");
+                else if (res < 0)
+                        snprintf(err, errlen, "cannot write the report: %s", strerror(-res));
+                if (res < 0) {
+                        if (path)
+                                (void)unlink(path);
+                        return res;
+                }
+                printf("stdout is a terminal, so saved profile output to %s\n", path);
+                fflush(stdout);
+                open_in_browser(path);
+                return 0;
+        }
         if (o->outfile) {
                 if (asprintf(&tmp, "%s.pyinstr-tmp", o->outfile) < 0)
                         tmp = NULL;

@@ -1,6 +1,7 @@
 /* Collapsed (folded) stacks, as flamegraph.pl reads them: "a;b;c 1234", one line per distinct
- * stack with its weights summed, in microseconds. A frame is "Class.function (file:line)" with
- * the current line (the l attribute) when there is one, else the first line. */
+ * stack with its weights summed, in microseconds; ';' and control characters in names as \xNN. A
+ * frame is "Class.function (file:line)" with the current line (the l attribute) when there is one,
+ * else the first line. */
 #include "config.h"
 
 #include <errno.h>
@@ -11,6 +12,21 @@
 #include "common/xalloc.h"
 #include "renderers.h"
 #include "tree/tree_internal.h"
+
+/* The format has no quoting: ';' separates frames and a newline ends the line, so those and the
+ * other control characters are written as \xNN. */
+static void
+put_text(const char *s, size_t n, FILE *out)
+{
+        for (size_t i = 0; i < n && s[i]; i++) {
+                unsigned char c = (unsigned char)s[i];
+
+                if (c < 0x20 || c == 0x7f || c == ';')
+                        fprintf(out, "\\x%02x", c);
+                else
+                        fputc(c, out);
+        }
+}
 
 static void
 put_frame(const struct strtab_entry *f, FILE *out)
@@ -33,12 +49,15 @@ put_frame(const struct strtab_entry *f, FILE *out)
                 else if (p[1] == 'l')
                         cur = p + 2;
         }
-        if (cls)
-                fprintf(out, "%.*s.", (int)strcspn(cls, "\x01"), cls);
-        fprintf(out, "%.*s", (int)strcspn(fn, "\x01"), fn);
+        if (cls) {
+                put_text(cls, strcspn(cls, "\x01"), out);
+                fputc('.', out);
+        }
+        put_text(fn, strcspn(fn, "\x01"), out);
         if (file && line) {
-                fprintf(out, " (%s:%.*s)", file, (int)strcspn(cur ? cur : line, "\x01"),
-                        cur ? cur : line);
+                fputs(" (", out);
+                put_text(file, strlen(file), out);
+                fprintf(out, ":%.*s)", (int)strcspn(cur ? cur : line, "\x01"), cur ? cur : line);
         }
 }
 

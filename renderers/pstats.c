@@ -10,6 +10,7 @@
 #include "common/u64map.h"
 #include "common/xalloc.h"
 #include "renderers.h"
+#include "tree/pyjson.h"
 #include "tree/strtab.h"
 
 /* PstatsRenderer's default_processors(): the console list without grouping */
@@ -105,6 +106,18 @@ put_int(FILE *out, int32_t x)
         put_i32(out, x);
 }
 
+/* marshal's str: UTF-8 with surrogatepass, so invalid bytes load back as surrogateescape */
+static void
+put_unicode(FILE *out, const char *s)
+{
+        size_t len;
+        _cleanup_free_ char *u = pyjson_surrogatepass(s, strlen(s), &len);
+
+        fputc('u', out);
+        put_i32(out, (int32_t)len);
+        fwrite(u, 1, len, out);
+}
+
 static void
 put_key(FILE *out, const struct strtab_entry *k)
 {
@@ -113,13 +126,9 @@ put_key(FILE *out, const struct strtab_entry *k)
 
         fputc(')', out); /* small tuple */
         fputc(3, out);
-        fputc('u', out);
-        put_i32(out, (int32_t)strlen(file));
-        fputs(file, out);
+        put_unicode(out, file);
         put_int(out, (int32_t)strtol(line, NULL, 10));
-        fputc('u', out);
-        put_i32(out, (int32_t)strlen(fn));
-        fputs(fn, out);
+        put_unicode(out, fn);
 }
 
 static int

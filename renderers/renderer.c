@@ -24,6 +24,7 @@ const char *const renderer_console_processors[] = {
 static const struct renderer *const renderers[] = {
         &renderer_text,   &renderer_json,       &renderer_speedscope,
         &renderer_pstats, &renderer_pyisession, &renderer_collapsed_stacks,
+        &renderer_html,   &renderer_gecko,
 };
 
 const struct renderer *
@@ -50,10 +51,15 @@ renderer_guess(const char *outfile)
         static const struct {
                 const char *suffix, *renderer;
         } table[] = {
-                { ".txt", "text" },         { ".speedscope.json", "speedscope" },
-                { ".json", "json" },        { ".pyisession", "pyisession" },
-                { ".pstats", "pstats" },    { ".collapsed", "collapsed" },
-                { ".folded", "collapsed" }, { ".html", "html" },
+                { ".txt", "text" },
+                { ".speedscope.json", "speedscope" },
+                { ".gecko.json", "gecko" },
+                { ".json", "json" },
+                { ".pyisession", "pyisession" },
+                { ".pstats", "pstats" },
+                { ".collapsed", "collapsed" },
+                { ".folded", "collapsed" },
+                { ".html", "html" },
                 { ".htm", "html" },
         };
 
@@ -63,22 +69,29 @@ renderer_guess(const char *outfile)
         return NULL;
 }
 
-/* Does the thread root @ident ("name\0<thread>\0id") match the user's selector? */
+bool
+renderer_thread_text_matches(const char *text, size_t len, const char *sel)
+{
+        const char *id = text + strlen(text) + 1;
+
+        if (strcmp(text, sel) == 0)
+                return true;
+        if (id < text + len) {
+                id += strlen(id) + 1;
+                if (id < text + len && strcmp(id, sel) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Does the thread root @ident match the user's selector? */
 static bool
 thread_matches(const struct frame_tree *t, uint32_t ident, const char *sel)
 {
         size_t len;
         const char *name = frame_ident_text(t, ident, &len);
-        const char *id = name + strlen(name) + 1;
 
-        if (strcmp(name, sel) == 0)
-                return true;
-        if (id < name + len) {
-                id += strlen(id) + 1;
-                if (id < name + len && strcmp(id, sel) == 0)
-                        return true;
-        }
-        return false;
+        return renderer_thread_text_matches(name, len, sel);
 }
 
 int

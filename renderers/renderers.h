@@ -29,6 +29,7 @@ struct renderer {
         bool binary;     /* refuses a terminal */
         bool frame_tree; /* accepts show_all, timeline and processor_options */
         bool console;    /* accepts unicode, color, flat, time, flat_time, short_mode */
+        bool browser;    /* a terminal gets a temporary file, opened in a browser */
         /* Write the report. @return 0, -EIO, or -ENOENT when o->thread selects nothing. */
         int (*render)(const struct session *s, const struct render_opts *o, FILE *out);
 };
@@ -42,6 +43,17 @@ extern const struct renderer renderer_speedscope;
 extern const struct renderer renderer_pstats;
 extern const struct renderer renderer_pyisession;
 extern const struct renderer renderer_collapsed_stacks;
+extern const struct renderer renderer_html;
+extern const struct renderer renderer_gecko;
+
+/* The HTML page around the data (renderers/html/, embedded at build time): the head, the
+ * stylesheet and app included, ends inside the data's script element; the tail closes it. */
+extern const char renderer_html_head[];
+extern const char renderer_html_tail[];
+
+/* Does a thread root's identifier text ("name\0<thread>\0id", @len bytes) match --thread
+ * @sel (a name or an id)? */
+bool renderer_thread_text_matches(const char *text, size_t len, const char *sel);
 
 /* The renderer called @name ("session" is pyinstrument's old name for "pyisession"), or NULL. */
 const struct renderer *renderer_find(const char *name);

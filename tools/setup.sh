@@ -5,8 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# chromium: the browser test of the HTML report (tests/browser); it drives it with npm's
+# playwright-core, so node and npm come from Debian too when the machine has none.
 packages=(gcc pkg-config meson ninja-build libelf-dev libcjson-dev libcmocka-dev libunwind-dev
-          python3 python3-pytest)
+          python3 python3-pytest chromium)
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

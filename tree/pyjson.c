@@ -268,3 +268,30 @@ pyjson_prepare(char *text, size_t len)
         *o = '\0';
         return text;
 }
+
+char *
+pyjson_surrogatepass(const char *str, size_t len, size_t *ret_len)
+{
+        const unsigned char *s = (const unsigned char *)str;
+        unsigned char *out = xmalloc(len * 3 + 1), *p = out;
+
+        for (size_t i = 0; i < len;) {
+                uint32_t cp;
+                size_t n = utf8_decode(s + i, len - i, &cp);
+
+                if (n) {
+                        memcpy(p, s + i, n);
+                        p += n;
+                        i += n;
+                        continue;
+                }
+                /* U+DC00 + byte, encoded as UTF-8 would if surrogates were allowed */
+                *p++ = 0xed;
+                *p++ = (unsigned char)(0xb0 | (s[i] >> 6));
+                *p++ = (unsigned char)(0x80 | (s[i] & 0x3f));
+                i++;
+        }
+        *p = '\0';
+        *ret_len = (size_t)(p - out);
+        return (char *)out;
+}

@@ -20,6 +20,12 @@ char *pyjson_float(double x, char buf[static PYJSON_FLOAT_MAX]);
  * unchanged otherwise. */
 void pyjson_put_string(FILE *out, const char *s, size_t len, bool ensure_ascii);
 
+/* A copy of @len bytes of @s as Python's str.encode("utf-8", "surrogatepass") gives back a
+ * string read with surrogateescape (what marshal writes): each byte that is not valid UTF-8
+ * becomes the three-byte form of U+DC00 + byte. Malloc'd, NUL-terminated, length in
+ * *ret_len. */
+char *pyjson_surrogatepass(const char *s, size_t len, size_t *ret_len);
+
 /* Undo the encoding of one string read by cJSON from a file that went through
  * pyjson_prepare(): turns the sentinel for U+0000 back into NUL bytes in place.
  * Returns the new length. */

@@ -3,6 +3,7 @@
  * is in session-json.c; the frame tree built from the samples is in frame.c. */
 #include "config.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -264,4 +265,43 @@ session_combine(struct session *s, const struct session *other)
         for (size_t i = 0; i < other->n_sys_prefixes; i++)
                 if (!strv_contains(s->sys_prefixes, s->n_sys_prefixes, other->sys_prefixes[i]))
                         session_add_sys_prefix(s, other->sys_prefixes[i]);
+}
+
+struct session *
+session_resample(const struct session *s, double interval)
+{
+        struct session *r = session_new();
+        _cleanup_free_ uint32_t *map = map_stacks(r, s);
+        /* each stack's thread root; parents come before their children */
+        _cleanup_free_ uint32_t *root = xmalloc((s->n_stacks ? s->n_stacks : 1) * sizeof(*root));
+        _cleanup_free_ double *acc = xcalloc(s->n_stacks + 1, sizeof(*acc));
+
+        for (size_t i = 0; i < s->n_stacks; i++)
+                root[i] = s->stacks[i].parent == SESSION_NO_STACK ? (uint32_t)i
+                                                                  : root[s->stacks[i].parent];
+        for (size_t i = 0; i < s->n_samples; i++) {
+                uint32_t st = s->sample_stack[i];
+                /* one accumulator per thread: samples of other threads interleave in the log */
+                double *a = &acc[st == SESSION_NO_STACK ? s->n_stacks : root[st]];
+
+                *a += s->sample_weight[i];
+                if (*a >= interval) {
+                        session_add_sample(r, st == SESSION_NO_STACK ? st : map[st], *a);
+                        *a = fmod(*a, interval);
+                }
+        }
+        session_set_times(r, s->start_time, s->duration, s->cpu_time);
+        session_set_interval(r, interval, interval);
+        session_set_sample_count(r, r->n_samples);
+        if (s->target_description)
+                session_set_target_description(r, s->target_description);
+        for (size_t i = 0; i < s->n_sys_path; i++)
+                session_add_sys_path(r, s->sys_path[i]);
+        for (size_t i = 0; i < s->n_sys_prefixes; i++)
+                session_add_sys_prefix(r, s->sys_prefixes[i]);
+        for (size_t i = 0; i < s->n_start_call_stack; i++) {
+                const struct strtab_entry *f = &s->frames.v[s->start_call_stack[i]];
+                session_add_start_call_stack(r, f->str, f->len);
+        }
+        return r;
 }

@@ -57,6 +57,11 @@ const char *session_target_description(const struct session *s);
  * earlier start_time leads; intervals min/max; durations, counts and CPU times summed). */
 void session_combine(struct session *s, const struct session *other);
 
+/* pyinstrument's Session.resample(@interval) (pyinstrument-spec.md §1.6) as a new session,
+ * except that the time is accumulated per thread, since pyinstr's log interleaves threads and
+ * one accumulator would hand one thread's time to another's stack. */
+struct session *session_resample(const struct session *s, double interval);
+
 /* Load a .pyisession file (pyinstrument 4.7+/5.x, or pyinstr's). A bad or truncated file gives
  * -EBADMSG (-EINVAL for a missing key, -errno when it cannot be read) with one sentence in @err.
  * On success *@ret owns the new session. */
