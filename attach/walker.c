@@ -221,6 +221,10 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
                 goto fail;
         ret->function = TAKE_PTR(name.s);
         ret->file = TAKE_PTR(file.s);
+        /* 3.13+ CALL_ALLOC_AND_ENTER_INIT runs __init__ under a shim frame of the static code
+         * object _Py_InitCleanup, named "__init__" in file "__init__" (Python/specialize.c).
+         * It is marked CO_NO_MONITORING_EVENTS, so pyinstrument never sees it: neither do we. */
+        ret->shim = !strcmp(ret->function, "__init__") && !strcmp(ret->file, "__init__");
         r = pybytes_read(t->mem, o, rd_u64(buf, t->code_len, o->code.linetable), &ret->linetable,
                          &ret->linetable_len);
         if (r < 0)
@@ -497,12 +501,14 @@ walk_frameobjs(struct target *t, uint64_t addr, uint32_t *ret_depth)
         return 0;
 }
 
-/* Turn the raw frames of one thread into frame ids (t->stack_buf, same order). Cached code
- * objects are re-checked once per walk against their fingerprint, so that a code object
- * freed and replaced at the same address is never misnamed. */
+/* Turn the raw frames of one thread into frame ids (t->stack_buf, same order, without shim
+ * frames: *depth becomes their number). Cached code objects are re-checked once per walk
+ * against their fingerprint, so that a code object freed and replaced at the same address is
+ * never misnamed. */
 static int
-resolve_frames(struct target *t, uint32_t depth)
+resolve_frames(struct target *t, uint32_t *depth_io)
 {
+        uint32_t depth = *depth_io, kept = 0;
         int r;
 
         for (uint32_t i = 0; i < depth; i++) {
@@ -536,10 +542,14 @@ resolve_frames(struct target *t, uint32_t depth)
                         if (r < 0)
                                 return r == -EFAULT ? -EAGAIN : r;
                 }
-                r = frame_id(t, code_idx, t->raw[i].addrq, t->raw[i].self_obj, &t->stack_buf[i]);
+                if (t->codes[code_idx].shim)
+                        continue;
+                r = frame_id(t, code_idx, t->raw[i].addrq, t->raw[i].self_obj,
+                             &t->stack_buf[kept++]);
                 if (r < 0)
                         return r;
         }
+        *depth_io = kept;
         return 0;
 }
 
@@ -635,7 +645,7 @@ target_walk(struct target *t, void (*fn)(const struct thread_stack *st, void *us
                                             ? walk_frameobjs(t, frame, &depth)
                                             : walk_iframes(t, frame, &depth);
                         if (r == 0 && depth)
-                                r = resolve_frames(t, depth);
+                                r = resolve_frames(t, &depth);
                         if (r == -ESRCH || r == -EPERM)
                                 return r;
                         if (r < 0) {
