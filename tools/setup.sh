@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(gcc pkg-config meson ninja-build libelf-dev libcjson-dev libcmocka-dev libunwind-dev
-          python3 python3-pytest)
+          python3 python3-pytest
+          clang libclang-rt-dev valgrind) # tools/fuzz.sh (libFuzzer) and tools/sanitize.sh
 missing=()
 for p in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
