@@ -66,6 +66,9 @@ struct target;
  * -ENOTSUP a version or build pyinstr cannot read (see target_version()).
  * On -ENOTSUP *ret is still set so that the caller can name the version; free it. */
 int target_open(pid_t pid, struct target **ret);
+/* A target over @m (usually rmem_new_image()) laid out as @o, with _PyRuntime at @runtime:
+ * no process, no symbols, no checks (tests and fuzzing run the walker on it). Takes @m. */
+struct target *target_new_image(struct rmem *m, const struct py_offsets *o, uint64_t runtime);
 struct target *target_free(struct target *t);
 DEFINE_CLEANUP_FUNC(struct target *, target_free)
 

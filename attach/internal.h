@@ -75,6 +75,7 @@ struct code_info {
         int firstlineno;
         int self_kind;   /* ≤3.10: 1 first argument named self, 2 named cls, 0 neither */
         bool tbhide;     /* __tracebackhide__ is a local name */
+        bool shim;       /* not a function: 3.13+ _Py_InitCleanup, reported by no profiler */
         uint8_t *linetable;
         size_t linetable_len;
         uint64_t fingerprint;  /* of the code object's header fields, to detect address reuse */

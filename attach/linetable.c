@@ -4,12 +4,14 @@
  * InternalDocs/locations.md / Objects/locations.md of 3.11+ (the location table). */
 #include "config.h"
 
+#include <limits.h>
+
 #include "internal.h"
 
 /* ≤3.9: (address delta, line delta) byte pairs; the line delta is signed since 3.6. The line
  * of byte offset a is the line after the last pair whose cumulative address is <= a. */
-static int
-lnotab_line(const uint8_t *tab, size_t len, int line, int64_t addrq)
+static int64_t
+lnotab_line(const uint8_t *tab, size_t len, int64_t line, int64_t addrq)
 {
         int64_t addr = 0;
 
@@ -25,8 +27,8 @@ lnotab_line(const uint8_t *tab, size_t len, int line, int64_t addrq)
 /* 3.10: (address delta, line delta) pairs where each entry covers [start, start+delta) and a
  * line delta of -128 means "no line" for that range; the address still advances (py-spy's
  * drift bug, peers.md §2.5). */
-static int
-linetable310_line(const uint8_t *tab, size_t len, int line, int64_t addrq)
+static int64_t
+linetable310_line(const uint8_t *tab, size_t len, int64_t line, int64_t addrq)
 {
         int64_t start = 0;
 
@@ -75,8 +77,8 @@ read_svarint(const uint8_t *tab, size_t len, size_t *i, int32_t *ret)
 /* 3.11+: entries of 1CCCCLLL covering LLL+1 code units (2 bytes each). Like CPython's own
  * advance() (Objects/codeobject.c), only codes 13 and 14 carry a line delta to parse; the
  * next entry is the next byte with bit 7 set, which also resynchronises on garbage. */
-static int
-locations_line(const uint8_t *tab, size_t len, int line, int64_t addrq)
+static int64_t
+locations_line(const uint8_t *tab, size_t len, int64_t line, int64_t addrq)
 {
         int64_t addr = 0;
         size_t i = 0;
@@ -108,6 +110,8 @@ int
 linetable_line(enum py_linetable format, const uint8_t *tab, size_t len, int firstlineno,
                int64_t addrq)
 {
+        int64_t line = -1;
+
         if (!tab && len)
                 return -1;
         /* PyCode_Addr2Line(): a negative offset (3.11/3.12 frames that have not started yet,
@@ -116,11 +120,16 @@ linetable_line(enum py_linetable format, const uint8_t *tab, size_t len, int fir
                 return firstlineno;
         switch (format) {
         case PY_LINES_LNOTAB:
-                return lnotab_line(tab, len, firstlineno, addrq);
+                line = lnotab_line(tab, len, firstlineno, addrq);
+                break;
         case PY_LINES_310:
-                return linetable310_line(tab, len, firstlineno, addrq);
+                line = linetable310_line(tab, len, firstlineno, addrq);
+                break;
         case PY_LINES_LOCATIONS:
-                return locations_line(tab, len, firstlineno, addrq);
+                line = locations_line(tab, len, firstlineno, addrq);
+                break;
         }
-        return -1;
+        /* Deltas are summed in 64 bits (at most MAX_LINETABLE of them, each under 2^29), so a
+         * garbage table cannot overflow; a line that does not fit an int is garbage too. */
+        return line >= INT_MIN && line <= INT_MAX ? (int)line : -1;
 }

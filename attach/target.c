@@ -107,11 +107,11 @@ resolve_offsets(struct target *t)
 }
 
 static struct target *
-target_alloc(pid_t pid)
+target_alloc(pid_t pid, struct rmem *mem)
 {
         struct target *t = xcalloc(1, sizeof(*t));
         t->pid = pid;
-        t->mem = rmem_new(pid);
+        t->mem = mem;
         t->pthread_tid_off = -1;
         u64map_init(&t->code_index);
         u64map_init(&t->frame_index);
@@ -188,7 +188,7 @@ target_open(pid_t pid, struct target **ret)
         r = maps_read(pid, &maps);
         if (r < 0)
                 return r == -EACCES ? -EPERM : r;
-        t = target_alloc(pid);
+        t = target_alloc(pid, rmem_new(pid));
         r = symbols_locate(pid, &maps, &t->loc);
         if (r == -ENOENT)
                 r = locate_by_cookie(t, &maps);
@@ -213,6 +213,19 @@ target_open(pid_t pid, struct target **ret)
                 return r;
         *ret = TAKE_PTR(t);
         return 0;
+}
+
+struct target *
+target_new_image(struct rmem *m, const struct py_offsets *o, uint64_t runtime)
+{
+        struct target *t = target_alloc(0, m);
+
+        t->loc.runtime = runtime;
+        t->off = *o;
+        t->version = o->version;
+        compute_read_lengths(t);
+        t->fp_buf = xmalloc(t->code_len);
+        return t;
 }
 
 struct target *

@@ -20,6 +20,8 @@
 /* Caches keyed by remote address are dropped after this many walks, so that a code object
  * freed and replaced by another at the same address is picked up (exec'd and lambda code). */
 #define FLUSH_EVERY_WALKS 65536
+/* a resolved frame to leave out (a shim) */
+#define NO_FRAME UINT32_MAX
 /* code_index value of an entry whose address now holds another object */
 #define CODE_STALE UINT64_MAX
 
@@ -228,6 +230,10 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
                 goto fail;
         ret->function = TAKE_PTR(name.s);
         ret->file = TAKE_PTR(file.s);
+        /* 3.13+ CALL_ALLOC_AND_ENTER_INIT runs __init__ under a shim frame of the static code
+         * object _Py_InitCleanup, named "__init__" in file "__init__" (Python/specialize.c).
+         * It is marked CO_NO_MONITORING_EVENTS, so pyinstrument never sees it: neither do we. */
+        ret->shim = !strcmp(ret->function, "__init__") && !strcmp(ret->file, "__init__");
         r = pybytes_read(t->mem, o, rd_u64(buf, t->code_len, o->code.linetable), &ret->linetable,
                          &ret->linetable_len);
         if (r < 0)
@@ -526,14 +532,15 @@ thread_memo(struct target *t, uint64_t tstate)
         return m;
 }
 
-/* Turn the raw frames of one thread into frame ids (t->stack_buf, same order). Cached code
- * objects are re-checked once per walk against their fingerprint, so that a code object
- * freed and replaced at the same address is never misnamed. */
+/* Turn the raw frames of one thread into frame ids (t->stack_buf, same order, without shim
+ * frames: *depth_io becomes their number). Cached code objects are re-checked once per walk
+ * against their fingerprint, so that a code object freed and replaced at the same address is
+ * never misnamed. */
 static int
-resolve_frames(struct target *t, uint64_t tstate, uint32_t depth)
+resolve_frames(struct target *t, uint64_t tstate, uint32_t *depth_io)
 {
         struct thread_memo *memo = thread_memo(t, tstate);
-        uint32_t same = 0;
+        uint32_t depth = *depth_io, kept = 0, same = 0;
         int r;
 
         /* the outer frames that are as in this thread's previous walk: same code, same
@@ -586,6 +593,10 @@ resolve_frames(struct target *t, uint64_t tstate, uint32_t depth)
                                 return r == -EFAULT ? -EAGAIN : r;
                         t->raw[i].idx = code_idx;
                 }
+                if (t->codes[code_idx].shim) {
+                        t->stack_buf[i] = NO_FRAME;
+                        continue;
+                }
                 r = frame_id(t, code_idx, t->raw[i].addrq, t->raw[i].self_obj, &t->stack_buf[i]);
                 if (r < 0)
                         return r;
@@ -598,6 +609,10 @@ resolve_frames(struct target *t, uint64_t tstate, uint32_t depth)
         memcpy(memo->raw, t->raw, depth * sizeof(*memo->raw));
         memcpy(memo->ids, t->stack_buf, depth * sizeof(*memo->ids));
         memo->n = depth;
+        for (uint32_t i = 0; i < depth; i++)
+                if (t->stack_buf[i] != NO_FRAME)
+                        t->stack_buf[kept++] = t->stack_buf[i];
+        *depth_io = kept;
         return 0;
 }
 
@@ -664,7 +679,7 @@ walk_thread(struct target *t, uint64_t interp, bool main_interp, struct thread_s
         if (frame)
                 r = walk_frames(t, frame, ret_depth);
         if (r == 0 && *ret_depth)
-                r = resolve_frames(t, st->tstate, *ret_depth);
+                r = resolve_frames(t, st->tstate, ret_depth);
         return r;
 }
 

@@ -901,10 +901,17 @@ cmd_load(struct cli *c)
         return write_report(c, s);
 }
 
+/* What parse_args() allocated: the -p list (the strings are argv's). */
+static void
+cli_release(struct cli *c)
+{
+        free(c->report.render_options);
+}
+
 int
 main(int argc, char **argv)
 {
-        struct cli c = { 0 };
+        _cleanup_(cli_release) struct cli c = { 0 };
         char err[512];
         struct timespec ts;
         int r;

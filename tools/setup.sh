@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # chromium: the browser test of the HTML report (tests/browser); it drives it with npm's
 # playwright-core, so node and npm come from Debian too when the machine has none.
 packages=(gcc pkg-config meson ninja-build libelf-dev libcjson-dev libcmocka-dev libunwind-dev
-          python3 python3-pytest chromium)
+          python3 python3-pytest chromium
+          clang libclang-rt-dev valgrind) # tools/fuzz.sh (libFuzzer) and tools/sanitize.sh
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 missing=()

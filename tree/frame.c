@@ -230,6 +230,9 @@ frame_insert_children(struct frame_tree *t,
                       struct frame **children,
                       uint32_t n)
 {
+        /* a leaf has no children array: NULL + 0 is undefined behaviour */
+        if (!n)
+                return;
         children_reserve(t, parent, parent->n_children + n);
         memmove(parent->children + pos + n, parent->children + pos,
                 (parent->n_children - pos) * sizeof(*parent->children));
