@@ -547,6 +547,21 @@ report_check(const struct report_opts *o, char *err, size_t errlen)
                 return fail(err, errlen,
                             "Can't write binary output to a terminal. Redirect to "
                             "a file or use --outfile.");
+        if (o->outfile) {
+                /* the report goes to a temporary file in the same folder, renamed into place:
+                 * find out now that the folder takes it, not after an hour of sampling */
+                _cleanup_free_ char *dir = xstrdup(o->outfile);
+                char *slash = strrchr(dir, '/');
+                if (!slash)
+                        snprintf(dir, strlen(dir) + 1, ".");
+                else if (slash == dir)
+                        slash[1] = '\0';
+                else
+                        *slash = '\0';
+                if (access(dir, W_OK | X_OK) < 0)
+                        return fail(err, errlen, "cannot write %s: %s", o->outfile,
+                                    strerror(errno));
+        }
         return 0;
 }
 

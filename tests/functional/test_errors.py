@@ -188,3 +188,13 @@ def test_output_file_not_truncated_on_failure(tmp_path):
     out = run_pyinstr(["record", "-r", "collapsed", "-o", str(report), "--", "/bin/true"])
     assert out.returncode == 3
     assert report.read_text() == "previous report\n"
+
+
+def test_unwritable_outfile_fails_before_running(tmp_path):
+    """An -o in a folder that does not exist is refused at once, before anything runs."""
+    marker = tmp_path / "ran"
+    out = run_pyinstr(["record", "-o", "/nonexistent-pyinstr/x.txt", "--", "sh", "-c",
+                       "touch %s" % marker])
+    assert out.returncode == 2
+    assert "cannot write /nonexistent-pyinstr/x.txt" in one_line(out.stderr)
+    assert not marker.exists()
