@@ -84,10 +84,10 @@ const struct py_offsets *target_offsets(const struct target *t);
 /* One thread's stack as walked at one instant. frames[] holds frame ids (target_frame_info),
  * outermost first. Valid until the next target_walk(). */
 struct thread_stack {
-        uint64_t tstate;    /* remote PyThreadState address */
-        uint64_t ident;     /* threading.get_ident(): the pthread_t */
-        int32_t tid;        /* Linux TID, 0 if unknown */
-        bool is_main;       /* the interpreter's main thread */
+        uint64_t tstate; /* remote PyThreadState address */
+        uint64_t ident;  /* threading.get_ident(): the pthread_t */
+        int32_t tid;     /* Linux TID, 0 if unknown */
+        bool is_main;    /* the interpreter's main thread */
         uint32_t depth;
         const uint32_t *frames;
 };
@@ -114,7 +114,7 @@ uint32_t target_frame_count(const struct target *t);
 /* Parsed parts of a frame, for dump and collapsed output. */
 struct frame_parts {
         const char *function, *file, *class_name; /* class_name NULL if none */
-        int first_line, line;                       /* line 0 if unknown */
+        int first_line, line;                     /* line 0 if unknown */
 };
 void target_frame_parts(const struct target *t, uint32_t id, struct frame_parts *ret);
 
@@ -128,10 +128,11 @@ int launch_spawn(char *const argv[], pid_t *ret_pid);
  * a shell in front of python), for at most @timeout_s. @return 0 with *ret set; -ECHILD the
  * process exited first (it never became Python); -ETIMEDOUT; or target_open()'s errors.
  * If @child_status is not NULL and the child exited, its wait status is stored there. */
-int launch_wait_python(pid_t pid, double timeout_s, bool is_child, int *child_status,
-                       struct target **ret);
+int launch_wait_python(
+        pid_t pid, double timeout_s, bool is_child, int *child_status, struct target **ret);
 
-/* ---- blocking mode ----------------------------------------------------------------------------- */
+/* ---- blocking mode -----------------------------------------------------------------------------
+ */
 
 /* Stop the Python threads of @t for a consistent snapshot (PTRACE_SEIZE once per thread,
  * PTRACE_INTERRUPT per sample). @return 0; -EPERM; -ESRCH. */
@@ -141,7 +142,8 @@ int target_thaw(struct target *t);
 /* Detach from every seized thread (also done by target_free()). */
 void target_release_threads(struct target *t);
 
-/* ---- process facts ------------------------------------------------------------------------------- */
+/* ---- process facts
+ * ------------------------------------------------------------------------------- */
 
 /* The OS name of thread @tid (/proc/PID/task/TID/comm) when it differs from the process's:
  * CPython 3.14+ gives each threading.Thread's name (cut to 15 bytes) to the OS thread.
@@ -158,30 +160,30 @@ int proc_cpu_time(pid_t pid, double *ret);
 /* ---- the sampling loop ---------------------------------------------------------------------- */
 
 struct sampler_opts {
-        double interval;  /* seconds between samples; 0 = as fast as possible */
-        double duration;  /* seconds; 0 = until stopped or the target exits */
-        bool blocking;    /* stop the Python threads for each sample */
-        pid_t child;      /* record mode: our child, reaped here when it exits; 0 otherwise */
+        double interval;    /* seconds between samples; 0 = as fast as possible */
+        double duration;    /* seconds; 0 = until stopped or the target exits */
+        bool blocking;      /* stop the Python threads for each sample */
+        pid_t child;        /* record mode: our child, reaped here when it exits; 0 otherwise */
         volatile int *stop; /* set (from a signal handler) to end the loop */
 };
 
 enum sampler_end {
-        SAMPLER_END_STOPPED,  /* *stop was set */
+        SAMPLER_END_STOPPED, /* *stop was set */
         SAMPLER_END_DURATION,
-        SAMPLER_END_EXITED,   /* the target exited */
+        SAMPLER_END_EXITED, /* the target exited */
 };
 
 struct sampler_result {
-        uint64_t rounds;      /* walks attempted */
-        uint64_t samples;     /* thread stacks reported */
-        uint64_t dropped;     /* threads or whole walks dropped as torn */
-        uint64_t late;        /* rounds that started more than one interval late */
-        double start_wall;    /* time.time() at the first sample */
-        double elapsed;       /* seconds from the first to the last round */
-        double first_sample;  /* CLOCK_MONOTONIC seconds when a first stack was reported, 0 */
+        uint64_t rounds;     /* walks attempted */
+        uint64_t samples;    /* thread stacks reported */
+        uint64_t dropped;    /* threads or whole walks dropped as torn */
+        uint64_t late;       /* rounds that started more than one interval late */
+        double start_wall;   /* time.time() at the first sample */
+        double elapsed;      /* seconds from the first to the last round */
+        double first_sample; /* CLOCK_MONOTONIC seconds when a first stack was reported, 0 */
         enum sampler_end end;
         bool child_exited;
-        int child_status;     /* wait status, when child_exited */
+        int child_status; /* wait status, when child_exited */
 };
 
 /* Called for every thread stack of every round, with the time since that thread's previous
@@ -190,5 +192,8 @@ typedef void (*sample_fn)(const struct thread_stack *st, double weight, void *us
 
 /* Sample @t until the duration, *o->stop, or the target's exit. @return 0 (see ret->end);
  * -EPERM when even the first read is refused. Never leaves a thread stopped. */
-int sampler_run(struct target *t, const struct sampler_opts *o, sample_fn fn, void *userdata,
+int sampler_run(struct target *t,
+                const struct sampler_opts *o,
+                sample_fn fn,
+                void *userdata,
                 struct sampler_result *ret);

@@ -8,9 +8,9 @@
 #include "attach.h"
 
 /* Bounds for untrusted remote data. */
-#define MAX_STR_CHARS 4096     /* names and paths; longer is treated as corrupt */
-#define MAX_LINETABLE 1048576  /* bytes of a line table */
-#define MAX_DEPTH 4096         /* frames per thread; deeper is a torn or cyclic chain */
+#define MAX_STR_CHARS 4096    /* names and paths; longer is treated as corrupt */
+#define MAX_LINETABLE 1048576 /* bytes of a line table */
+#define MAX_DEPTH 4096        /* frames per thread; deeper is a torn or cyclic chain */
 #define MAX_THREADS 8192
 #define MAX_INTERPRETERS 256
 #define MAX_TUPLE 65536
@@ -44,12 +44,12 @@ rd_u8(const void *buf, size_t size, uint32_t off)
 /* Decode the line of byte offset @addrq in a code object whose first line is @firstlineno,
  * from its line table @tab (@format as in enum py_linetable). Returns the line, or -1 when
  * the table says "no line" or is malformed. Pure, bounded, safe on any input. */
-int linetable_line(enum py_linetable format, const uint8_t *tab, size_t len, int firstlineno,
-                   int64_t addrq);
+int linetable_line(
+        enum py_linetable format, const uint8_t *tab, size_t len, int firstlineno, int64_t addrq);
 
 /* A remote str decoded to UTF-8. */
 struct pystr {
-        char *s;   /* NUL-terminated, malloc'd */
+        char *s; /* NUL-terminated, malloc'd */
         size_t len;
 };
 
@@ -62,8 +62,8 @@ int pystr_read(struct rmem *m, const struct py_offsets *o, uint64_t addr, struct
 char *pystr_to_utf8(const void *data, size_t n, unsigned kind, size_t *ret_len);
 
 /* Read a bytes object (a line table) at @addr: @return 0 with *ret (malloc'd) and *ret_len. */
-int pybytes_read(struct rmem *m, const struct py_offsets *o, uint64_t addr, uint8_t **ret,
-                 size_t *ret_len);
+int pybytes_read(
+        struct rmem *m, const struct py_offsets *o, uint64_t addr, uint8_t **ret, size_t *ret_len);
 
 /* ---- the target's state, shared by target.c and walker.c ---- */
 
@@ -73,9 +73,9 @@ struct code_info {
         uint64_t addr;
         char *function, *file, *class_name; /* class_name: from co_qualname (≥3.11), else NULL */
         int firstlineno;
-        int self_kind;   /* ≤3.10: 1 first argument named self, 2 named cls, 0 neither */
-        bool tbhide;     /* __tracebackhide__ is a local name */
-        bool shim;       /* not a function: 3.13+ _Py_InitCleanup, reported by no profiler */
+        int self_kind; /* ≤3.10: 1 first argument named self, 2 named cls, 0 neither */
+        bool tbhide;   /* __tracebackhide__ is a local name */
+        bool shim;     /* not a function: 3.13+ _Py_InitCleanup, reported by no profiler */
         uint8_t *linetable;
         size_t linetable_len;
         uint64_t fingerprint;  /* of the code object's header fields, to detect address reuse */
@@ -103,7 +103,7 @@ struct raw_frame {
 struct frame_rec {
         char *info;
         size_t len;
-        uint32_t code;   /* index into codes */
+        uint32_t code; /* index into codes */
         int line;
         char *class_name; /* as in info, NULL if none (owned) */
 };
@@ -129,7 +129,7 @@ struct target {
         /* frame ids handed out (never flushed: callers keep them) */
         struct frame_rec *frames;
         size_t n_frames, cap_frames;
-        struct u64map info_index;  /* hash of info → frame id (first of a collision chain) */
+        struct u64map info_index; /* hash of info → frame id (first of a collision chain) */
 
         struct thread_memo *memos;
         size_t n_memos, cap_memos;
@@ -139,10 +139,10 @@ struct target {
 
         /* per-walk scratch */
         uint32_t walk_no;
-        struct raw_frame *raw;     /* MAX_DEPTH */
-        uint8_t *fp_buf;           /* code_len bytes */
-        uint32_t *stack_buf;       /* MAX_DEPTH */
-        uint64_t *seen_key;        /* 2*MAX_DEPTH, generation-stamped set of frame addresses */
+        struct raw_frame *raw; /* MAX_DEPTH */
+        uint8_t *fp_buf;       /* code_len bytes */
+        uint32_t *stack_buf;   /* MAX_DEPTH */
+        uint64_t *seen_key;    /* 2*MAX_DEPTH, generation-stamped set of frame addresses */
         uint32_t *seen_gen;
         uint32_t gen;
         struct walk_stats stats;

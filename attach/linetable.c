@@ -107,8 +107,8 @@ locations_line(const uint8_t *tab, size_t len, int64_t line, int64_t addrq)
 }
 
 int
-linetable_line(enum py_linetable format, const uint8_t *tab, size_t len, int firstlineno,
-               int64_t addrq)
+linetable_line(
+        enum py_linetable format, const uint8_t *tab, size_t len, int firstlineno, int64_t addrq)
 {
         int64_t line = -1;
 

@@ -38,9 +38,9 @@ compute_read_lengths(struct target *t)
         const struct py_offsets *o = &t->off;
         uint32_t tstate[] = { o->tstate.next,   o->tstate.interp,    o->tstate.frame,
                               o->tstate.cframe, o->tstate.thread_id, o->tstate.native_thread_id };
-        uint32_t code[] = { o->code.argcount,  o->code.firstlineno,     o->code.filename,
-                            o->code.name,      o->code.qualname,        o->code.linetable,
-                            o->code.varnames,  o->code.localsplusnames, o->object.ob_type };
+        uint32_t code[] = { o->code.argcount, o->code.firstlineno,     o->code.filename,
+                            o->code.name,     o->code.qualname,        o->code.linetable,
+                            o->code.varnames, o->code.localsplusnames, o->object.ob_type };
 
         t->tstate_len = max_off(tstate, ARRAY_SIZE(tstate));
         t->code_len = max_off(code, ARRAY_SIZE(code));
@@ -65,7 +65,8 @@ resolve_offsets(struct target *t)
         r = rmem_read(t->mem, t->loc.runtime, sizeof(head), head);
         if (r < 0)
                 return r;
-        /* 3.13+: _PyRuntime starts with _Py_DebugOffsets (Include/internal/pycore_debug_offsets.h) */
+        /* 3.13+: _PyRuntime starts with _Py_DebugOffsets (Include/internal/pycore_debug_offsets.h)
+         */
         if (!memcmp(head, "xdebugpy", 8)) {
                 uint64_t v;
                 memcpy(&v, head + 8, 8);
@@ -329,8 +330,8 @@ now_s(void)
 }
 
 int
-launch_wait_python(pid_t pid, double timeout_s, bool is_child, int *child_status,
-                   struct target **ret)
+launch_wait_python(
+        pid_t pid, double timeout_s, bool is_child, int *child_status, struct target **ret)
 {
         double deadline = now_s() + timeout_s;
         int r = -ENOENT;
@@ -369,7 +370,8 @@ launch_wait_python(pid_t pid, double timeout_s, bool is_child, int *child_status
         }
 }
 
-/* ---- process facts ---------------------------------------------------------------------------- */
+/* ---- process facts ----------------------------------------------------------------------------
+ */
 
 int
 proc_cpu_time(pid_t pid, double *ret)
@@ -389,8 +391,8 @@ proc_cpu_time(pid_t pid, double *ret)
         buf[n] = '\0';
         /* the command name may contain spaces and parentheses: fields start after the last ')' */
         const char *p = strrchr(buf, ')');
-        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-                         &st) != 2)
+        if (!p ||
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
                 return -EBADMSG;
         *ret = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
         return 0;

@@ -82,7 +82,8 @@ walker_release(struct target *t)
         u64map_release(&t->info_index);
 }
 
-/* ---- code objects ------------------------------------------------------------------------------ */
+/* ---- code objects ------------------------------------------------------------------------------
+ */
 
 /* The class part of a qualified name: "A.f" → "A", "m.<locals>.B.f" → "B", "f" or
  * "g.<locals>.f" → none. */
@@ -104,8 +105,8 @@ class_from_qualname(const char *q)
  * "__tracebackhide__" among them (pyinstrument's frame-info rules, spec §1.3). Only names of
  * the right length are read in full. */
 static int
-scan_local_names(struct target *t, uint64_t tuple, bool want_first, int *ret_self_kind,
-                 bool *ret_tbhide)
+scan_local_names(
+        struct target *t, uint64_t tuple, bool want_first, int *ret_self_kind, bool *ret_tbhide)
 {
         const struct py_offsets *o = &t->off;
         uint8_t hdr[64];
@@ -239,7 +240,8 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
         if (r < 0)
                 goto fail;
 
-        uint32_t names_off = o->code.varnames != OFF_NONE ? o->code.varnames : o->code.localsplusnames;
+        uint32_t names_off =
+                o->code.varnames != OFF_NONE ? o->code.varnames : o->code.localsplusnames;
         int self_kind = 0;
         r = scan_local_names(t, rd_u64(buf, t->code_len, names_off), argcount > 0, &self_kind,
                              &ret->tbhide);
@@ -248,8 +250,8 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
         if (o->code.qualname != OFF_NONE) {
                 /* ≥3.11: the class comes from co_qualname (no per-sample read of self), and
                  * only for functions whose first argument is self or cls, as pyinstrument */
-                if (self_kind && pystr_read(t->mem, o, rd_u64(buf, t->code_len, o->code.qualname),
-                                            &qual) == 0) {
+                if (self_kind &&
+                    pystr_read(t->mem, o, rd_u64(buf, t->code_len, o->code.qualname), &qual) == 0) {
                         ret->class_name = class_from_qualname(qual.s);
                         free(qual.s);
                 }
@@ -288,7 +290,11 @@ code_lookup(struct target *t, uint64_t addr, uint32_t *ret_idx)
 /* ---- frame ids ----------------------------------------------------------------------------- */
 
 static uint32_t
-intern_info(struct target *t, const char *info, size_t len, uint32_t code, int line,
+intern_info(struct target *t,
+            const char *info,
+            size_t len,
+            uint32_t code,
+            int line,
             const char *class_name)
 {
         uint64_t h = str_hash(info, len), v;
@@ -316,8 +322,8 @@ static uint32_t
 make_frame(struct target *t, uint32_t code_idx, int line, const char *class_name)
 {
         const struct code_info *c = &t->codes[code_idx];
-        size_t cap = strlen(c->function) + strlen(c->file) + 64 +
-                     (class_name ? strlen(class_name) : 0);
+        size_t cap =
+                strlen(c->function) + strlen(c->file) + 64 + (class_name ? strlen(class_name) : 0);
         _cleanup_free_ char *buf = xmalloc(cap);
         int n = snprintf(buf, cap, "%s%c%s%c%d", c->function, 0, c->file, 0, c->firstlineno);
 
@@ -446,8 +452,7 @@ visit_reset(struct target *t)
  * Include/internal/pycore_interpframe_structs.h). From 3.14 f_executable is a tagged
  * _PyStackRef: stackref_mask clears the tag bits. @return whether it is a Python frame. */
 static bool
-decode_iframe(const struct target *t, const uint8_t *buf, struct raw_frame *ret,
-              uint64_t *ret_next)
+decode_iframe(const struct target *t, const uint8_t *buf, struct raw_frame *ret, uint64_t *ret_next)
 {
         const struct py_offsets *o = &t->off;
         size_t n = t->iframe_len;
@@ -467,7 +472,9 @@ decode_iframe(const struct target *t, const uint8_t *buf, struct raw_frame *ret,
 /* ≤3.10: one heap PyFrameObject, linked by f_back (Include/cpython/frameobject.h). f_lasti
  * is a byte offset up to 3.9 and a code-unit index in 3.10 (Objects/lnotab_notes.txt). */
 static bool
-decode_frameobj(const struct target *t, const uint8_t *buf, struct raw_frame *ret,
+decode_frameobj(const struct target *t,
+                const uint8_t *buf,
+                struct raw_frame *ret,
                 uint64_t *ret_next)
 {
         const struct py_offsets *o = &t->off;
@@ -644,8 +651,12 @@ tid_from_pthread(struct target *t, uint64_t pthread, bool learn)
 /* Read thread state @tstate of @interp and walk its stack into t->stack_buf (innermost
  * first). @return 0 with st and *ret_depth set; -EAGAIN torn; -ESRCH, -EPERM. */
 static int
-walk_thread(struct target *t, uint64_t interp, bool main_interp, struct thread_stack *st,
-            uint64_t *ret_next, uint32_t *ret_depth)
+walk_thread(struct target *t,
+            uint64_t interp,
+            bool main_interp,
+            struct thread_stack *st,
+            uint64_t *ret_next,
+            uint32_t *ret_depth)
 {
         const struct py_offsets *o = &t->off;
         uint8_t tbuf[1024];
@@ -669,8 +680,8 @@ walk_thread(struct target *t, uint64_t interp, bool main_interp, struct thread_s
         if (o->tstate.cframe != OFF_NONE) {
                 /* 3.11/3.12: tstate->cframe->current_frame */
                 uint64_t cframe = rd_u64(tbuf, t->tstate_len, o->tstate.cframe);
-                if (cframe && rmem_read_piece(t->mem, cframe + o->tstate.cframe_frame, 8,
-                                              &frame) < 0)
+                if (cframe &&
+                    rmem_read_piece(t->mem, cframe + o->tstate.cframe_frame, 8, &frame) < 0)
                         return -EAGAIN;
         } else {
                 frame = rd_u64(tbuf, t->tstate_len, o->tstate.frame);
@@ -684,7 +695,8 @@ walk_thread(struct target *t, uint64_t interp, bool main_interp, struct thread_s
 }
 
 int
-target_walk(struct target *t, void (*fn)(const struct thread_stack *st, void *userdata),
+target_walk(struct target *t,
+            void (*fn)(const struct thread_stack *st, void *userdata),
             void *userdata)
 {
         const struct py_offsets *o = &t->off;

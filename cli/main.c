@@ -32,8 +32,17 @@ enum {
         EXIT_NOT_FOUND = 127,
 };
 
-enum command { CMD_NONE, CMD_RECORD, CMD_ATTACH, CMD_DUMP, CMD_SCRIPT, CMD_MODULE, CMD_CODE,
-               CMD_LOAD, CMD_LOAD_PREV };
+enum command {
+        CMD_NONE,
+        CMD_RECORD,
+        CMD_ATTACH,
+        CMD_DUMP,
+        CMD_SCRIPT,
+        CMD_MODULE,
+        CMD_CODE,
+        CMD_LOAD,
+        CMD_LOAD_PREV
+};
 
 struct cli {
         enum command cmd;
@@ -52,7 +61,9 @@ static volatile int stop_flag;
 static volatile pid_t child_pid;
 static volatile int interrupts;
 
-static void _printf_(1, 2)
+static void error(const char *fmt, ...) _printf_(1, 2);
+
+static void
 error(const char *fmt, ...)
 {
         va_list ap;
@@ -84,7 +95,8 @@ usage(FILE *f)
               "Report:\n"
               "  -r, --renderer NAME      text, json, speedscope, pstats, pyisession, collapsed,\n"
               "                           html, gecko\n"
-              "  -o, --outfile PATH       write the report there (renderer guessed from the extension)\n"
+              "  -o, --outfile PATH       write the report there (renderer guessed from the "
+              "extension)\n"
               "  -p, --render-option K=V  renderer option (pyinstrument's -p)\n"
               "  -t, --timeline, --hide, --hide-regex, --show, --show-regex, --show-all,\n"
               "  --unicode/--no-unicode, --color/--no-color, --target-description TEXT\n"
@@ -219,10 +231,12 @@ parse_args(int argc, char **argv, struct cli *c)
                                 return -EINVAL;
                         }
                         if (c->load) {
-                                error("You can only specify one of --load, --load-prev, -m, or script arguments");
+                                error("You can only specify one of --load, --load-prev, -m, or "
+                                      "script arguments");
                                 return -EINVAL;
                         }
-                        if (!(c->load = take_value(argc, argv, &i, prev ? "--load-prev" : "--load")))
+                        if (!(c->load =
+                                      take_value(argc, argv, &i, prev ? "--load-prev" : "--load")))
                                 return -EINVAL;
                         c->cmd = prev ? CMD_LOAD_PREV : CMD_LOAD;
                 } else if ((!strcmp(a, "-m") || !strcmp(a, "-c")) && c->cmd == CMD_NONE) {
@@ -270,7 +284,8 @@ parse_args(int argc, char **argv, struct cli *c)
         case CMD_LOAD:
         case CMD_LOAD_PREV:
                 if (c->argc) {
-                        error("You can only specify one of --load, --load-prev, -m, or script arguments");
+                        error("You can only specify one of --load, --load-prev, -m, or script "
+                              "arguments");
                         return -EINVAL;
                 }
                 break;
@@ -288,10 +303,10 @@ parse_args(int argc, char **argv, struct cli *c)
 
 struct thread_path {
         uint64_t key;
-        uint32_t root;       /* session stack id of the <thread> root */
+        uint32_t root; /* session stack id of the <thread> root */
         uint32_t depth, cap;
-        uint32_t *frames;    /* target frame ids of the previous sample */
-        uint32_t *stacks;    /* their session stack ids */
+        uint32_t *frames; /* target frame ids of the previous sample */
+        uint32_t *stacks; /* their session stack ids */
 };
 
 struct collector {
@@ -619,7 +634,9 @@ install_signals(void)
 /* ---- commands ------------------------------------------------------------------------------- */
 
 static void
-print_summary(const struct cli *c, const struct sampler_result *res, struct target *t,
+print_summary(const struct cli *c,
+              const struct sampler_result *res,
+              struct target *t,
               size_t threads)
 {
         char ver[32];
@@ -641,7 +658,8 @@ print_summary(const struct cli *c, const struct sampler_result *res, struct targ
                 threads == 1 ? "" : "s", res->elapsed, rate, (unsigned long long)res->late,
                 symbols_version_str(target_version(t), ver), (int)target_pid(t));
         /* the profiler's own cost, for the benchmarks (bench/run.py reads this line) */
-        fprintf(stderr, "pyinstr: own CPU %.3f s (%.2f us per round), first sample %.2f ms after start\n",
+        fprintf(stderr,
+                "pyinstr: own CPU %.3f s (%.2f us per round), first sample %.2f ms after start\n",
                 cpu, res->rounds ? cpu * 1e6 / (double)res->rounds : 0.0,
                 res->first_sample ? (res->first_sample - start_mono) * 1e3 : 0.0);
 }
@@ -859,10 +877,10 @@ cmd_dump(struct cli *c)
         for (size_t i = 0; i < d.n; i++) {
                 const struct thread_stack *st = &d.v[i].st;
                 char os_name[32];
-                const char *tname = st->is_main ? "MainThread"
-                                    : proc_thread_name(c->pid, st->tid, os_name, sizeof(os_name)) == 0
-                                            ? os_name
-                                            : NULL;
+                const char *tname =
+                        st->is_main ? "MainThread"
+                        : proc_thread_name(c->pid, st->tid, os_name, sizeof(os_name)) == 0 ? os_name
+                                                                                           : NULL;
                 printf("\nThread %d%s%s%s (ident %#llx)\n", (int)st->tid, tname ? " \"" : "",
                        tname ? tname : "", tname ? "\"" : "", (unsigned long long)st->ident);
                 /* innermost last, like a traceback */

@@ -15,14 +15,16 @@
 
 /* The two frame models. The only algorithmic fork in the walker (DESIGN.md, decision 3). */
 enum py_frame_model {
-        PY_FRAMES_OBJECT,   /* ≤3.10: heap PyFrameObject chain, f_back, f_lasti */
-        PY_FRAMES_INTERP,   /* ≥3.11: _PyInterpreterFrame chain, previous, instruction pointer */
+        PY_FRAMES_OBJECT, /* ≤3.10: heap PyFrameObject chain, f_back, f_lasti */
+        PY_FRAMES_INTERP, /* ≥3.11: _PyInterpreterFrame chain, previous, instruction pointer */
 };
 
 /* The three line-table formats (Objects/lnotab_notes.txt of each version). */
 enum py_linetable {
-        PY_LINES_LNOTAB,    /* ≤3.9 co_lnotab: (byte delta, signed line delta) pairs, f_lasti in bytes */
-        PY_LINES_310,       /* 3.10 co_linetable: (byte delta, line delta, -128 = none), f_lasti in code units */
+        PY_LINES_LNOTAB, /* ≤3.9 co_lnotab: (byte delta, signed line delta) pairs, f_lasti in bytes
+                          */
+        PY_LINES_310, /* 3.10 co_linetable: (byte delta, line delta, -128 = none), f_lasti in code
+                         units */
         PY_LINES_LOCATIONS, /* ≥3.11 location table (varint entries), instruction pointer */
 };
 
@@ -34,7 +36,8 @@ struct py_offsets {
         bool free_threaded;
         enum py_frame_model frame_model;
         enum py_linetable linetable;
-        /* ≥3.14 _PyStackRef: low bits of f_executable are tags (Include/internal/pycore_stackref.h) */
+        /* ≥3.14 _PyStackRef: low bits of f_executable are tags (Include/internal/pycore_stackref.h)
+         */
         uint64_t stackref_mask;
 
         struct {
@@ -45,10 +48,10 @@ struct py_offsets {
         } interp;
         struct {
                 uint32_t size, next, interp;
-                uint32_t frame;          /* ≤3.10 tstate->frame; ≥3.13 tstate->current_frame */
-                uint32_t cframe;         /* 3.11/3.12 tstate->cframe, else OFF_NONE */
-                uint32_t cframe_frame;   /* 3.11/3.12 _PyCFrame.current_frame, else OFF_NONE */
-                uint32_t thread_id;      /* pthread_t */
+                uint32_t frame;        /* ≤3.10 tstate->frame; ≥3.13 tstate->current_frame */
+                uint32_t cframe;       /* 3.11/3.12 tstate->cframe, else OFF_NONE */
+                uint32_t cframe_frame; /* 3.11/3.12 _PyCFrame.current_frame, else OFF_NONE */
+                uint32_t thread_id;    /* pthread_t */
                 uint32_t native_thread_id; /* Linux TID, ≥3.11; OFF_NONE before */
         } tstate;
         struct { /* ≤3.10 PyFrameObject (Include/cpython/frameobject.h) */
@@ -59,11 +62,12 @@ struct py_offsets {
         } iframe;
         struct { /* PyCodeObject (Include/cpython/code.h) */
                 uint32_t size, argcount, firstlineno, filename, name;
-                uint32_t qualname;       /* ≥3.11, else OFF_NONE */
-                uint32_t linetable;      /* co_lnotab ≤3.9, co_linetable ≥3.10 (a bytes object) */
-                uint32_t varnames;       /* ≤3.10 co_varnames tuple, else OFF_NONE */
-                uint32_t localsplusnames;/* ≥3.11 co_localsplusnames tuple, else OFF_NONE */
-                uint32_t code_adaptive;  /* ≥3.11 co_code_adaptive (inline bytecode), else OFF_NONE */
+                uint32_t qualname;  /* ≥3.11, else OFF_NONE */
+                uint32_t linetable; /* co_lnotab ≤3.9, co_linetable ≥3.10 (a bytes object) */
+                uint32_t varnames;  /* ≤3.10 co_varnames tuple, else OFF_NONE */
+                uint32_t localsplusnames; /* ≥3.11 co_localsplusnames tuple, else OFF_NONE */
+                uint32_t
+                        code_adaptive; /* ≥3.11 co_code_adaptive (inline bytecode), else OFF_NONE */
         } code;
         struct {
                 uint32_t ob_type;
@@ -79,8 +83,8 @@ struct py_offsets {
         } bytes;
         struct { /* Include/cpython/unicodeobject.h */
                 uint32_t length, state;
-                uint32_t ascii_size;     /* sizeof(PyASCIIObject): compact ASCII data follows */
-                uint32_t compact_size;   /* sizeof(PyCompactUnicodeObject): other compact data */
+                uint32_t ascii_size;   /* sizeof(PyASCIIObject): compact ASCII data follows */
+                uint32_t compact_size; /* sizeof(PyCompactUnicodeObject): other compact data */
         } unicode;
 };
 
@@ -118,12 +122,12 @@ void maps_release(struct maps *m);
 
 /* Where the interpreter is in a process, found from its ELF files. */
 struct py_location {
-        char binary[4096];     /* path (as in maps) of the file that holds _PyRuntime */
-        uint64_t runtime;      /* remote address of _PyRuntime */
-        uint64_t runtime_size; /* st_size of _PyRuntime or size of .PyRuntime, 0 if unknown */
-        uint64_t py_version;   /* remote address of Py_Version (3.11+), 0 if absent */
-        uint64_t code_type;    /* remote address of PyCode_Type, 0 if unknown (validation) */
-        uint32_t name_version; /* PY_VERSION_HEX guessed from a libpythonX.Y/pythonX.Y name, 0 */
+        char binary[4096];       /* path (as in maps) of the file that holds _PyRuntime */
+        uint64_t runtime;        /* remote address of _PyRuntime */
+        uint64_t runtime_size;   /* st_size of _PyRuntime or size of .PyRuntime, 0 if unknown */
+        uint64_t py_version;     /* remote address of Py_Version (3.11+), 0 if absent */
+        uint64_t code_type;      /* remote address of PyCode_Type, 0 if unknown (validation) */
+        uint32_t name_version;   /* PY_VERSION_HEX guessed from a libpythonX.Y/pythonX.Y name, 0 */
         uint32_t rodata_version; /* PY_VERSION_HEX of a "3.X.Y" string in .rodata, 0 */
         bool is_libpython;
 };
