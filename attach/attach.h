@@ -131,6 +131,11 @@ int launch_spawn(char *const argv[], pid_t *ret_pid);
 int launch_wait_python(
         pid_t pid, double timeout_s, bool is_child, int *child_status, struct target **ret);
 
+/* Reap our child @child if it has exited (or, with @block, when it does): its wait status in
+ * *ret_status and the CPU seconds the whole process used in *ret_cpu (read from the zombie
+ * before it is reaped; -1 if unknown). @return whether it was reaped. */
+bool launch_reap(pid_t child, bool block, int *ret_status, double *ret_cpu);
+
 /* ---- blocking mode -----------------------------------------------------------------------------
  */
 
@@ -184,6 +189,7 @@ struct sampler_result {
         enum sampler_end end;
         bool child_exited;
         int child_status; /* wait status, when child_exited */
+        double child_cpu; /* its CPU seconds at exit, -1 if unknown, when child_exited */
 };
 
 /* Called for every thread stack of every round, with the time since that thread's previous

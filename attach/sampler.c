@@ -55,15 +55,23 @@ on_thread(const struct thread_stack *st, void *userdata)
         rd->fn(st, rd->now - last, rd->userdata);
 }
 
-static bool
-child_exited(pid_t child, int *status)
+bool
+launch_reap(pid_t child, bool block, int *ret_status, double *ret_cpu)
 {
         siginfo_t si = { 0 };
+        int r;
 
-        /* waitid(WEXITED) ignores ptrace stops, which blocking mode may own */
-        if (waitid(P_PID, (id_t)child, &si, WEXITED | WNOHANG) < 0 || si.si_pid != child)
+        /* waitid(WEXITED) ignores ptrace stops, which blocking mode may own; WNOWAIT leaves
+         * the zombie, whose /proc/PID/stat still holds the CPU time of the whole process */
+        do
+                r = waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT | (block ? 0 : WNOHANG));
+        while (r < 0 && errno == EINTR);
+        if (r < 0 || si.si_pid != child)
                 return false;
-        *status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
+        if (proc_cpu_time(child, ret_cpu) < 0)
+                *ret_cpu = -1;
+        *ret_status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
+        (void)waitid(P_PID, (id_t)child, &si, WEXITED | WNOHANG);
         return true;
 }
 
@@ -106,7 +114,8 @@ sampler_run(struct target *t,
                         ret->end = SAMPLER_END_DURATION;
                         break;
                 }
-                if (o->child && child_exited(o->child, &ret->child_status)) {
+                if (o->child &&
+                    launch_reap(o->child, false, &ret->child_status, &ret->child_cpu)) {
                         ret->child_exited = true;
                         ret->end = SAMPLER_END_EXITED;
                         break;

@@ -715,17 +715,12 @@ profile(struct cli *c, struct target *t, pid_t child, const char *description)
         if (child > 0 && !res.child_exited) {
                 /* sampling stopped first (-d or a second Ctrl-C): the program keeps its own
                  * course; its status is still ours to pass on */
-                int st = 0;
-                while (waitpid(child, &st, 0) < 0 && errno == EINTR)
-                        ;
-                res.child_status = st;
-                res.child_exited = true;
+                res.child_exited = launch_reap(child, true, &res.child_status, &res.child_cpu);
         }
         if (child > 0) {
-                struct rusage ru;
-                if (getrusage(RUSAGE_CHILDREN, &ru) == 0)
-                        cpu1 = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-                               (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+                /* the program's own CPU (what pyinstrument's process_time() delta counts), not
+                 * that of whatever ran before it (a pyenv shim's helpers, say) */
+                cpu1 = res.child_cpu >= 0 ? res.child_cpu : cpu0;
         } else if (proc_cpu_time(target_pid(t), &cpu1) < 0) {
                 cpu1 = cpu0;
         }
