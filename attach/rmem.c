@@ -56,6 +56,9 @@ struct rmem {
         struct want *prefetch; /* last walk's, being read */
         size_t n_prefetch, cap_prefetch;
         struct piece *last_page; /* the page piece read last: frames come in runs */
+        struct rmem_iov *iov; /* scratch for the prefetch and a readv's misses, kept across */
+        size_t *miss;         /* walks so that sampling does not allocate */
+        size_t cap_iov, cap_miss;
 };
 
 struct rmem *
@@ -89,6 +92,8 @@ rmem_free(struct rmem *m)
         free(m->arena);
         free(m->used);
         free(m->prefetch);
+        free(m->iov);
+        free(m->miss);
         free(m);
         return NULL;
 }
@@ -322,7 +327,8 @@ rmem_cache_reset(struct rmem *m)
         for (size_t i = 0; i < n; i++)
                 total += w[i].len;
         xgrow(&m->arena, &m->arena_cap, total, 1);
-        _cleanup_free_ struct rmem_iov *iov = xmalloc(n * sizeof(*iov));
+        xgrow(&m->iov, &m->cap_iov, n, sizeof(*m->iov));
+        struct rmem_iov *iov = m->iov;
         size_t off = 0;
         for (size_t i = 0; i < n; i++) {
                 iov[i] = (struct rmem_iov){ .addr = w[i].addr,
@@ -402,9 +408,11 @@ rmem_read_cached(struct rmem *m, uint64_t addr, size_t len, void *buf)
 int
 rmem_readv_cached(struct rmem *m, struct rmem_iov *v, size_t n)
 {
-        _cleanup_free_ size_t *miss = xmalloc((n ? n : 1) * sizeof(*miss));
-        size_t n_miss = 0;
+        size_t n_miss = 0, *miss;
         int first = 0;
+
+        xgrow(&m->miss, &m->cap_miss, n, sizeof(*m->miss));
+        miss = m->miss;
 
         for (size_t i = 0; i < n; i++) {
                 uint64_t key = v[i].addr * 2;
@@ -422,7 +430,8 @@ rmem_readv_cached(struct rmem *m, struct rmem_iov *v, size_t n)
         }
         if (!n_miss)
                 return first;
-        _cleanup_free_ struct rmem_iov *mv = xmalloc(n_miss * sizeof(*mv));
+        xgrow(&m->iov, &m->cap_iov, n_miss, sizeof(*m->iov));
+        struct rmem_iov *mv = m->iov;
         for (size_t j = 0; j < n_miss; j++)
                 mv[j] = v[miss[j]];
         int r = rmem_readv(m, mv, n_miss);
