@@ -33,6 +33,9 @@ int rmem_read(struct rmem *m, uint64_t addr, size_t len, void *buf);
  * whole pages (frames: neighbours come for free), rmem_read_piece() exact structs,
  * rmem_readv_cached() several exact pieces with one syscall for the misses. */
 int rmem_read_cached(struct rmem *m, uint64_t addr, size_t len, void *buf);
+/* As rmem_read_cached(), but *ret points at the bytes: into the cache when they are there
+ * (valid until the next rmem call), else into @scratch (@len bytes) where they were read. */
+int rmem_peek_cached(struct rmem *m, uint64_t addr, size_t len, void *scratch, const void **ret);
 int rmem_read_piece(struct rmem *m, uint64_t addr, size_t len, void *buf);
 /* A new walk: forget the cached pieces and read, in one scattered syscall, every piece the
  * previous walk used (usually the whole next sample). */

@@ -142,9 +142,6 @@ struct target {
         struct raw_frame *raw; /* MAX_DEPTH */
         uint8_t *fp_buf;       /* code_len bytes */
         uint32_t *stack_buf;   /* MAX_DEPTH */
-        uint64_t *seen_key;    /* 2*MAX_DEPTH, generation-stamped set of frame addresses */
-        uint32_t *seen_gen;
-        uint32_t gen;
         struct walk_stats stats;
 
         /* blocking mode */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -24,19 +25,37 @@
 #define MAX_PIECES 2048  /* pieces remembered for the next walk's prefetch */
 #define IOV_BATCH 1024
 
+#define NO_WANT UINT32_MAX
+#define MERGE_GAP 2048  /* bytes of a page read rather than start another iovec */
+#define SLACK_BELOW 128 /* bytes of a page prefetched around those the last walk used */
+#define SLACK_ABOVE 512
+
 struct piece {
         uint64_t key; /* addr * 2 + is_page */
         uint32_t gen; /* valid in the walk with this number */
-        uint32_t len;
-        size_t off; /* into rmem.arena */
+        uint32_t len; /* of the piece: an exact struct, or PAGE_SIZE_ */
+        uint32_t lo, hi; /* the bytes of it held (a prefetched page: around those used) */
+        size_t off;      /* of byte lo, in rmem.arena */
         int err;
-        bool used; /* already remembered for the next walk's prefetch */
+        bool used;              /* already remembered for the next walk's prefetch */
+        uint32_t want;          /* its entry in rmem.used, NO_WANT if none */
+        uint32_t ext_lo, ext_hi; /* the bytes of it used in this walk */
 };
 
+/* A piece the walk used, and the bytes [lo, hi) of it that it used (from its slot's extent
+ * when the walk ends). */
 struct want {
         uint64_t addr;
         uint32_t len;
         bool page;
+        uint32_t slot;
+        uint32_t lo, hi;
+};
+
+/* A want's bytes in the prefetch, and the iovec (range) they are read by. */
+struct span {
+        uint64_t a, b;
+        uint32_t want, range;
 };
 
 struct rmem {
@@ -58,7 +77,8 @@ struct rmem {
         struct piece *last_page; /* the page piece read last: frames come in runs */
         struct rmem_iov *iov; /* scratch for the prefetch and a readv's misses, kept across */
         size_t *miss;         /* walks so that sampling does not allocate */
-        size_t cap_iov, cap_miss;
+        struct span *spans;
+        size_t cap_iov, cap_miss, cap_spans;
 };
 
 struct rmem *
@@ -94,6 +114,7 @@ rmem_free(struct rmem *m)
         free(m->prefetch);
         free(m->iov);
         free(m->miss);
+        free(m->spans);
         free(m);
         return NULL;
 }
@@ -235,56 +256,79 @@ piece_slot(struct rmem *m, uint64_t key)
         return NULL; /* full: the caller reads uncached */
 }
 
-static void
-remember(struct rmem *m, uint64_t addr, uint32_t len, bool page)
+static bool
+piece_valid(const struct rmem *m, const struct piece *p, uint64_t key)
 {
-        if (m->n_used >= MAX_PIECES)
-                return;
-        xgrow(&m->used, &m->cap_used, m->n_used + 1, sizeof(*m->used));
-        m->used[m->n_used++] = (struct want){ addr, len, page };
+        return p && p->gen == m->gen && p->key == key;
 }
 
-/* Install the result of reading a piece into this walk's cache; *ret its slot. */
+/* Does the piece hold bytes [off, off + n) of its range? */
+static bool
+piece_holds(const struct piece *p, size_t off, size_t n)
+{
+        return p->err || (off >= p->lo && off + n <= p->hi);
+}
+
+/* Keep a piece (in slot @slot) in the next walk's prefetch; @return the want's index. */
+static uint32_t
+remember(struct rmem *m, uint64_t addr, uint32_t len, bool page, uint32_t slot)
+{
+        if (m->n_used >= MAX_PIECES)
+                return NO_WANT;
+        xgrow(&m->used, &m->cap_used, m->n_used + 1, sizeof(*m->used));
+        m->used[m->n_used] = (struct want){ addr, len, page, slot, 0, 0 };
+        return (uint32_t)m->n_used++;
+}
+
+/* Bytes [off, off + n) of piece @p are used in this walk: widen what the next walk reads.
+ * Inline and on the piece itself (rmem_cache_reset() collects the extents): it runs per frame. */
+static inline void
+touch(struct rmem *m, struct piece *p, uint64_t addr, bool page, size_t off, size_t n)
+{
+        if (!p->used) {
+                p->used = true;
+                p->ext_lo = (uint32_t)off;
+                p->ext_hi = (uint32_t)(off + n);
+                p->want = remember(m, addr, p->len, page, (uint32_t)(p - m->pieces));
+                return;
+        }
+        p->ext_lo = MIN(p->ext_lo, (uint32_t)off);
+        p->ext_hi = MAX(p->ext_hi, (uint32_t)(off + n));
+}
+
+/* Install a piece read whole (@err: it could not be); *ret its slot, used in this walk. */
 static struct piece *
 install(struct rmem *m, uint64_t key, uint32_t len, const void *data, int err)
 {
         struct piece *p = piece_slot(m, key);
+        bool was_used = piece_valid(m, p, key) && p->used;
+        uint32_t want = was_used ? p->want : NO_WANT;
+        uint32_t ext_lo = was_used ? p->ext_lo : 0, ext_hi = was_used ? p->ext_hi : 0;
 
         if (!p)
                 return NULL;
         xgrow(&m->arena, &m->arena_cap, m->arena_len + len, 1);
-        p->key = key;
-        p->gen = m->gen;
-        p->len = len;
-        p->err = err;
-        p->used = true;
-        p->off = m->arena_len;
+        *p = (struct piece){ .key = key, .gen = m->gen, .len = len, .lo = 0, .hi = len,
+                             .off = m->arena_len, .err = err, .used = was_used, .want = want,
+                             .ext_lo = ext_lo, .ext_hi = ext_hi };
         if (!err)
                 memcpy(m->arena + m->arena_len, data, len);
         m->arena_len += len;
         return p;
 }
 
-/* A cached piece is used: keep it in the next walk's prefetch. */
-static void
-touch(struct rmem *m, struct piece *p, uint64_t addr, bool page)
-{
-        if (!p->used) {
-                p->used = true;
-                remember(m, addr, p->len, page);
-        }
-}
-
-/* Read @addr/@len as a piece of this walk (a page when @page), from the cache or the target. */
+/* Read @addr/@len as a piece of this walk (a page when @page), from the cache or the target;
+ * [off, off + n) of it is what the caller uses. */
 static int
-piece_read(struct rmem *m, uint64_t addr, uint32_t len, bool page, void *buf)
+piece_read(struct rmem *m, uint64_t addr, uint32_t len, bool page, size_t off, size_t n,
+           void *buf)
 {
         uint64_t key = addr * 2 + page;
         struct piece *p = piece_slot(m, key);
         int r;
 
-        if (p && p->gen == m->gen && p->key == key && p->len >= len) {
-                touch(m, p, addr, page);
+        if (piece_valid(m, p, key) && p->len >= len && piece_holds(p, 0, len)) {
+                touch(m, p, addr, page, off, n);
                 if (p->err)
                         return p->err;
                 memcpy(buf, m->arena + p->off, len);
@@ -293,24 +337,39 @@ piece_read(struct rmem *m, uint64_t addr, uint32_t len, bool page, void *buf)
         r = rmem_read(m, addr, len, buf);
         if (r == -ESRCH || r == -EPERM)
                 return r;
-        if (install(m, key, len, buf, r))
-                remember(m, addr, len, page);
+        p = install(m, key, len, buf, r);
+        if (p)
+                touch(m, p, addr, page, off, n);
         return r;
+}
+
+static int
+span_cmp(const void *a, const void *b)
+{
+        const struct span *x = a, *y = b;
+        return x->a < y->a ? -1 : x->a > y->a;
 }
 
 void
 rmem_cache_reset(struct rmem *m)
 {
         struct want *w;
-        size_t n, cap;
+        size_t n, cap, n_ranges = 0;
         int r;
 
+        /* the extents the walk used, from the pieces, before they are forgotten */
+        for (size_t i = 0; i < m->n_used; i++) {
+                const struct piece *p = &m->pieces[m->used[i].slot];
+                m->used[i].lo = p->ext_lo;
+                m->used[i].hi = p->ext_hi;
+        }
         /* a new walk: forget the pieces, then read what the last walk used, all at once */
         if (++m->gen == 0) {
                 memset(m->pieces, 0, m->pieces ? PIECE_SLOTS * sizeof(*m->pieces) : 0);
                 m->gen = 1;
         }
         m->arena_len = 0;
+        m->last_page = NULL;
         w = m->used;
         n = m->n_used;
         cap = m->cap_used;
@@ -323,37 +382,83 @@ rmem_cache_reset(struct rmem *m)
         if (!n || m->image)
                 return;
 
-        size_t total = 0;
-        for (size_t i = 0; i < n; i++)
-                total += w[i].len;
-        xgrow(&m->arena, &m->arena_cap, total, 1);
-        xgrow(&m->iov, &m->cap_iov, n, sizeof(*m->iov));
-        struct rmem_iov *iov = m->iov;
-        size_t off = 0;
+        /* What each piece needs: a page only around the bytes the last walk used (a frame
+         * chunk is a few hundred bytes of a page; copying the rest, which the target is busy
+         * writing, showed as 17 % of a sample in the kernel's _copy_to_iter), with slack
+         * above for a stack that grows a little, in 64-byte lines. */
+        xgrow(&m->spans, &m->cap_spans, n, sizeof(*m->spans));
         for (size_t i = 0; i < n; i++) {
-                iov[i] = (struct rmem_iov){ .addr = w[i].addr,
-                                            .len = w[i].len,
-                                            .buf = m->arena + off };
-                off += w[i].len;
+                uint64_t a = w[i].addr, b = w[i].addr + w[i].len;
+                if (w[i].page) {
+                        uint32_t lo = w[i].lo > SLACK_BELOW ? w[i].lo - SLACK_BELOW : 0;
+                        uint32_t hi = MIN(w[i].hi + SLACK_ABOVE, w[i].len);
+                        a = w[i].addr + (lo & ~(uint32_t)63);
+                        b = w[i].addr + MIN((hi + 63) & ~(uint32_t)63, w[i].len);
+                }
+                m->spans[i] = (struct span){ a, b, (uint32_t)i, 0 };
         }
-        /* prefetch only what reads whole: a faulting piece is simply not installed */
-        r = readv_core(m, iov, n, false);
+        if (n > 48) {
+                qsort(m->spans, n, sizeof(*m->spans), span_cmp);
+        } else {
+                /* a sample's handful: glibc's qsort allocates and was 5 % of a sample */
+                for (size_t i = 1; i < n; i++) {
+                        struct span x = m->spans[i];
+                        size_t j = i;
+                        for (; j > 0 && m->spans[j - 1].a > x.a; j--)
+                                m->spans[j] = m->spans[j - 1];
+                        m->spans[j] = x;
+                }
+        }
+
+        /* One iovec per run of pieces that touch, or that a short gap inside one page
+         * separates: the kernel charges each iovec a VMA lookup and a page pin (0.3-0.4 us
+         * here, bench/readv-floor), far more than copying a few hundred bytes more. A gap
+         * never spans a page boundary: the page between might be unmapped. */
+        xgrow(&m->iov, &m->cap_iov, n, sizeof(*m->iov));
+        size_t total = 0;
+        for (size_t i = 0; i < n; i++) {
+                struct span *s = &m->spans[i];
+                struct rmem_iov *cur = n_ranges ? &m->iov[n_ranges - 1] : NULL;
+                uint64_t end = cur ? cur->addr + cur->len : 0;
+                if (cur && (s->a <= end || (s->a - end <= MERGE_GAP &&
+                                            (end - 1) >> PAGE_SHIFT == s->a >> PAGE_SHIFT))) {
+                        if (s->b > end) {
+                                total += s->b - end;
+                                cur->len += s->b - end;
+                        }
+                } else {
+                        m->iov[n_ranges++] = (struct rmem_iov){ .addr = s->a, .len = s->b - s->a };
+                        total += s->b - s->a;
+                }
+                s->range = (uint32_t)(n_ranges - 1);
+        }
+        xgrow(&m->arena, &m->arena_cap, total, 1);
+        size_t off = 0;
+        for (size_t i = 0; i < n_ranges; i++) {
+                m->iov[i].buf = m->arena + off;
+                off += m->iov[i].len;
+        }
+        /* prefetch only what reads whole: a faulting range is simply not installed */
+        r = readv_core(m, m->iov, n_ranges, false);
         if (r == -ESRCH || r == -EPERM)
                 return;
-        m->arena_len = 0;
         for (size_t i = 0; i < n; i++) {
+                const struct span *s = &m->spans[i];
+                const struct rmem_iov *v = &m->iov[s->range];
+                const struct want *x = &w[s->want];
+                uint64_t key = x->addr * 2 + x->page;
                 struct piece *p;
-                if (iov[i].err)
+                if (v->err)
                         continue;
-                p = piece_slot(m, w[i].addr * 2 + w[i].page);
+                p = piece_slot(m, key);
                 if (!p)
                         break;
-                p->key = w[i].addr * 2 + w[i].page;
-                p->gen = m->gen;
-                p->len = w[i].len;
-                p->err = 0;
-                p->used = false;
-                p->off = (size_t)((unsigned char *)iov[i].buf - m->arena);
+                *p = (struct piece){
+                        .key = key, .gen = m->gen, .len = x->len,
+                        .lo = (uint32_t)(s->a - x->addr), .hi = (uint32_t)(s->b - x->addr),
+                        .off = (size_t)((unsigned char *)v->buf - m->arena) + (s->a - v->addr),
+                        .want = NO_WANT,
+                };
         }
         m->arena_len = total;
 }
@@ -365,7 +470,7 @@ rmem_read_piece(struct rmem *m, uint64_t addr, size_t len, void *buf)
                 return -EFAULT;
         if (len > PAGE_SIZE_)
                 return rmem_read(m, addr, len, buf);
-        return piece_read(m, addr, (uint32_t)len, false, buf);
+        return piece_read(m, addr, (uint32_t)len, false, 0, len, buf);
 }
 
 int
@@ -384,16 +489,17 @@ rmem_read_cached(struct rmem *m, uint64_t addr, size_t len, void *buf)
                 size_t off = addr - base, n = MIN(len, PAGE_SIZE_ - off);
                 uint64_t key = base * 2 + 1;
                 struct piece *p = m->last_page;
-                if (!p || p->gen != m->gen || p->key != key)
+                if (!piece_valid(m, p, key))
                         p = piece_slot(m, key);
-                if (p && p->gen == m->gen && p->key == key) {
+                if (piece_valid(m, p, key) && piece_holds(p, off, n)) {
                         m->last_page = p;
-                        touch(m, p, base, true);
+                        touch(m, p, base, true, off, n);
                         if (p->err)
                                 return p->err;
-                        memcpy(out, m->arena + p->off + off, n);
+                        memcpy(out, m->arena + p->off + (off - p->lo), n);
                 } else {
-                        int r = piece_read(m, base, PAGE_SIZE_, true, page);
+                        /* not cached, or prefetched around other bytes: the whole page */
+                        int r = piece_read(m, base, PAGE_SIZE_, true, off, n, page);
                         if (r < 0)
                                 return r;
                         memcpy(out, page + off, n);
@@ -402,6 +508,27 @@ rmem_read_cached(struct rmem *m, uint64_t addr, size_t len, void *buf)
                 addr += n;
                 len -= n;
         }
+        return 0;
+}
+
+int
+rmem_peek_cached(struct rmem *m, uint64_t addr, size_t len, void *scratch, const void **ret)
+{
+        uint64_t base = addr & ~(uint64_t)(PAGE_SIZE_ - 1);
+        size_t off = addr - base;
+        uint64_t key = base * 2 + 1;
+        struct piece *p = m->last_page;
+
+        *ret = scratch;
+        if (off + len > PAGE_SIZE_ || addr + len < addr)
+                return rmem_read_cached(m, addr, len, scratch);
+        if (!piece_valid(m, p, key))
+                p = piece_slot(m, key);
+        if (!piece_valid(m, p, key) || p->err || !piece_holds(p, off, len))
+                return rmem_read_cached(m, addr, len, scratch);
+        m->last_page = p;
+        touch(m, p, base, true, off, len);
+        *ret = m->arena + p->off + (off - p->lo);
         return 0;
 }
 
@@ -417,8 +544,8 @@ rmem_readv_cached(struct rmem *m, struct rmem_iov *v, size_t n)
         for (size_t i = 0; i < n; i++) {
                 uint64_t key = v[i].addr * 2;
                 struct piece *p = piece_slot(m, key);
-                if (p && p->gen == m->gen && p->key == key && p->len >= v[i].len) {
-                        touch(m, p, v[i].addr, false);
+                if (piece_valid(m, p, key) && p->len >= v[i].len && piece_holds(p, 0, v[i].len)) {
+                        touch(m, p, v[i].addr, false, 0, v[i].len);
                         v[i].err = p->err;
                         if (!p->err)
                                 memcpy(v[i].buf, m->arena + p->off, v[i].len);
@@ -439,11 +566,13 @@ rmem_readv_cached(struct rmem *m, struct rmem_iov *v, size_t n)
                 return r;
         for (size_t j = 0; j < n_miss; j++) {
                 struct rmem_iov *x = &v[miss[j]];
+                struct piece *p;
                 x->err = mv[j].err;
                 if (x->err && !first)
                         first = x->err;
-                if (install(m, x->addr * 2, (uint32_t)x->len, x->buf, x->err))
-                        remember(m, x->addr, (uint32_t)x->len, false);
+                p = install(m, x->addr * 2, (uint32_t)x->len, x->buf, x->err);
+                if (p)
+                        touch(m, p, x->addr, false, 0, x->len);
         }
         return first;
 }

@@ -120,8 +120,6 @@ target_alloc(pid_t pid, struct rmem *mem)
         u64map_init(&t->info_index);
         t->stack_buf = xmalloc(MAX_DEPTH * sizeof(*t->stack_buf));
         t->raw = xmalloc(MAX_DEPTH * sizeof(*t->raw));
-        t->seen_key = xcalloc(2 * MAX_DEPTH, sizeof(*t->seen_key));
-        t->seen_gen = xcalloc(2 * MAX_DEPTH, sizeof(*t->seen_gen));
         return t;
 }
 
@@ -240,8 +238,6 @@ target_free(struct target *t)
         free(t->stack_buf);
         free(t->raw);
         free(t->fp_buf);
-        free(t->seen_key);
-        free(t->seen_gen);
         free(t->seized);
         free(t->stopped);
         free(t);

@@ -1,6 +1,6 @@
 /* The stack walker: runtime → interpreters → thread states → frames → code objects.
  * Everything read here races with the running interpreter (non-blocking by default), so every
- * value is validated: bounded lists, a per-walk set of visited frame addresses against cycles,
+ * value is validated: bounded lists, frame chains checked for cycles (Brent) and capped,
  * code objects checked against PyCode_Type, strings and tables bounded. A thread whose walk
  * fails is dropped and counted, never reported half-read.
  * Code objects are cached by address and the (code, instruction) → frame-id mapping is
@@ -420,31 +420,6 @@ frame_id(struct target *t, uint32_t code_idx, int64_t addrq, uint64_t self_obj, 
 
 /* ---- the walk ------------------------------------------------------------------------------- */
 
-/* Record @addr in this walk's visited set; false if it was already there (a cycle). */
-static bool
-visit(struct target *t, uint64_t addr)
-{
-        size_t mask = 2 * MAX_DEPTH - 1;
-        for (size_t i = u64_hash(addr) & mask;; i = (i + 1) & mask) {
-                if (t->seen_gen[i] != t->gen) {
-                        t->seen_gen[i] = t->gen;
-                        t->seen_key[i] = addr;
-                        return true;
-                }
-                if (t->seen_key[i] == addr)
-                        return false;
-        }
-}
-
-static void
-visit_reset(struct target *t)
-{
-        if (++t->gen == 0) {
-                memset(t->seen_gen, 0, 2 * MAX_DEPTH * sizeof(*t->seen_gen));
-                t->gen = 1;
-        }
-}
-
 /* ≥3.11: one _PyInterpreterFrame (Include/internal/pycore_frame.h). Frames owned by the C
  * stack or the interpreter are not Python frames: skip owner >= 3, which is 3.12/3.13
  * FRAME_OWNED_BY_CSTACK (shims, entry frames), 3.14 FRAME_OWNED_BY_INTERPRETER = 3 and
@@ -503,15 +478,21 @@ walk_frames(struct target *t, uint64_t addr, uint32_t *ret_depth)
 
         if (t->iframe_len > sizeof(buf))
                 return -EBADMSG;
-        /* every frame visited counts against the cap (which also bounds the visited set),
-         * Python or not */
+        /* A cycle is found by Brent's method: compare each address with one saved at the
+         * last power-of-two step; it needs no memory, where a hash set of visited addresses
+         * cost a cache miss per frame (a third of the walk). Every frame visited, Python or
+         * not, counts against the cap. */
+        uint64_t saved = 0;
         for (uint32_t steps = 0; addr; steps++) {
-                if (steps >= MAX_DEPTH || !visit(t, addr))
+                if (steps >= MAX_DEPTH || addr == saved)
                         return -EAGAIN;
-                r = rmem_read_cached(t->mem, addr, t->iframe_len, buf);
+                if ((steps & (steps - 1)) == 0)
+                        saved = addr;
+                const void *bytes;
+                r = rmem_peek_cached(t->mem, addr, t->iframe_len, buf, &bytes);
                 if (r < 0)
                         return r == -EFAULT ? -EAGAIN : r;
-                if (decode(t, buf, &t->raw[depth], &addr))
+                if (decode(t, bytes, &t->raw[depth], &addr))
                         depth++;
         }
         *ret_depth = depth;
@@ -580,10 +561,11 @@ resolve_frames(struct target *t, uint64_t tstate, uint32_t *depth_io)
                  * (and its function) freed and another allocated at the same address within
                  * one interval is common at import time. Code objects of one size class share
                  * pools, so page-sized pieces (prefetched next walk) cover many at once. */
-                r = rmem_read_cached(t->mem, c->addr, t->code_len, t->fp_buf);
+                const void *code;
+                r = rmem_peek_cached(t->mem, c->addr, t->code_len, t->fp_buf, &code);
                 if (r == -ESRCH || r == -EPERM)
                         return r;
-                if (r < 0 || code_fingerprint(t, t->fp_buf) != c->fingerprint) {
+                if (r < 0 || code_fingerprint(t, code) != c->fingerprint) {
                         u64map_put(&t->code_index, c->addr, CODE_STALE);
                         c->stale = true;
                 }
@@ -686,7 +668,6 @@ walk_thread(struct target *t,
         } else {
                 frame = rd_u64(tbuf, t->tstate_len, o->tstate.frame);
         }
-        visit_reset(t);
         if (frame)
                 r = walk_frames(t, frame, ret_depth);
         if (r == 0 && *ret_depth)
