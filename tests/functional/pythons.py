@@ -4,7 +4,8 @@ A `Python` knows how to launch one interpreter on a file: `python.argv + [script
 Two kinds:
   * local: $PYINSTR_TEST_PYTHONS (colon-separated paths) or, by default, every pyenv CPython
     3.8+ under `pyenv root` and Debian's /usr/bin/python3.X;
-  * sid: python3.13, 3.14 and 3.15 of the Debian-unstable chroot that tools/sid-chroot.sh makes
+  * sid: python3.13, 3.14 and 3.15 (or $PYINSTR_SID_VERSIONS) of the Debian-unstable chroot
+    that tools/sid-chroot.sh makes
     at $PYINSTR_SID_CHROOT (default /var/cache/pyinstr/sid), started as
     `chroot DIR python3.X FILE`. The test targets are mirrored into the chroot at the same
     absolute path, so one path names a target on both sides; pyinstr sees the target's files
@@ -22,7 +23,9 @@ from pathlib import Path
 TARGETS = Path(__file__).resolve().parent / "targets"
 SID_CHROOT = os.environ.get("PYINSTR_SID_CHROOT", "/var/cache/pyinstr/sid")
 SID_STAMP = ".pyinstr-sid-chroot"  # written by tools/sid-chroot.sh once the chroot is complete
-SID_VERSIONS = ("3.13", "3.14", "3.15")
+# $PYINSTR_SID_VERSIONS (comma-separated) narrows them, e.g. for the run under ASan
+SID_VERSIONS = tuple(v for v in os.environ.get("PYINSTR_SID_VERSIONS", "3.13,3.14,3.15").split(",")
+                     if v)
 CHROOT = shutil.which("chroot") or "/usr/sbin/chroot"  # root's PATH has /usr/sbin, others may not
 
 
