@@ -27,7 +27,7 @@ for v in 3.8 3.10 3.12; do
         [ -n "$exe" ] && pythons+=("$exe")
 done
 if ((${#pythons[@]})); then
-        PYINSTR=$PWD/$asan/cli/pyinstr PYINSTR_SID_VERSIONS=3.15 \
+        PYINSTR=$PWD/$asan/cli/pyinstr PYINSTR_SID_VERSIONS=3.15 PYINSTR_STRESS_VERSIONS=3.10,3.15 \
         PYINSTR_TEST_PYTHONS=$(IFS=:; echo "${pythons[*]}") \
         ASAN_OPTIONS=detect_leaks=1 /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider \
                 tests/functional/test_profile.py tests/functional/test_errors.py \
