@@ -96,6 +96,35 @@ class Bench:
             proc.kill()
             proc.wait()
 
+    def floor(self, python, depth, threads):
+        """The physical floor of a round: pyinstr's own process_vm_readv of one round (its
+        last, as strace shows it), repeated by bench/readv-floor with nothing else around it."""
+        tool = Path(self.pyinstr).parents[1] / "bench" / "readv-floor"
+        if not tool.exists() or not shutil.which("strace"):
+            return None
+        proc = self.start_target(python, depth, 8, threads)
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                log = os.path.join(tmp, "strace")
+                subprocess.run(["strace", "-e", "trace=process_vm_readv", "-e", "signal=none",
+                                "-o", log, self.pyinstr, "attach", "--pid", str(proc.pid), "-d",
+                                "0.3", "-i", "0.001", "-r", "collapsed", "-o", os.devnull],
+                               capture_output=True, timeout=60)
+                calls = [line for line in open(log) if "process_vm_readv(" in line and "= " in line]
+            if not calls:
+                return None
+            remote = re.findall(r"iov_base=(0x[0-9a-f]+), iov_len=(\d+)", calls[-1])
+            out = subprocess.run([str(tool), str(proc.pid), "2"] + ["%s:%s" % r for r in remote],
+                                 capture_output=True, text=True, timeout=60).stdout
+            m = re.search(r"floor ([\d.]+) (\d+) (\d+)\nsyscall ([\d.]+)", out)
+            if not m:
+                return None
+            return {"us": float(m[1]), "bytes": int(m[2]), "iovecs": int(m[3]),
+                    "syscall_us": float(m[4])}
+        finally:
+            proc.kill()
+            proc.wait()
+
     def rate_tachyon(self, depth, threads, seconds):
         """CPython 3.15's sampler at 100 kHz on the same target, in the chroot."""
         proc = self.start_target("python3.15", depth, seconds + 2, threads, self.sid)
@@ -119,7 +148,7 @@ class Bench:
 
     def section_rate(self):
         seconds = 2 if self.args.quick else 3  # whole seconds: the 3.15 sampler takes an int
-        rows = []
+        rows, floors = [], []
         for depth, threads in ((40, 1), (150, 1), (40, 8), (150, 8)):
             runs = [self.rate_pyinstr(self.python, depth, threads, seconds)
                     for _ in range(self.runs)]
@@ -139,10 +168,21 @@ class Bench:
             rows.append([depth, threads, median_spread(sps, "%.0f"),
                          median_spread([r["us_per_sample"] for r in runs], "%.2f"),
                          median_spread([r["drop_pct"] for r in runs], "%.3f"), p315, base, ratio])
+            f = self.floor(self.python, depth, threads)
+            floors.append([depth, threads, median_spread([r["us_per_round"] for r in runs], "%.2f"),
+                           "%.2f" % f["us"] if f else "-",
+                           "%d / %d" % (f["iovecs"], f["bytes"]) if f else "-",
+                           "%.2f" % f["syscall_us"] if f else "-",
+                           "{:,.0f}".format(1e6 / f["us"]) if f else "-"])
         table("Max sustained sampling rate (-i 0 / -r 100khz, attach; all threads)",
               ["depth", "threads", "pyinstr on %s samples/s" % self.python_name(),
                "pyinstr CPU us/sample", "dropped %", "pyinstr on Debian 3.15 samples/s",
                "CPython 3.15 sampler samples/s", "pyinstr / 3.15 sampler"], rows)
+        table("The floor: pyinstr's reads of one round alone (bench/readv-floor repeats its last "
+              "process_vm_readv, as strace shows it, on the same target; %s)" % self.python_name(),
+              ["depth", "threads", "pyinstr CPU us/round", "same reads alone us/round",
+               "iovecs / bytes per round", "one 8-byte read us", "rounds/s the reads allow"],
+              floors)
         if not self.sid:
             print("\n(no Debian-unstable chroot with python3.15: the 3.15 sampler baseline was "
                   "not run; make it with tools/sid-chroot.sh)")

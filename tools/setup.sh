@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # playwright-core, so node and npm come from Debian too when the machine has none.
 packages=(gcc pkg-config meson ninja-build libelf-dev libcjson-dev libcmocka-dev libunwind-dev
           python3 python3-pytest chromium
-          clang libclang-rt-dev valgrind) # tools/fuzz.sh (libFuzzer) and tools/sanitize.sh
+          clang libclang-rt-dev valgrind # tools/fuzz.sh (libFuzzer) and tools/sanitize.sh
+          strace)                        # bench/run.py: the reads of one round, for its floor
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 missing=()
