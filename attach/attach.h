@@ -30,7 +30,8 @@ DEFINE_CLEANUP_FUNC(struct rmem *, rmem_free)
 int rmem_read(struct rmem *m, uint64_t addr, size_t len, void *buf);
 
 /* Reads through the per-walk cache (valid until rmem_cache_reset()): rmem_read_cached() reads
- * whole pages (frames: neighbours come for free), rmem_read_piece() exact structs,
+ * by page (frames: neighbours come for free; prefetched later around the bytes used),
+ * rmem_read_piece() exact structs,
  * rmem_readv_cached() several exact pieces with one syscall for the misses. */
 int rmem_read_cached(struct rmem *m, uint64_t addr, size_t len, void *buf);
 /* As rmem_read_cached(), but *ret points at the bytes: into the cache when they are there

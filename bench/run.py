@@ -16,6 +16,7 @@ These machines are noisy (the same command varies by +-25 %): A/B runs alternate
 taken pair by pair, and the target's own timers are used rather than whole-process wall time.
 """
 import argparse
+import math
 import os
 import re
 import shutil
@@ -27,6 +28,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+CHROOT = shutil.which("chroot") or "/usr/sbin/chroot"
 ROOT = HERE.parent
 
 
@@ -65,6 +67,7 @@ class Bench:
         self.pyinstr = args.pyinstr
         self.python = args.python
         self.runs = 2 if args.quick else 5
+        self.pin = False
         self.sid = args.sid if args.sid and os.path.exists(os.path.join(args.sid, "usr/bin/python3.15")) else None
 
     # ---- 1. max rate --------------------------------------------------------------------
@@ -188,52 +191,77 @@ class Bench:
                   "not run; make it with tools/sid-chroot.sh)")
 
     # ---- 2. slowdown --------------------------------------------------------------------
-    def work(self, prefix, units):
-        cmd = prefix + [self.python, str(HERE / "work.py"), "40", str(units)]
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    def work(self, prefix, units, python=None, chroot=None):
+        """One run of work.py under @prefix (a profiler's command line up to the target);
+        (elapsed, cpu) of its work loop by its own clocks."""
+        script = str(HERE / "work.py")
+        python = python or self.python
+        if chroot:
+            dst = Path(chroot) / "tmp" / "pyinstr-bench"
+            dst.mkdir(parents=True, exist_ok=True)
+            shutil.copy(script, dst / "work.py")
+            script = "/tmp/pyinstr-bench/work.py"
+        env = dict(os.environ)
+        if self.pin:
+            env["WORK_CPU"] = "1"  # the target pins itself to CPU 1; profilers stay on CPU 0
+        cmd = [a.format(python=python, chroot=chroot) for a in prefix] + \
+            ([CHROOT, chroot] if chroot and not any("{chroot}" in a for a in prefix) else []) + \
+            ([python] if not any("{python}" in a for a in prefix) else []) + \
+            [script, "40", str(units)]
+        if self.pin:
+            cmd = ["taskset", "-c", "0"] + cmd
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
         m = re.search(r"elapsed=([\d.]+) cpu=([\d.]+)", out.stdout)
         if not m:
             raise RuntimeError("work.py failed: %s %s" % (out.stdout, out.stderr))
         return float(m[1]), float(m[2])
 
     def section_slowdown(self):
+        """Paired A/B runs of a fixed amount of work: without a profiler and with one, the
+        order alternating pair by pair. The figure is the target's own CPU time for the work,
+        with / without, per pair; the table gives the median and the geometric mean of the
+        pairs with its 95 % confidence interval, so that a 1 % effect can be told from noise."""
         units = 150 if self.args.quick else 300
-        pairs = 6 if self.args.quick else 20
-        profilers = [
-            ("pyinstr 1 kHz", [self.pyinstr, "record", "-q", "-i", "0.001", "-r", "collapsed",
-                               "-o", os.devnull, "--"]),
-            ("pyinstr 10 kHz", [self.pyinstr, "record", "-q", "-i", "0.0001", "-r", "collapsed",
-                                "-o", os.devnull, "--"]),
-            ("cProfile", None),
+        pairs = 6 if self.args.quick else self.args.pairs
+        self.pin = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
+        rec = [self.pyinstr, "record", "-q", "-r", "collapsed", "-o", os.devnull, "-i"]
+        cases = [
+            ("pyinstr 1 kHz", self.python, None, rec + ["0.001", "--"]),
+            ("pyinstr 10 kHz", self.python, None, rec + ["0.0001", "--"]),
+            ("cProfile", self.python, None, ["{python}", "-m", "cProfile", "-o", os.devnull]),
         ]
+        if self.sid:
+            sampler = [CHROOT, "{chroot}", "{python}", "-m", "profiling.sampling", "run",
+                       "--collapsed", "-o", "/dev/null", "-r"]
+            cases += [
+                ("pyinstr 1 kHz", "python3.15", self.sid, rec + ["0.001", "--"]),
+                ("3.15 sampler 1 kHz", "python3.15", self.sid, sampler + ["1khz"]),
+                ("pyinstr 10 kHz", "python3.15", self.sid, rec + ["0.0001", "--"]),
+                ("3.15 sampler 10 kHz", "python3.15", self.sid, sampler + ["10khz"]),
+            ]
         rows = []
-        for name, prefix in profilers:
+        for name, python, chroot, prefix in cases:
             ratios_cpu, ratios_el = [], []
-            self.work([], units)  # warm-up
+            self.work([], units, python, chroot)  # warm-up
             for i in range(pairs):
                 # alternate the order so that slow and fast phases hit both sides
-                order = (0, 1) if i % 2 == 0 else (1, 0)
                 res = {}
-                for side in order:
-                    if side == 0:
-                        res[0] = self.work([], units)
-                    elif prefix is None:
-                        res[1] = self.work_cprofile(units)
-                    else:
-                        res[1] = self.work(prefix, units)
+                for side in ((0, 1) if i % 2 == 0 else (1, 0)):
+                    res[side] = self.work(prefix if side else [], units, python, chroot)
                 ratios_el.append(res[1][0] / res[0][0])
                 ratios_cpu.append(res[1][1] / res[0][1])
-            rows.append([name, median_spread(ratios_cpu), median_spread(ratios_el),
-                         "%.1f" % (100 * (statistics.median(ratios_cpu) - 1))])
-        table("Target slowdown: work.py 40 %d, %d alternating pairs, %s" % (units, pairs, self.python_name()),
-              ["profiler", "target CPU ratio (with/without)", "target elapsed ratio",
-               "slowdown % (CPU, median)"], rows)
-
-    def work_cprofile(self, units):
-        cmd = [self.python, "-m", "cProfile", "-o", os.devnull, str(HERE / "work.py"), "40", str(units)]
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-        m = re.search(r"elapsed=([\d.]+) cpu=([\d.]+)", out.stdout)
-        return float(m[1]), float(m[2])
+            logs = [math.log(r) for r in ratios_cpu]
+            mean = statistics.mean(logs)
+            half = 1.96 * statistics.stdev(logs) / math.sqrt(len(logs)) if len(logs) > 1 else 0
+            rows.append(["%s on %s" % (name, "Debian 3.15" if chroot else self.python_name()),
+                         median_spread(ratios_cpu), median_spread(ratios_el),
+                         "%+.2f (%+.2f..%+.2f)" % (100 * (math.exp(mean) - 1),
+                                                   100 * (math.exp(mean - half) - 1),
+                                                   100 * (math.exp(mean + half) - 1))])
+        table("Target slowdown: work.py 40 %d, %d alternating pairs%s" %
+              (units, pairs, ", target pinned to CPU 1 and the profiler to CPU 0" if self.pin else ""),
+              ["profiler on target", "target CPU ratio (with/without)", "target elapsed ratio",
+               "slowdown % (CPU, geometric mean, 95 % CI)"], rows)
 
     # ---- 3. accuracy --------------------------------------------------------------------
     def section_accuracy(self):
@@ -328,6 +356,7 @@ def main():
     ap.add_argument("--sid", default=os.environ.get("PYINSTR_SID_CHROOT", "/var/cache/pyinstr/sid"),
                     help="Debian-unstable chroot with python3.15, for the 3.15 sampler baseline")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--pairs", type=int, default=30, help="A/B pairs per slowdown row (30)")
     ap.add_argument("--only", default="rate,slowdown,accuracy,latency,render")
     args = ap.parse_args()
     if not args.python:

@@ -1,8 +1,14 @@
 """Fixed work for the slowdown benchmark: DEPTH-deep recursion, then UNITS leaf loops.
 Prints the work loop's own time: elapsed=<s> cpu=<s> units=<n>.
-usage: work.py [DEPTH=40] [UNITS=300] [LEAF_ITERS=20000]"""
+usage: work.py [DEPTH=40] [UNITS=300] [LEAF_ITERS=20000]
+With $WORK_CPU set, the program pins itself to that CPU first (bench/run.py keeps the profiler
+on another one, so that the two do not take turns on one core)."""
+import os
 import sys
 import time
+
+if os.environ.get("WORK_CPU"):
+    os.sched_setaffinity(0, {int(os.environ["WORK_CPU"])})
 
 DEPTH = int(sys.argv[1]) if len(sys.argv) > 1 else 40
 UNITS = int(sys.argv[2]) if len(sys.argv) > 2 else 300
