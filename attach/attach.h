@@ -41,6 +41,9 @@ int rmem_read_piece(struct rmem *m, uint64_t addr, size_t len, void *buf);
 /* A new walk: forget the cached pieces and read, in one scattered syscall, every piece the
  * previous walk used (usually the whole next sample). */
 void rmem_cache_reset(struct rmem *m);
+/* Add the exact piece @addr/@len to what the next rmem_cache_reset() reads at once (a piece
+ * the coming walk will need that the last one did not use). */
+void rmem_prefetch_add(struct rmem *m, uint64_t addr, size_t len);
 
 /* One piece of a scattered read. */
 struct rmem_iov {

@@ -92,6 +92,11 @@ struct thread_memo {
         uint32_t *ids;
 };
 
+/* One interpreter and the head of its thread list. */
+struct thread_list {
+        uint64_t interp, tstate, next_interp;
+};
+
 /* A frame as read from the chain, before its code object is resolved. */
 struct raw_frame {
         uint64_t code;
@@ -125,6 +130,12 @@ struct target {
         char **type_names;
         size_t n_types, cap_types;
         uint64_t walks_since_flush;
+
+        /* the interpreter list and each one's thread list head, as last read (target_walk) */
+        struct thread_list *lists;
+        size_t n_lists, cap_lists;
+        uint64_t lists_ns; /* CLOCK_MONOTONIC of that read */
+        bool lists_ok;     /* and every walk since read them whole */
 
         /* frame ids handed out (never flushed: callers keep them) */
         struct frame_rec *frames;

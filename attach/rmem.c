@@ -362,6 +362,8 @@ rmem_cache_reset(struct rmem *m)
 
         /* the extents the walk used, from the pieces, before they are forgotten */
         for (size_t i = 0; i < m->n_used; i++) {
+                if (!m->used[i].page)
+                        continue; /* exact pieces are read whole */
                 const struct piece *p = &m->pieces[m->used[i].slot];
                 m->used[i].lo = p->ext_lo;
                 m->used[i].hi = p->ext_hi;
@@ -464,6 +466,13 @@ rmem_cache_reset(struct rmem *m)
                 };
         }
         m->arena_len = total;
+}
+
+void
+rmem_prefetch_add(struct rmem *m, uint64_t addr, size_t len)
+{
+        if (len && len <= PAGE_SIZE_ && !m->image)
+                (void)remember(m, addr, (uint32_t)len, false, 0);
 }
 
 int

@@ -240,6 +240,7 @@ target_free(struct target *t)
         free(t->fp_buf);
         free(t->seized);
         free(t->stopped);
+        free(t->lists);
         free(t);
         return NULL;
 }

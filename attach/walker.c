@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/xalloc.h"
@@ -20,6 +21,13 @@
 /* Caches keyed by remote address are dropped after this many walks, so that a code object
  * freed and replaced by another at the same address is picked up (exec'd and lambda code). */
 #define FLUSH_EVERY_WALKS 65536
+/* The runtime's interpreter list and each interpreter's thread-list head are re-read at most
+ * this long apart (and after any walk that dropped a thread): they change only when a thread
+ * or interpreter starts, and at the highest rates they were 2-3 of a sample's 7-8 iovecs
+ * (3.13+ keeps threads.head and next 7,000 bytes apart). A thread that starts shows up at most
+ * this late; one that ends has cleared its frame pointer, or its walk fails and the lists are
+ * read afresh. */
+#define LIST_TTL_NS 1000000
 /* a resolved frame to leave out (a shim) */
 #define NO_FRAME UINT32_MAX
 /* code_index value of an entry whose address now holds another object */
@@ -233,8 +241,14 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
         ret->file = TAKE_PTR(file.s);
         /* 3.13+ CALL_ALLOC_AND_ENTER_INIT runs __init__ under a shim frame of the static code
          * object _Py_InitCleanup, named "__init__" in file "__init__" (Python/specialize.c).
-         * It is marked CO_NO_MONITORING_EVENTS, so pyinstrument never sees it: neither do we. */
-        ret->shim = !strcmp(ret->function, "__init__") && !strcmp(ret->file, "__init__");
+         * It is marked CO_NO_MONITORING_EVENTS, so pyinstrument never sees it: neither do we.
+         * 3.12's entry frames run the code "<interpreter trampoline>" of file "<shim>"
+         * (Python/pylifecycle.c, Objects/codeobject.c _Py_MakeShimCode); they are owned by the
+         * C stack and skipped as such, but the entry frame is rewritten on the C stack at each
+         * call, so a torn read can see its owner byte stale (the 60 s stress run did). */
+        ret->shim = (!strcmp(ret->function, "__init__") && !strcmp(ret->file, "__init__")) ||
+                    (!strcmp(ret->function, "<interpreter trampoline>") &&
+                     !strcmp(ret->file, "<shim>"));
         r = pybytes_read(t->mem, o, rd_u64(buf, t->code_len, o->code.linetable), &ret->linetable,
                          &ret->linetable_len);
         if (r < 0)
@@ -675,26 +689,47 @@ walk_thread(struct target *t,
         return r;
 }
 
-int
-target_walk(struct target *t,
-            void (*fn)(const struct thread_stack *st, void *userdata),
-            void *userdata)
+static uint64_t
+monotonic_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Are the interpreter and thread lists to be read afresh in this walk? Not when the last read
+ * is recent (LIST_TTL_NS) and no walk has failed since. If so, the words are added to the
+ * walk's prefetch, so that reading them costs no syscall of its own. */
+static bool
+lists_due(struct target *t, uint64_t now)
+{
+        const struct py_offsets *o = &t->off;
+
+        /* an image (pid 0: tests, fuzzing) is patched between walks: read it every time */
+        if (t->pid && t->lists_ok && now - t->lists_ns < LIST_TTL_NS)
+                return false;
+        rmem_prefetch_add(t->mem, t->loc.runtime + o->runtime.interpreters_head, 8);
+        for (size_t i = 0; i < t->n_lists; i++) {
+                rmem_prefetch_add(t->mem, t->lists[i].interp + o->interp.threads_head, 8);
+                rmem_prefetch_add(t->mem, t->lists[i].interp + o->interp.next, 8);
+        }
+        return true;
+}
+
+/* Read the interpreters and their thread-list heads into t->lists. */
+static int
+read_lists(struct target *t, uint64_t now)
 {
         const struct py_offsets *o = &t->off;
         uint64_t interp;
-        int r, reported = 0;
+        int r;
 
-        if (t->tstate_len > 1024)
-                return -EBADMSG;
-        if (++t->walks_since_flush >= FLUSH_EVERY_WALKS)
-                walker_flush_caches(t);
-        t->walk_no++;
-        rmem_cache_reset(t->mem);
-        t->stats.walks++;
+        t->n_lists = 0;
+        t->lists_ok = false;
         r = rmem_read_piece(t->mem, t->loc.runtime + o->runtime.interpreters_head, 8, &interp);
         if (r < 0)
                 return r == -EFAULT ? -ESRCH : r;
-
         for (int ni = 0; interp && ni < MAX_INTERPRETERS; ni++) {
                 uint64_t tstate = 0, next_interp = 0;
                 /* two words, far apart in a large struct (3.13: past byte 7,000) */
@@ -705,6 +740,40 @@ target_walk(struct target *t,
                 r = rmem_readv_cached(t->mem, iv, 2);
                 if (r < 0)
                         return r == -EFAULT ? -EAGAIN : r;
+                xgrow(&t->lists, &t->cap_lists, t->n_lists + 1, sizeof(*t->lists));
+                t->lists[t->n_lists++] = (struct thread_list){ interp, tstate, next_interp };
+                interp = next_interp;
+        }
+        t->lists_ns = now;
+        t->lists_ok = true;
+        return 0;
+}
+
+int
+target_walk(struct target *t,
+            void (*fn)(const struct thread_stack *st, void *userdata),
+            void *userdata)
+{
+        int r, reported = 0;
+
+        if (t->tstate_len > 1024)
+                return -EBADMSG;
+        if (++t->walks_since_flush >= FLUSH_EVERY_WALKS)
+                walker_flush_caches(t);
+        t->walk_no++;
+        uint64_t now = monotonic_ns();
+        bool due = lists_due(t, now);
+        rmem_cache_reset(t->mem);
+        t->stats.walks++;
+        if (due) {
+                r = read_lists(t, now);
+                if (r < 0)
+                        return r;
+        }
+
+        for (size_t ni = 0; ni < t->n_lists; ni++) {
+                uint64_t interp = t->lists[ni].interp, tstate = t->lists[ni].tstate;
+                uint64_t next_interp = t->lists[ni].next_interp;
                 bool main_interp = next_interp == 0; /* the main interpreter is the oldest: last */
 
                 for (int nt = 0; tstate && nt < MAX_THREADS; nt++) {
@@ -724,6 +793,7 @@ target_walk(struct target *t,
                                 return r;
                         if (r < 0) {
                                 t->stats.dropped++;
+                                t->lists_ok = false;
                                 if (!next)
                                         break; /* the thread list itself is unreadable */
                         } else if (depth) {
@@ -741,7 +811,6 @@ target_walk(struct target *t,
                         }
                         tstate = next;
                 }
-                interp = next_interp;
         }
         return reported;
 }
