@@ -418,7 +418,8 @@ rmem_cache_reset(struct rmem *m)
         /* One iovec per run of pieces that touch, or that a short gap inside one page
          * separates: the kernel charges each iovec a VMA lookup and a page pin (0.3-0.4 us
          * here, bench/readv-floor), far more than copying a few hundred bytes more. A gap
-         * never spans a page boundary: the page between might be unmapped. */
+         * only lies in the pages of the pieces on either side (the same page, or two adjacent
+         * ones), which the last walk read: a page between might be unmapped. */
         xgrow(&m->iov, &m->cap_iov, n, sizeof(*m->iov));
         size_t total = 0;
         for (size_t i = 0; i < n; i++) {
@@ -426,7 +427,7 @@ rmem_cache_reset(struct rmem *m)
                 struct rmem_iov *cur = n_ranges ? &m->iov[n_ranges - 1] : NULL;
                 uint64_t end = cur ? cur->addr + cur->len : 0;
                 if (cur && (s->a <= end || (s->a - end <= MERGE_GAP &&
-                                            (end - 1) >> PAGE_SHIFT == s->a >> PAGE_SHIFT))) {
+                                            (s->a >> PAGE_SHIFT) - ((end - 1) >> PAGE_SHIFT) <= 1))) {
                         if (s->b > end) {
                                 total += s->b - end;
                                 cur->len += s->b - end;
