@@ -221,7 +221,7 @@ class Bench:
         order alternating pair by pair. The figure is the target's own CPU time for the work,
         with / without, per pair; the table gives the median and the geometric mean of the
         pairs with its 95 % confidence interval, so that a 1 % effect can be told from noise."""
-        units = 150 if self.args.quick else 300
+        units = 80 if self.args.quick else 150
         pairs = 6 if self.args.quick else self.args.pairs
         self.pin = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
         rec = [self.pyinstr, "record", "-q", "-r", "collapsed", "-o", os.devnull, "-i"]
@@ -356,7 +356,7 @@ def main():
     ap.add_argument("--sid", default=os.environ.get("PYINSTR_SID_CHROOT", "/var/cache/pyinstr/sid"),
                     help="Debian-unstable chroot with python3.15, for the 3.15 sampler baseline")
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--pairs", type=int, default=30, help="A/B pairs per slowdown row (30)")
+    ap.add_argument("--pairs", type=int, default=20, help="A/B pairs per slowdown row (20)")
     ap.add_argument("--only", default="rate,slowdown,accuracy,latency,render")
     args = ap.parse_args()
     if not args.python:
