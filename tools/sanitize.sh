@@ -40,4 +40,4 @@ ninja -C "$build" >/dev/null
 # the C test programs only (the unit suite also holds a Python checker)
 meson test -C "$build" --print-errorlogs --timeout-multiplier 4 \
         --wrapper 'valgrind -q --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite' \
-        test-maps test-decoders fuzz-session fuzz-linetable fuzz-pystr fuzz-debug-offsets fuzz-walker
+        test-maps test-decoders test-rmem fuzz-session fuzz-linetable fuzz-pystr fuzz-debug-offsets fuzz-walker
