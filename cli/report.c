@@ -527,6 +527,18 @@ compute(const struct report_opts *o,
         return res;
 }
 
+/* A report replaces an existing regular file through a temporary file renamed over it, so a
+ * failed run leaves the old one whole. Anything else that exists (a FIFO, /dev/null,
+ * /dev/stdout, a terminal) is written in place: a rename would replace the device itself, and
+ * as root it would succeed. */
+static bool
+outfile_in_place(const char *path)
+{
+        struct stat st;
+
+        return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
 int
 report_check(const struct report_opts *o, char *err, size_t errlen)
 {
@@ -547,7 +559,7 @@ report_check(const struct report_opts *o, char *err, size_t errlen)
                 return fail(err, errlen,
                             "Can't write binary output to a terminal. Redirect to "
                             "a file or use --outfile.");
-        if (o->outfile) {
+        if (o->outfile && !outfile_in_place(o->outfile)) {
                 /* the report goes to a temporary file in the same folder, renamed into place:
                  * find out now that the folder takes it, not after an hour of sampling */
                 _cleanup_free_ char *dir = xstrdup(o->outfile);
@@ -561,6 +573,8 @@ report_check(const struct report_opts *o, char *err, size_t errlen)
                 if (access(dir, W_OK | X_OK) < 0)
                         return fail(err, errlen, "cannot write %s: %s", o->outfile,
                                     strerror(errno));
+        } else if (o->outfile && access(o->outfile, W_OK) < 0) {
+                return fail(err, errlen, "cannot write %s: %s", o->outfile, strerror(errno));
         }
         return 0;
 }
@@ -780,7 +794,7 @@ int
 report_write(struct session *s, const struct report_opts *o, char *err, size_t errlen)
 {
         const struct renderer *r = choose_renderer(o);
-        _cleanup_free_ char *tmp = NULL;
+        _cleanup_free_ char *tmp = NULL, *final = NULL;
         struct compiled c;
         FILE *out = stdout;
         int res;
@@ -817,8 +831,23 @@ report_write(struct session *s, const struct report_opts *o, char *err, size_t e
                 open_in_browser(path);
                 return 0;
         }
-        if (o->outfile) {
-                if (asprintf(&tmp, "%s.pyinstr-tmp", o->outfile) < 0)
+        if (o->outfile && outfile_in_place(o->outfile)) {
+                out = fopen(o->outfile, "we");
+                if (!out) {
+                        res = -errno;
+                        compiled_release(&c);
+                        snprintf(err, errlen, "cannot write %s: %s", o->outfile, strerror(errno));
+                        return res;
+                }
+        } else if (o->outfile) {
+                /* through a symlink, the file it names is replaced and the link stays */
+                _cleanup_free_ char *real = realpath(o->outfile, NULL);
+
+                if (real) {
+                        free(final);
+                        final = TAKE_PTR(real);
+                }
+                if (asprintf(&tmp, "%s.pyinstr-tmp", final ? final : o->outfile) < 0)
                         tmp = NULL;
                 out = tmp ? fopen(tmp, "we") : NULL;
                 if (!out) {
@@ -836,10 +865,11 @@ report_write(struct session *s, const struct report_opts *o, char *err, size_t e
         if (o->outfile) {
                 if (fclose(out) != 0 && res == 0)
                         res = -errno;
-                if (res == 0 && rename(tmp, o->outfile) < 0)
+                if (tmp && res == 0 && rename(tmp, final ? final : o->outfile) < 0)
                         res = -errno;
                 if (res < 0) {
-                        (void)remove(tmp);
+                        if (tmp)
+                                (void)remove(tmp);
                         if (res != -ENOENT)
                                 snprintf(err, errlen, "cannot write %s: %s", o->outfile,
                                          strerror(-res));

@@ -198,3 +198,46 @@ def test_unwritable_outfile_fails_before_running(tmp_path):
     assert out.returncode == 2
     assert "cannot write /nonexistent-pyinstr/x.txt" in one_line(out.stderr)
     assert not marker.exists()
+
+
+SESSION = Path(__file__).resolve().parents[1] / "report" / "conformance" / "basic" / "session.pyisession"
+
+
+def test_outfile_fifo_written_in_place(tmp_path):
+    """-o naming something that is not a regular file (a FIFO here; /dev/null or /dev/stdout
+    alike) is written in place: renaming a temp file over it would replace it, and as root
+    a rename over /dev/null succeeds."""
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    # opened before pyinstr starts, without blocking: a pyinstr that renamed a file over the
+    # FIFO would never open it, and a blocking open would hang here instead of failing
+    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    proc = subprocess.run([PYINSTR, "--load", str(SESSION), "-r", "collapsed", "-o", str(fifo)],
+                          capture_output=True, text=True, timeout=60)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    data = b"".join(chunks).decode()
+    assert proc.returncode == 0, proc.stderr
+    assert data.strip() and all(line.rsplit(" ", 1)[1].isdigit() for line in data.splitlines())
+    assert fifo.is_fifo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.fifo"]
+
+
+def test_outfile_symlink_keeps_the_link(tmp_path):
+    """Through a symlink the file it points to gets the report and the link stays a link."""
+    real = tmp_path / "real.txt"
+    real.write_text("old\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    out = run_pyinstr(["--load", str(SESSION), "-r", "collapsed", "-o", str(link)])
+    assert out.returncode == 0, out.stderr
+    assert link.is_symlink()
+    assert real.read_text() != "old\n" and real.read_text().strip()
