@@ -8,6 +8,8 @@
 # tests/fuzz/regressions/HARNESS/ and fix the bug). Stats go to BUILD/fuzz-HARNESS.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# meson's compiler probes (gcc -E -v -) read standard input: never let them read ours
+exec </dev/null
 build=${PYINSTR_FUZZ_BUILD_DIR:-build-fuzz}
 limit=(-max_total_time=20)
 while getopts t:n: opt; do

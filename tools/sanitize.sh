@@ -8,6 +8,8 @@
 # and fuzz-replay C tests of ./build under valgrind memcheck (leaks included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# meson's compiler probes (gcc -E -v -) read standard input: never let them read ours
+exec </dev/null
 asan=${PYINSTR_ASAN_BUILD_DIR:-build-asan}
 build=${PYINSTR_BUILD_DIR:-build}
 if [ ! -f "$asan/build.ninja" ]; then

@@ -4,6 +4,8 @@
 # Environment: PYINSTR_BUILD_DIR (default build), PYINSTR_MESON_ARGS (extra meson options).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# meson's compiler probes (gcc -E -v -) read standard input: never let them read ours
+exec </dev/null
 
 # chromium: the browser test of the HTML report (tests/browser); it drives it with npm's
 # playwright-core, so node and npm come from Debian too when the machine has none.

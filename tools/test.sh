@@ -5,6 +5,8 @@
 # cannot be made (no mirror reachable), its interpreters' tests are SKIPPED, loudly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# meson's compiler probes (gcc -E -v -) read standard input: never let them read ours
+exec </dev/null
 export PYINSTR_MESON_ARGS="-Dwerror=true ${PYINSTR_MESON_ARGS:-}"
 bash tools/setup.sh
 sid=$(meson introspect --buildoptions "${PYINSTR_BUILD_DIR:-build}" |
