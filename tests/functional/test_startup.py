@@ -3,6 +3,7 @@ interpreter is still loading (austin fails about one launch in five here for tha
 500 short launches spread over every interpreter (PYINSTR_STARTUP_LAUNCHES to change), and not
 one may fail."""
 import os
+import stat
 
 import pytest
 
@@ -24,3 +25,6 @@ def test_500_short_launches():
             failures.append((python.id, out.returncode, out.stderr.strip()))
     print("%d launches over %d interpreters, %d failed" % (LAUNCHES, len(PYTHONS), len(failures)))
     assert not failures, failures[:10]
+    # -o /dev/null is written in place: a report renamed over it would leave a regular file
+    # there (as root), and every later `>/dev/null` in the machine would fill it
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode), "%s is no longer a device" % os.devnull
