@@ -1,0 +1,409 @@
+/* The aggregated frame tree built straight from the samples: what frame_tree_build() followed
+ * by remove_importlib, remove_tracebackhide, merge_consecutive_self_time and
+ * aggregate_repeated_calls gives, without the timeline tree in between (a node and a [self] per
+ * sample run, about 300 bytes a sample). Each sample's stack is inserted into a trie keyed by
+ * identifier paths.
+ *
+ * Sums must match the timeline's to the last bit, so the timeline's runs are replayed: a
+ * timeline node at depth d lives while consecutive samples of its thread share the identifiers
+ * of depths 1..d; its time is 0 + w1 + w2 + ... over that run, and aggregation adds the runs
+ * into the first one in time order. An aggregated node therefore keeps the folded sum of its
+ * finished runs and the sum of the open one, and so does each of its attributes. A [self] run
+ * is what merge_consecutive_self_time merges: consecutive samples that end in the same timeline
+ * node once removed frames are spliced out. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/u64map.h"
+#include "common/xalloc.h"
+#include "frame.h"
+#include "frame_internal.h"
+#include "tree_internal.h"
+
+#define NO_NODE UINT32_MAX
+#define ATTR_SCAN 8
+
+struct attr_run {
+        uint32_t key;
+        uint32_t stamp; /* the node's run this attribute's open sum belongs to */
+        double time;    /* finished runs, folded; meaningful when @has */
+        double run;
+        bool has;
+};
+
+struct agg {
+        struct frame *f;
+        uint32_t stamp; /* runs started: 0 = none yet */
+        double time, run;
+        bool has;
+        struct attr_run *ar; /* in order of first observation, as the timeline's dicts */
+        uint32_t n_ar;
+        size_t cap_ar;
+};
+
+struct aggregator {
+        struct frame_tree *t;
+        const bool *removed; /* per identifier: spliced out */
+        struct agg *nodes;
+        size_t n_nodes, cap_nodes;
+        struct u64map children; /* (parent + 1) << 32 | ident → node */
+        struct u64map attrs;    /* (node + 1) << 32 | key → index in the node's @ar */
+        /* the previous sample of the thread: identifiers (root first), and its path once
+         * removed frames are left out (node and depth in the original stack) */
+        uint32_t *ids, *prev_ids, *infos, *path, *path_depth;
+        size_t cap_ids, cap_prev, cap_infos, cap_path, cap_depth, n_prev, n_path;
+        uint32_t prev_self; /* the [self] node the previous sample ended in, or NO_NODE */
+};
+
+static uint32_t
+node_new(struct aggregator *a, uint32_t parent, uint32_t ident)
+{
+        struct frame *f = frame_alloc(a->t, ident);
+
+        if (parent != NO_NODE) {
+                frame_add_child(a->t, a->nodes[parent].f, f);
+                u64map_put(&a->children, ((uint64_t)parent + 1) << 32 | ident, a->n_nodes);
+        }
+        xgrow(&a->nodes, &a->cap_nodes, a->n_nodes + 1, sizeof(*a->nodes));
+        a->nodes[a->n_nodes] = (struct agg){ .f = f };
+        return (uint32_t)a->n_nodes++;
+}
+
+static uint32_t
+child_of(struct aggregator *a, uint32_t parent, uint32_t ident)
+{
+        uint64_t v;
+
+        if (u64map_get(&a->children, ((uint64_t)parent + 1) << 32 | ident, &v))
+                return (uint32_t)v;
+        return node_new(a, parent, ident);
+}
+
+/* survivor.time += run, or the run itself when it is the first */
+static void
+fold(double *time, bool *has, double run)
+{
+        *time = *has ? *time + run : run;
+        *has = true;
+}
+
+/* Start a new timeline run of @n (the timeline's f->time starts at 0). */
+static void
+run_start(struct agg *n, double initial)
+{
+        if (n->stamp)
+                fold(&n->time, &n->has, n->run);
+        n->stamp++;
+        n->run = initial;
+}
+
+static struct attr_run *
+attr_find(struct aggregator *a, uint32_t node, uint32_t key)
+{
+        struct agg *n = &a->nodes[node];
+        uint64_t v;
+
+        /* most nodes have an attribute or two; a leaf whose line varies has dozens, found
+         * through a map once there are ATTR_SCAN of them */
+        if (n->n_ar < ATTR_SCAN) {
+                for (uint32_t i = 0; i < n->n_ar; i++)
+                        if (n->ar[i].key == key)
+                                return &n->ar[i];
+        } else if (u64map_get(&a->attrs, ((uint64_t)node + 1) << 32 | key, &v)) {
+                return &n->ar[v];
+        }
+        xgrow(&n->ar, &n->cap_ar, n->n_ar + 1, sizeof(*n->ar));
+        n->ar[n->n_ar++] = (struct attr_run){ .key = key };
+        for (uint32_t i = n->n_ar == ATTR_SCAN ? 0 : n->n_ar - 1; n->n_ar >= ATTR_SCAN && i < n->n_ar;
+             i++)
+                u64map_put(&a->attrs, ((uint64_t)node + 1) << 32 | n->ar[i].key, i);
+        return &n->ar[n->n_ar - 1];
+}
+
+/* frame_add_attr() on the open run: appended with @time, or added */
+static void
+attr_add(struct aggregator *a, uint32_t node, uint32_t key, double time)
+{
+        struct attr_run *r = attr_find(a, node, key);
+        uint32_t stamp = a->nodes[node].stamp;
+
+        if (r->stamp == stamp) {
+                r->run += time;
+                return;
+        }
+        if (r->stamp)
+                fold(&r->time, &r->has, r->run);
+        r->stamp = stamp;
+        r->run = time;
+}
+
+/* One sample of weight @w whose original identifier path (root first) is a->ids[0..depth). */
+static void
+add_sample(struct aggregator *a, uint32_t root, size_t depth, double w)
+{
+        struct frame_tree *t = a->t;
+        size_t common = 0, k = 0;
+        uint32_t parent = NO_NODE;
+
+        /* the timeline node at depth d carries on while depths 0..d match the previous sample */
+        while (common < depth && common < a->n_prev && a->ids[common] == a->prev_ids[common])
+                common++;
+        /* the path kept from the previous sample: the nodes whose depth carries on */
+        while (k < a->n_path && a->path_depth[k] < common)
+                k++;
+        for (size_t i = 0; i < k; i++) {
+                uint32_t node = a->path[i];
+                uint32_t info = a->infos[a->path_depth[i]];
+                const uint32_t *keys = t->attr_pool + t->info_attr_off[info];
+
+                a->nodes[node].run += w;
+                for (uint32_t j = 0; j < t->info_attr_n[info]; j++)
+                        attr_add(a, node, keys[j], w);
+        }
+        if (k)
+                parent = a->path[k - 1];
+        a->n_path = k;
+        for (size_t d = k ? a->path_depth[k - 1] + 1 : 0; d < depth; d++) {
+                uint32_t info = a->infos[d], ident = a->ids[d], node;
+                const uint32_t *keys = t->attr_pool + t->info_attr_off[info];
+
+                /* the thread root stays: processor_replace_matching() never replaces the root */
+                if (d > 0 && a->removed[ident])
+                        continue;
+                node = d == 0 ? root : child_of(a, parent, ident);
+                if (d < common) {
+                        a->nodes[node].run += w;
+                } else {
+                        /* Frame(info) records its attributes with time 0 first */
+                        run_start(&a->nodes[node], 0.0);
+                        a->nodes[node].run += w;
+                        for (uint32_t j = 0; j < t->info_attr_n[info]; j++)
+                                attr_add(a, node, keys[j], 0.0);
+                }
+                for (uint32_t j = 0; j < t->info_attr_n[info]; j++)
+                        attr_add(a, node, keys[j], w);
+                xgrow(&a->path, &a->cap_path, a->n_path + 1, sizeof(*a->path));
+                xgrow(&a->path_depth, &a->cap_depth, a->n_path + 1, sizeof(*a->path_depth));
+                a->path[a->n_path] = node;
+                a->path_depth[a->n_path++] = (uint32_t)d;
+                parent = node;
+        }
+
+        /* a [self] per sample, unless the leaf is synthetic; consecutive ones merge when they
+         * hang from the same timeline node */
+        enum frame_synthetic kind = t->ident[a->ids[depth - 1]].synthetic;
+        if (kind == FRAME_REAL || kind == FRAME_ROOT) {
+                uint32_t leaf = a->path[a->n_path - 1];
+                uint32_t self = child_of(a, leaf, t->self_ident);
+
+                if (self == a->prev_self && a->path_depth[a->n_path - 1] < common) {
+                        a->nodes[self].run += w;
+                } else {
+                        run_start(&a->nodes[self], w);
+                }
+                a->prev_self = self;
+        } else {
+                a->prev_self = NO_NODE;
+        }
+        xgrow(&a->prev_ids, &a->cap_prev, depth, sizeof(*a->prev_ids));
+        memcpy(a->prev_ids, a->ids, depth * sizeof(*a->ids));
+        a->n_prev = depth;
+}
+
+/* The thread's samples (all samples when @thread is UINT32_MAX) into a new subtree. */
+static uint32_t
+build_thread(struct aggregator *a, const uint32_t *thread_of, uint32_t thread)
+{
+        const struct session *s = a->t->session;
+        uint32_t root = NO_NODE;
+
+        a->n_prev = a->n_path = 0;
+        a->prev_self = NO_NODE;
+        for (size_t i = 0; i < s->n_samples; i++) {
+                uint32_t st = s->sample_stack[i];
+                size_t depth = 0;
+
+                if (st == SESSION_NO_STACK || (thread != UINT32_MAX && thread_of[st] != thread))
+                        continue;
+                for (uint32_t x = st; x != SESSION_NO_STACK; x = s->stacks[x].parent)
+                        depth++;
+                xgrow(&a->ids, &a->cap_ids, depth, sizeof(*a->ids));
+                xgrow(&a->infos, &a->cap_infos, depth, sizeof(*a->infos));
+                size_t d = depth;
+                for (uint32_t x = st; x != SESSION_NO_STACK; x = s->stacks[x].parent) {
+                        a->infos[--d] = s->stacks[x].frame;
+                        a->ids[d] = a->t->info_ident[s->stacks[x].frame];
+                }
+                if (root == NO_NODE)
+                        root = node_new(a, NO_NODE, a->ids[0]);
+                add_sample(a, root, depth, s->sample_weight[i]);
+        }
+        return root;
+}
+
+static void
+finish(struct aggregator *a)
+{
+        _cleanup_free_ struct frame **tmp = NULL;
+        size_t cap = 0;
+
+        for (size_t i = 0; i < a->n_nodes; i++) {
+                struct agg *n = &a->nodes[i];
+
+                if (n->stamp)
+                        fold(&n->time, &n->has, n->run);
+                n->f->time = n->time;
+                for (uint32_t j = 0; j < n->n_ar; j++) {
+                        struct attr_run *r = &n->ar[j];
+                        if (r->stamp)
+                                fold(&r->time, &r->has, r->run);
+                        frame_add_attr(a->t, n->f, r->key, r->time);
+                }
+                free(n->ar);
+        }
+        /* children are created after their parents: sort once every time is final */
+        for (size_t i = 0; i < a->n_nodes; i++) {
+                struct frame *f = a->nodes[i].f;
+                xgrow(&tmp, &cap, f->n_children, sizeof(*tmp));
+                frame_sort_by_time(f->children, tmp, f->n_children);
+        }
+}
+
+/* How remove_tracebackhide treats each identifier: a timeline node hides when its most
+ * observed 'h' attribute is "h1", which depends on times when the identifier's frames
+ * disagree. Returns false for such a session. */
+static bool
+hidden_idents(const struct frame_tree *t, bool *removed)
+{
+        size_t n = t->idents.n;
+        _cleanup_free_ uint8_t *state = xcalloc(n + 1, 1); /* bit 0: some hide, bit 1: some not */
+        uint32_t h1 = strtab_find(&t->attr_keys, "h1", 2);
+
+        if (h1 == UINT32_MAX)
+                return true;
+        for (size_t i = 0; i < t->n_infos; i++) {
+                const uint32_t *keys = t->attr_pool + t->info_attr_off[i];
+                bool has_h1 = false, other_h = false;
+
+                for (uint32_t j = 0; j < t->info_attr_n[i]; j++) {
+                        if (keys[j] == h1)
+                                has_h1 = true;
+                        else if (t->attr_keys.v[keys[j]].str[0] == 'h')
+                                other_h = true;
+                }
+                state[t->info_ident[i]] |= has_h1 && !other_h ? 1 : 2;
+                if (has_h1 && other_h)
+                        state[t->info_ident[i]] |= 3;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (state[i] == 3)
+                        return false;
+                if (state[i] == 1)
+                        removed[i] = true;
+        }
+        return true;
+}
+
+int
+frame_tree_build_aggregated(struct frame_tree *t,
+                            uint32_t thread,
+                            bool (*remove)(const struct frame_ident *fi),
+                            bool remove_hidden,
+                            struct frame **ret_root)
+{
+        const struct session *s = t->session;
+        _cleanup_free_ uint32_t *thread_of = NULL, *first = NULL;
+        _cleanup_free_ bool *removed = xcalloc(t->idents.n + 1, sizeof(bool));
+        const uint32_t *threads;
+        size_t n_threads = frame_tree_threads(t, &threads), n_first = 0;
+        struct aggregator a = { .t = t, .removed = removed };
+        struct frame *root = NULL;
+
+        /* a frame named [self] or [root] would meet the synthetic nodes of the same name */
+        for (size_t i = 0; i < t->n_infos; i++)
+                if (t->info_ident[i] == t->self_ident || t->info_ident[i] == t->root_ident)
+                        return -EOPNOTSUPP;
+        for (size_t i = 0; remove && i < t->idents.n; i++)
+                removed[i] = remove(&t->ident[i]);
+        if (remove_hidden && !hidden_idents(t, removed))
+                return -EOPNOTSUPP;
+
+        /* the threads to build, in the order frame_tree_build() puts them */
+        first = xmalloc((n_threads + 1) * sizeof(*first));
+        if (thread != UINT32_MAX || n_threads <= 1) {
+                first[n_first++] = thread;
+        } else {
+                struct u64map seen;
+                uint64_t v;
+
+                thread_of = xmalloc((s->n_stacks + 1) * sizeof(*thread_of));
+                for (size_t i = 0; i < s->n_stacks; i++) {
+                        uint32_t p = s->stacks[i].parent;
+                        thread_of[i] = p == SESSION_NO_STACK ? t->info_ident[s->stacks[i].frame]
+                                                             : thread_of[p];
+                }
+                u64map_init(&seen);
+                for (size_t i = 0; i < s->n_samples && n_first < n_threads; i++) {
+                        uint32_t st = s->sample_stack[i];
+                        if (st == SESSION_NO_STACK ||
+                            u64map_get(&seen, (uint64_t)thread_of[st] + 1, &v))
+                                continue;
+                        u64map_put(&seen, (uint64_t)thread_of[st] + 1, 1);
+                        first[n_first++] = thread_of[st];
+                }
+                u64map_release(&seen);
+        }
+        for (size_t i = 0; i < n_first; i++) {
+                uint32_t ident = first[i] != UINT32_MAX ? first[i] : n_threads ? threads[0] : 0;
+                /* Session._trim_stem() looks at the timeline's shape: left to it */
+                if (n_threads && s->n_start_call_stack &&
+                    t->info_ident[s->start_call_stack[0]] == ident)
+                        return -EOPNOTSUPP;
+                /* under a [root], a thread root is a child that remove_importlib may splice */
+                if (n_first > 1 && removed[ident])
+                        return -EOPNOTSUPP;
+        }
+        if (!thread_of && thread != UINT32_MAX) {
+                thread_of = xmalloc((s->n_stacks + 1) * sizeof(*thread_of));
+                for (size_t i = 0; i < s->n_stacks; i++) {
+                        uint32_t p = s->stacks[i].parent;
+                        thread_of[i] = p == SESSION_NO_STACK ? t->info_ident[s->stacks[i].frame]
+                                                             : thread_of[p];
+                }
+        }
+
+        u64map_init(&a.children);
+        u64map_init(&a.attrs);
+        uint32_t *roots = xmalloc((n_first + 1) * sizeof(*roots));
+        for (size_t i = 0; i < n_first; i++)
+                roots[i] = build_thread(&a, thread_of, first[i]);
+        finish(&a);
+        if (n_first == 1) {
+                root = roots[0] == NO_NODE ? NULL : a.nodes[roots[0]].f;
+        } else {
+                /* several threads: a [root] above them, as frame_tree_build() */
+                root = frame_alloc(t, t->root_ident);
+                for (size_t i = 0; i < n_first; i++) {
+                        if (roots[i] == NO_NODE)
+                                continue;
+                        root->time += a.nodes[roots[i]].f->time;
+                        frame_add_child(t, root, a.nodes[roots[i]].f);
+                }
+                _cleanup_free_ struct frame **tmp = xmalloc((root->n_children + 1) * sizeof(*tmp));
+                frame_sort_by_time(root->children, tmp, root->n_children);
+        }
+        free(roots);
+        u64map_release(&a.children);
+        u64map_release(&a.attrs);
+        free(a.nodes);
+        free(a.ids);
+        free(a.prev_ids);
+        free(a.infos);
+        free(a.path);
+        free(a.path_depth);
+        *ret_root = root;
+        return 0;
+}
