@@ -25,6 +25,7 @@
 
 #define NO_NODE UINT32_MAX
 #define ATTR_SCAN 8
+#define ATTR_TABLE_KEYS 4096
 
 struct attr_run {
         uint32_t key;
@@ -42,6 +43,8 @@ struct agg {
         struct attr_run *ar; /* in order of first observation, as the timeline's dicts */
         uint32_t n_ar;
         size_t cap_ar;
+        uint32_t *slot; /* with many attributes: key → index in @ar + 1, see attr_find() */
+        uint32_t self;  /* the [self] child, or NO_NODE: every sample looks for one */
 };
 
 struct aggregator {
@@ -51,10 +54,16 @@ struct aggregator {
         size_t n_nodes, cap_nodes;
         struct u64map children; /* (parent + 1) << 32 | ident → node */
         struct u64map attrs;    /* (node + 1) << 32 | key → index in the node's @ar */
-        /* the previous sample of the thread: identifiers (root first), and its path once
-         * removed frames are left out (node and depth in the original stack) */
-        uint32_t *ids, *prev_ids, *infos, *path, *path_depth;
-        size_t cap_ids, cap_prev, cap_infos, cap_path, cap_depth, n_prev, n_path;
+        size_t n_keys;          /* attribute keys of the tree */
+        uint32_t *depth_of;     /* per session stack: frames in it */
+        /* the current sample, root first: stack ids, identifiers, frames; the previous
+         * sample's until overwritten, so that a shared stack prefix is not walked again */
+        uint32_t *stacks, *ids, *infos;
+        size_t cap_stacks, cap_ids, cap_infos, n_prev;
+        /* the sample's path once removed frames are left out: node, depth in the stack, and
+         * the frame whose single attribute's index in the node is @path_slot */
+        uint32_t *path, *path_depth, *path_info, *path_slot;
+        size_t cap_path, n_path;
         uint32_t prev_self; /* the [self] node the previous sample ended in, or NO_NODE */
 };
 
@@ -68,7 +77,7 @@ node_new(struct aggregator *a, uint32_t parent, uint32_t ident)
                 u64map_put(&a->children, ((uint64_t)parent + 1) << 32 | ident, a->n_nodes);
         }
         xgrow(&a->nodes, &a->cap_nodes, a->n_nodes + 1, sizeof(*a->nodes));
-        a->nodes[a->n_nodes] = (struct agg){ .f = f };
+        a->nodes[a->n_nodes] = (struct agg){ .f = f, .self = NO_NODE };
         return (uint32_t)a->n_nodes++;
 }
 
@@ -100,68 +109,89 @@ run_start(struct agg *n, double initial)
         n->run = initial;
 }
 
-static struct attr_run *
+static uint32_t
 attr_find(struct aggregator *a, uint32_t node, uint32_t key)
 {
         struct agg *n = &a->nodes[node];
         uint64_t v;
 
         /* most nodes have an attribute or two; a leaf whose line varies has dozens, found
-         * through a map once there are ATTR_SCAN of them */
+         * through a table by key (a map when the session has many keys) once there are
+         * ATTR_SCAN of them */
         if (n->n_ar < ATTR_SCAN) {
                 for (uint32_t i = 0; i < n->n_ar; i++)
                         if (n->ar[i].key == key)
-                                return &n->ar[i];
+                                return i;
+        } else if (n->slot) {
+                if (n->slot[key])
+                        return n->slot[key] - 1;
         } else if (u64map_get(&a->attrs, ((uint64_t)node + 1) << 32 | key, &v)) {
-                return &n->ar[v];
+                return (uint32_t)v;
         }
         xgrow(&n->ar, &n->cap_ar, n->n_ar + 1, sizeof(*n->ar));
         n->ar[n->n_ar++] = (struct attr_run){ .key = key };
+        if (n->n_ar == ATTR_SCAN && a->n_keys <= ATTR_TABLE_KEYS)
+                n->slot = xcalloc(a->n_keys, sizeof(*n->slot));
         for (uint32_t i = n->n_ar == ATTR_SCAN ? 0 : n->n_ar - 1; n->n_ar >= ATTR_SCAN && i < n->n_ar;
-             i++)
-                u64map_put(&a->attrs, ((uint64_t)node + 1) << 32 | n->ar[i].key, i);
-        return &n->ar[n->n_ar - 1];
+             i++) {
+                if (n->slot)
+                        n->slot[n->ar[i].key] = i + 1;
+                else
+                        u64map_put(&a->attrs, ((uint64_t)node + 1) << 32 | n->ar[i].key, i);
+        }
+        return n->n_ar - 1;
 }
 
-/* frame_add_attr() on the open run: appended with @time, or added */
+/* frame_add_attr() on the open run of @n: appended with @time, or added */
 static void
-attr_add(struct aggregator *a, uint32_t node, uint32_t key, double time)
+attr_touch(struct agg *n, struct attr_run *r, double time)
 {
-        struct attr_run *r = attr_find(a, node, key);
-        uint32_t stamp = a->nodes[node].stamp;
-
-        if (r->stamp == stamp) {
+        if (r->stamp == n->stamp) {
                 r->run += time;
                 return;
         }
         if (r->stamp)
                 fold(&r->time, &r->has, r->run);
-        r->stamp = stamp;
+        r->stamp = n->stamp;
         r->run = time;
 }
 
-/* One sample of weight @w whose original identifier path (root first) is a->ids[0..depth). */
 static void
-add_sample(struct aggregator *a, uint32_t root, size_t depth, double w)
+attr_add(struct aggregator *a, uint32_t node, uint32_t key, double time)
+{
+        uint32_t i = attr_find(a, node, key);
+
+        attr_touch(&a->nodes[node], &a->nodes[node].ar[i], time);
+}
+
+/* One sample of weight @w whose stack, identifiers and frames (root first) are in a->stacks,
+ * a->ids and a->infos [0, depth), the first @common identifiers the previous sample's. */
+static void
+add_sample(struct aggregator *a, uint32_t root, size_t depth, size_t common, double w)
 {
         struct frame_tree *t = a->t;
-        size_t common = 0, k = 0;
+        size_t k = 0;
         uint32_t parent = NO_NODE;
 
-        /* the timeline node at depth d carries on while depths 0..d match the previous sample */
-        while (common < depth && common < a->n_prev && a->ids[common] == a->prev_ids[common])
-                common++;
         /* the path kept from the previous sample: the nodes whose depth carries on */
         while (k < a->n_path && a->path_depth[k] < common)
                 k++;
         for (size_t i = 0; i < k; i++) {
-                uint32_t node = a->path[i];
+                struct agg *n = &a->nodes[a->path[i]];
                 uint32_t info = a->infos[a->path_depth[i]];
-                const uint32_t *keys = t->attr_pool + t->info_attr_off[info];
 
-                a->nodes[node].run += w;
+                n->run += w;
+                /* the hot loop: the same frame at the same place reuses its attribute */
+                if (info == a->path_info[i]) {
+                        attr_touch(n, &n->ar[a->path_slot[i]], w);
+                        continue;
+                }
+                const uint32_t *keys = t->attr_pool + t->info_attr_off[info];
                 for (uint32_t j = 0; j < t->info_attr_n[info]; j++)
-                        attr_add(a, node, keys[j], w);
+                        attr_add(a, a->path[i], keys[j], w);
+                a->path_info[i] = t->info_attr_n[info] == 1 ? info : UINT32_MAX;
+                if (t->info_attr_n[info] == 1)
+                        a->path_slot[i] = attr_find(a, a->path[i], keys[0]);
         }
         if (k)
                 parent = a->path[k - 1];
@@ -185,10 +215,19 @@ add_sample(struct aggregator *a, uint32_t root, size_t depth, double w)
                 }
                 for (uint32_t j = 0; j < t->info_attr_n[info]; j++)
                         attr_add(a, node, keys[j], w);
-                xgrow(&a->path, &a->cap_path, a->n_path + 1, sizeof(*a->path));
-                xgrow(&a->path_depth, &a->cap_depth, a->n_path + 1, sizeof(*a->path_depth));
+                if (a->n_path + 1 > a->cap_path) {
+                        xgrow(&a->path, &a->cap_path, a->n_path + 1, sizeof(*a->path));
+                        a->path_depth = xrealloc(a->path_depth,
+                                                 a->cap_path * sizeof(*a->path_depth));
+                        a->path_info = xrealloc(a->path_info, a->cap_path * sizeof(*a->path_info));
+                        a->path_slot = xrealloc(a->path_slot, a->cap_path * sizeof(*a->path_slot));
+                }
                 a->path[a->n_path] = node;
-                a->path_depth[a->n_path++] = (uint32_t)d;
+                a->path_depth[a->n_path] = (uint32_t)d;
+                a->path_info[a->n_path] = t->info_attr_n[info] == 1 ? info : UINT32_MAX;
+                if (t->info_attr_n[info] == 1)
+                        a->path_slot[a->n_path] = attr_find(a, node, keys[0]);
+                a->n_path++;
                 parent = node;
         }
 
@@ -197,20 +236,21 @@ add_sample(struct aggregator *a, uint32_t root, size_t depth, double w)
         enum frame_synthetic kind = t->ident[a->ids[depth - 1]].synthetic;
         if (kind == FRAME_REAL || kind == FRAME_ROOT) {
                 uint32_t leaf = a->path[a->n_path - 1];
-                uint32_t self = child_of(a, leaf, t->self_ident);
+                uint32_t self = a->nodes[leaf].self;
 
-                if (self == a->prev_self && a->path_depth[a->n_path - 1] < common) {
-                        a->nodes[self].run += w;
-                } else {
-                        run_start(&a->nodes[self], w);
+                if (self == NO_NODE) {
+                        self = child_of(a, leaf, t->self_ident);
+                        a->nodes[leaf].self = self;
                 }
+
+                if (self == a->prev_self && a->path_depth[a->n_path - 1] < common)
+                        a->nodes[self].run += w;
+                else
+                        run_start(&a->nodes[self], w);
                 a->prev_self = self;
         } else {
                 a->prev_self = NO_NODE;
         }
-        xgrow(&a->prev_ids, &a->cap_prev, depth, sizeof(*a->prev_ids));
-        memcpy(a->prev_ids, a->ids, depth * sizeof(*a->ids));
-        a->n_prev = depth;
 }
 
 /* The thread's samples (all samples when @thread is UINT32_MAX) into a new subtree. */
@@ -224,22 +264,31 @@ build_thread(struct aggregator *a, const uint32_t *thread_of, uint32_t thread)
         a->prev_self = NO_NODE;
         for (size_t i = 0; i < s->n_samples; i++) {
                 uint32_t st = s->sample_stack[i];
-                size_t depth = 0;
 
                 if (st == SESSION_NO_STACK || (thread != UINT32_MAX && thread_of[st] != thread))
                         continue;
-                for (uint32_t x = st; x != SESSION_NO_STACK; x = s->stacks[x].parent)
-                        depth++;
+                size_t depth = a->depth_of[st], d = depth, common = MIN(depth, a->n_prev);
+
+                xgrow(&a->stacks, &a->cap_stacks, depth, sizeof(*a->stacks));
                 xgrow(&a->ids, &a->cap_ids, depth, sizeof(*a->ids));
                 xgrow(&a->infos, &a->cap_infos, depth, sizeof(*a->infos));
-                size_t d = depth;
+                /* leaf first, up to a stack the previous sample had at the same depth: above it
+                 * everything is the same */
                 for (uint32_t x = st; x != SESSION_NO_STACK; x = s->stacks[x].parent) {
-                        a->infos[--d] = s->stacks[x].frame;
-                        a->ids[d] = a->t->info_ident[s->stacks[x].frame];
+                        d--;
+                        if (d < a->n_prev && a->stacks[d] == x)
+                                break;
+                        uint32_t ident = a->t->info_ident[s->stacks[x].frame];
+                        if (d >= a->n_prev || a->ids[d] != ident)
+                                common = MIN(common, d);
+                        a->stacks[d] = x;
+                        a->ids[d] = ident;
+                        a->infos[d] = s->stacks[x].frame;
                 }
+                a->n_prev = depth;
                 if (root == NO_NODE)
                         root = node_new(a, NO_NODE, a->ids[0]);
-                add_sample(a, root, depth, s->sample_weight[i]);
+                add_sample(a, root, depth, common, s->sample_weight[i]);
         }
         return root;
 }
@@ -263,6 +312,7 @@ finish(struct aggregator *a)
                         frame_add_attr(a->t, n->f, r->key, r->time);
                 }
                 free(n->ar);
+                free(n->slot);
         }
         /* children are created after their parents: sort once every time is final */
         for (size_t i = 0; i < a->n_nodes; i++) {
@@ -377,6 +427,12 @@ frame_tree_build_aggregated(struct frame_tree *t,
 
         u64map_init(&a.children);
         u64map_init(&a.attrs);
+        a.n_keys = t->attr_keys.n;
+        a.depth_of = xmalloc((s->n_stacks + 1) * sizeof(*a.depth_of));
+        for (size_t i = 0; i < s->n_stacks; i++) {
+                uint32_t p = s->stacks[i].parent;
+                a.depth_of[i] = p == SESSION_NO_STACK ? 1 : a.depth_of[p] + 1;
+        }
         uint32_t *roots = xmalloc((n_first + 1) * sizeof(*roots));
         for (size_t i = 0; i < n_first; i++)
                 roots[i] = build_thread(&a, thread_of, first[i]);
@@ -399,11 +455,14 @@ frame_tree_build_aggregated(struct frame_tree *t,
         u64map_release(&a.children);
         u64map_release(&a.attrs);
         free(a.nodes);
+        free(a.depth_of);
+        free(a.stacks);
         free(a.ids);
-        free(a.prev_ids);
         free(a.infos);
         free(a.path);
         free(a.path_depth);
+        free(a.path_info);
+        free(a.path_slot);
         *ret_root = root;
         return 0;
 }
