@@ -25,6 +25,7 @@
 
 #define NO_NODE UINT32_MAX
 #define ATTR_SCAN 8
+#define CHILD_SCAN 8
 #define ATTR_TABLE_KEYS 4096
 
 struct attr_run {
@@ -45,6 +46,7 @@ struct agg {
         size_t cap_ar;
         uint32_t *slot; /* with many attributes: key → index in @ar + 1, see attr_find() */
         uint32_t self;  /* the [self] child, or NO_NODE: every sample looks for one */
+        uint32_t ident, first_child, next_sibling, n_children;
 };
 
 struct aggregator {
@@ -60,10 +62,18 @@ struct aggregator {
          * sample's until overwritten, so that a shared stack prefix is not walked again */
         uint32_t *stacks, *ids, *infos;
         size_t cap_stacks, cap_ids, cap_infos, n_prev;
-        /* the sample's path once removed frames are left out: node, depth in the stack, and
-         * the frame whose single attribute's index in the node is @path_slot */
-        uint32_t *path, *path_depth, *path_info, *path_slot;
+        /* the sample's path once removed frames are left out: node, depth in the stack, the
+         * frame whose single attribute's index in the node is @path_slot, the frame that
+         * started the node's run, the run's group, and whether its attributes still mirror
+         * the run (see add_sample()) */
+        uint32_t *path, *path_depth, *path_info, *path_slot, *path_cinfo, *path_group;
+        bool *path_mirror;
         size_t cap_path, n_path;
+        /* the open runs' sums, one per sample that started runs still open, and the first path
+         * position each covers */
+        double *group_sum;
+        uint32_t *group_first;
+        size_t n_groups, cap_groups;
         uint32_t prev_self; /* the [self] node the previous sample ended in, or NO_NODE */
 };
 
@@ -77,7 +87,17 @@ node_new(struct aggregator *a, uint32_t parent, uint32_t ident)
                 u64map_put(&a->children, ((uint64_t)parent + 1) << 32 | ident, a->n_nodes);
         }
         xgrow(&a->nodes, &a->cap_nodes, a->n_nodes + 1, sizeof(*a->nodes));
-        a->nodes[a->n_nodes] = (struct agg){ .f = f, .self = NO_NODE };
+        a->nodes[a->n_nodes] = (struct agg){ .f = f,
+                                             .self = NO_NODE,
+                                             .ident = ident,
+                                             .first_child = NO_NODE,
+                                             .next_sibling = NO_NODE };
+        if (parent != NO_NODE) {
+                struct agg *p = &a->nodes[parent];
+                a->nodes[a->n_nodes].next_sibling = p->first_child;
+                p->first_child = (uint32_t)a->n_nodes;
+                p->n_children++;
+        }
         return (uint32_t)a->n_nodes++;
 }
 
@@ -86,8 +106,15 @@ child_of(struct aggregator *a, uint32_t parent, uint32_t ident)
 {
         uint64_t v;
 
-        if (u64map_get(&a->children, ((uint64_t)parent + 1) << 32 | ident, &v))
+        /* a few children are scanned (most nodes have one or two), many hashed */
+        if (a->nodes[parent].n_children <= CHILD_SCAN) {
+                for (uint32_t c = a->nodes[parent].first_child; c != NO_NODE;
+                     c = a->nodes[c].next_sibling)
+                        if (a->nodes[c].ident == ident)
+                                return c;
+        } else if (u64map_get(&a->children, ((uint64_t)parent + 1) << 32 | ident, &v)) {
                 return (uint32_t)v;
+        }
         return node_new(a, parent, ident);
 }
 
@@ -164,10 +191,72 @@ attr_add(struct aggregator *a, uint32_t node, uint32_t key, double time)
         attr_touch(&a->nodes[node], &a->nodes[node].ar[i], time);
 }
 
-/* One sample of weight @w whose stack, identifiers and frames (root first) are in a->stacks,
- * a->ids and a->infos [0, depth), the first @common identifiers the previous sample's. */
+/* The frame's attribute keys are distinct: then each one's run sum is the node's, as long as
+ * the frame stays the same (both start at 0 and add the same weights). */
+static bool
+attrs_mirror(const struct frame_tree *t, uint32_t info)
+{
+        const uint32_t *keys = t->attr_pool + t->info_attr_off[info];
+        uint32_t n = t->info_attr_n[info];
+
+        if (n > 8)
+                return false;
+        for (uint32_t i = 0; i < n; i++)
+                for (uint32_t j = i + 1; j < n; j++)
+                        if (keys[i] == keys[j])
+                                return false;
+        return true;
+}
+
+/* Path position @i's attributes stop mirroring its run: give them the run's sum so far. */
 static void
-add_sample(struct aggregator *a, uint32_t root, size_t depth, size_t common, double w)
+mirror_end(struct aggregator *a, size_t i)
+{
+        const struct frame_tree *t = a->t;
+        struct agg *n = &a->nodes[a->path[i]];
+        uint32_t info = a->path_cinfo[i];
+        const uint32_t *keys = t->attr_pool + t->info_attr_off[info];
+
+        for (uint32_t j = 0; j < t->info_attr_n[info]; j++)
+                n->ar[attr_find(a, a->path[i], keys[j])].run = a->group_sum[a->path_group[i]];
+        a->path_mirror[i] = false;
+        a->path_info[i] = UINT32_MAX;
+}
+
+/* Path position @i's run ends: its sum goes to the node. */
+static void
+run_end(struct aggregator *a, size_t i)
+{
+        if (a->path_mirror[i])
+                mirror_end(a, i);
+        a->nodes[a->path[i]].run = a->group_sum[a->path_group[i]];
+}
+
+static void
+path_reserve(struct aggregator *a, size_t n)
+{
+        if (n <= a->cap_path)
+                return;
+        xgrow(&a->path, &a->cap_path, n, sizeof(*a->path));
+        a->path_depth = xrealloc(a->path_depth, a->cap_path * sizeof(*a->path_depth));
+        a->path_info = xrealloc(a->path_info, a->cap_path * sizeof(*a->path_info));
+        a->path_slot = xrealloc(a->path_slot, a->cap_path * sizeof(*a->path_slot));
+        a->path_cinfo = xrealloc(a->path_cinfo, a->cap_path * sizeof(*a->path_cinfo));
+        a->path_group = xrealloc(a->path_group, a->cap_path * sizeof(*a->path_group));
+        a->path_mirror = xrealloc(a->path_mirror, a->cap_path * sizeof(*a->path_mirror));
+}
+
+/* One sample of weight @w whose stack, identifiers and frames (root first) are in a->stacks,
+ * a->ids and a->infos [0, depth), the first @common identifiers the previous sample's and the
+ * frames above @walked too.
+ *
+ * The nodes on the path whose runs started with the same sample have the same run sum, so
+ * they share one (a group): a sample adds its weight to a few groups instead of to every
+ * node. A node's attributes share it too while its frame is the one that started the run;
+ * after that (a leaf whose line changes) they are added to one by one. */
+static void
+add_sample(struct aggregator *a, uint32_t root, size_t depth, size_t common, size_t walked,
+           double w)
 {
         struct frame_tree *t = a->t;
         size_t k = 0;
@@ -176,22 +265,36 @@ add_sample(struct aggregator *a, uint32_t root, size_t depth, size_t common, dou
         /* the path kept from the previous sample: the nodes whose depth carries on */
         while (k < a->n_path && a->path_depth[k] < common)
                 k++;
+        for (size_t i = k; i < a->n_path; i++)
+                run_end(a, i);
+        while (a->n_groups && a->group_first[a->n_groups - 1] >= k)
+                a->n_groups--;
+        for (size_t i = k; i-- > 0 && a->path_depth[i] >= walked;)
+                if (a->path_mirror[i] && a->infos[a->path_depth[i]] != a->path_cinfo[i])
+                        mirror_end(a, i);
+        for (size_t j = 0; j < a->n_groups; j++)
+                a->group_sum[j] += w;
         for (size_t i = 0; i < k; i++) {
+                if (a->path_mirror[i])
+                        continue;
                 struct agg *n = &a->nodes[a->path[i]];
                 uint32_t info = a->infos[a->path_depth[i]];
 
-                n->run += w;
-                /* the hot loop: the same frame at the same place reuses its attribute */
+                /* the same frame at the same place reuses its attribute */
                 if (info == a->path_info[i]) {
                         attr_touch(n, &n->ar[a->path_slot[i]], w);
                         continue;
                 }
                 const uint32_t *keys = t->attr_pool + t->info_attr_off[info];
+                if (t->info_attr_n[info] == 1) {
+                        a->path_info[i] = info;
+                        a->path_slot[i] = attr_find(a, a->path[i], keys[0]);
+                        attr_touch(&a->nodes[a->path[i]],
+                                   &a->nodes[a->path[i]].ar[a->path_slot[i]], w);
+                        continue;
+                }
                 for (uint32_t j = 0; j < t->info_attr_n[info]; j++)
                         attr_add(a, a->path[i], keys[j], w);
-                a->path_info[i] = t->info_attr_n[info] == 1 ? info : UINT32_MAX;
-                if (t->info_attr_n[info] == 1)
-                        a->path_slot[i] = attr_find(a, a->path[i], keys[0]);
         }
         if (k)
                 parent = a->path[k - 1];
@@ -199,36 +302,41 @@ add_sample(struct aggregator *a, uint32_t root, size_t depth, size_t common, dou
         for (size_t d = k ? a->path_depth[k - 1] + 1 : 0; d < depth; d++) {
                 uint32_t info = a->infos[d], ident = a->ids[d], node;
                 const uint32_t *keys = t->attr_pool + t->info_attr_off[info];
+                size_t i = a->n_path;
 
                 /* the thread root stays: processor_replace_matching() never replaces the root */
                 if (d > 0 && a->removed[ident])
                         continue;
                 node = d == 0 ? root : child_of(a, parent, ident);
-                if (d < common) {
-                        a->nodes[node].run += w;
-                } else {
-                        /* Frame(info) records its attributes with time 0 first */
-                        run_start(&a->nodes[node], 0.0);
-                        a->nodes[node].run += w;
+                /* depths below @common were all kept: this is a new timeline node */
+                run_start(&a->nodes[node], 0.0);
+                path_reserve(a, i + 1);
+                a->path[i] = node;
+                a->path_depth[i] = (uint32_t)d;
+                a->path_info[i] = UINT32_MAX;
+                a->path_cinfo[i] = info;
+                a->path_group[i] = (uint32_t)a->n_groups;
+                a->path_mirror[i] = attrs_mirror(t, info);
+                if (a->path_mirror[i]) {
+                        /* open the attributes' runs; their sums come from the group */
                         for (uint32_t j = 0; j < t->info_attr_n[info]; j++)
                                 attr_add(a, node, keys[j], 0.0);
+                } else {
+                        /* Frame(info) records its attributes with time 0 first */
+                        for (uint32_t j = 0; j < t->info_attr_n[info]; j++)
+                                attr_add(a, node, keys[j], 0.0);
+                        for (uint32_t j = 0; j < t->info_attr_n[info]; j++)
+                                attr_add(a, node, keys[j], w);
                 }
-                for (uint32_t j = 0; j < t->info_attr_n[info]; j++)
-                        attr_add(a, node, keys[j], w);
-                if (a->n_path + 1 > a->cap_path) {
-                        xgrow(&a->path, &a->cap_path, a->n_path + 1, sizeof(*a->path));
-                        a->path_depth = xrealloc(a->path_depth,
-                                                 a->cap_path * sizeof(*a->path_depth));
-                        a->path_info = xrealloc(a->path_info, a->cap_path * sizeof(*a->path_info));
-                        a->path_slot = xrealloc(a->path_slot, a->cap_path * sizeof(*a->path_slot));
-                }
-                a->path[a->n_path] = node;
-                a->path_depth[a->n_path] = (uint32_t)d;
-                a->path_info[a->n_path] = t->info_attr_n[info] == 1 ? info : UINT32_MAX;
-                if (t->info_attr_n[info] == 1)
-                        a->path_slot[a->n_path] = attr_find(a, node, keys[0]);
                 a->n_path++;
                 parent = node;
+        }
+        if (a->n_path > k) {
+                xgrow(&a->group_sum, &a->cap_groups, a->n_groups + 1, sizeof(*a->group_sum));
+                a->group_first = xrealloc(a->group_first, a->cap_groups * sizeof(*a->group_first));
+                a->group_sum[a->n_groups] = 0.0;
+                a->group_sum[a->n_groups] += w;
+                a->group_first[a->n_groups++] = (uint32_t)k;
         }
 
         /* a [self] per sample, unless the leaf is synthetic; consecutive ones merge when they
@@ -242,7 +350,6 @@ add_sample(struct aggregator *a, uint32_t root, size_t depth, size_t common, dou
                         self = child_of(a, leaf, t->self_ident);
                         a->nodes[leaf].self = self;
                 }
-
                 if (self == a->prev_self && a->path_depth[a->n_path - 1] < common)
                         a->nodes[self].run += w;
                 else
@@ -268,6 +375,7 @@ build_thread(struct aggregator *a, const uint32_t *thread_of, uint32_t thread)
                 if (st == SESSION_NO_STACK || (thread != UINT32_MAX && thread_of[st] != thread))
                         continue;
                 size_t depth = a->depth_of[st], d = depth, common = MIN(depth, a->n_prev);
+                size_t walked = depth;
 
                 xgrow(&a->stacks, &a->cap_stacks, depth, sizeof(*a->stacks));
                 xgrow(&a->ids, &a->cap_ids, depth, sizeof(*a->ids));
@@ -281,6 +389,7 @@ build_thread(struct aggregator *a, const uint32_t *thread_of, uint32_t thread)
                         uint32_t ident = a->t->info_ident[s->stacks[x].frame];
                         if (d >= a->n_prev || a->ids[d] != ident)
                                 common = MIN(common, d);
+                        walked = d;
                         a->stacks[d] = x;
                         a->ids[d] = ident;
                         a->infos[d] = s->stacks[x].frame;
@@ -288,8 +397,11 @@ build_thread(struct aggregator *a, const uint32_t *thread_of, uint32_t thread)
                 a->n_prev = depth;
                 if (root == NO_NODE)
                         root = node_new(a, NO_NODE, a->ids[0]);
-                add_sample(a, root, depth, common, s->sample_weight[i]);
+                add_sample(a, root, depth, common, walked, s->sample_weight[i]);
         }
+        for (size_t i = 0; i < a->n_path; i++)
+                run_end(a, i);
+        a->n_path = a->n_groups = 0;
         return root;
 }
 
@@ -463,6 +575,11 @@ frame_tree_build_aggregated(struct frame_tree *t,
         free(a.path_depth);
         free(a.path_info);
         free(a.path_slot);
+        free(a.path_cinfo);
+        free(a.path_group);
+        free(a.path_mirror);
+        free(a.group_sum);
+        free(a.group_first);
         *ret_root = root;
         return 0;
 }

@@ -3,7 +3,7 @@
  * current line varying, two threads. A program stays a while where it is: the path changes on
  * one sample in @SWITCH (default 20; 1 is the worst case, a new path every sample, which makes
  * pyinstrument's timeline tree as large as it gets). Prints the seconds spent building the
- * session and rendering each format. Not a test: run it by hand, one format per process to
+ * session and rendering each format, wall clock and CPU. Not a test: run it by hand, one format per process to
  * see each one's peak memory:
  *
  *     bench-render N [FORMATS [OUT [SWITCH]]]
@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "renderers/renderers.h"
@@ -29,6 +30,17 @@ now(void)
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* user + system seconds of this process: the machines these run on are shared */
+static double
+cpu(void)
+{
+        struct rusage ru;
+
+        getrusage(RUSAGE_SELF, &ru);
+        return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+               (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static uint32_t
@@ -105,7 +117,7 @@ main(int argc, char **argv)
         const char *outfile = argc > a + 1 ? argv[a + 1] : "/tmp/bench-render.out";
         struct render_opts o = { .unicode = true, .processor.filter_threshold = 0.01 };
         struct session *s = NULL;
-        double t0 = now();
+        double t0 = now(), c0 = cpu();
 
         if (load) {
                 char err[512];
@@ -113,8 +125,8 @@ main(int argc, char **argv)
                         fprintf(stderr, "%s\n", err);
                         return 1;
                 }
-                printf("session of %zu samples loaded from %s: %.2f s\n", session_sample_count(s),
-                       argv[2], now() - t0);
+                printf("session of %zu samples loaded from %s: %.2f s  cpu %.2f s\n",
+                       session_sample_count(s), argv[2], now() - t0, cpu() - c0);
         } else {
                 long n = argc > 1 ? atol(argv[1]) : 1000000;
                 long every = argc > 4 ? atol(argv[4]) : 20;
@@ -143,9 +155,11 @@ main(int argc, char **argv)
                 }
                 o.timeline = timeline;
                 t0 = now();
+                c0 = cpu();
                 r->render(s, &o, out);
                 fclose(out);
-                printf("%-10s %.2f s\n", timeline ? "text -t" : name, now() - t0);
+                printf("%-10s %.2f s  cpu %.2f s\n", timeline ? "text -t" : name, now() - t0,
+                       cpu() - c0);
                 fflush(stdout);
         }
         session_free(s);
