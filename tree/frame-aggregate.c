@@ -69,6 +69,8 @@ struct aggregator {
         uint32_t *path, *path_depth, *path_info, *path_slot, *path_cinfo, *path_group;
         bool *path_mirror;
         size_t cap_path, n_path;
+        uint32_t *eager; /* the path positions that do not mirror, in no order */
+        size_t n_eager, cap_eager;
         /* the open runs' sums, one per sample that started runs still open, and the first path
          * position each covers */
         double *group_sum;
@@ -221,6 +223,8 @@ mirror_end(struct aggregator *a, size_t i)
                 n->ar[attr_find(a, a->path[i], keys[j])].run = a->group_sum[a->path_group[i]];
         a->path_mirror[i] = false;
         a->path_info[i] = UINT32_MAX;
+        xgrow(&a->eager, &a->cap_eager, a->n_eager + 1, sizeof(*a->eager));
+        a->eager[a->n_eager++] = (uint32_t)i;
 }
 
 /* Path position @i's run ends: its sum goes to the node. */
@@ -269,14 +273,18 @@ add_sample(struct aggregator *a, uint32_t root, size_t depth, size_t common, siz
                 run_end(a, i);
         while (a->n_groups && a->group_first[a->n_groups - 1] >= k)
                 a->n_groups--;
+        for (size_t j = 0; j < a->n_eager;)
+                if (a->eager[j] >= k)
+                        a->eager[j] = a->eager[--a->n_eager];
+                else
+                        j++;
         for (size_t i = k; i-- > 0 && a->path_depth[i] >= walked;)
                 if (a->path_mirror[i] && a->infos[a->path_depth[i]] != a->path_cinfo[i])
                         mirror_end(a, i);
         for (size_t j = 0; j < a->n_groups; j++)
                 a->group_sum[j] += w;
-        for (size_t i = 0; i < k; i++) {
-                if (a->path_mirror[i])
-                        continue;
+        for (size_t e = 0; e < a->n_eager; e++) {
+                size_t i = a->eager[e];
                 struct agg *n = &a->nodes[a->path[i]];
                 uint32_t info = a->infos[a->path_depth[i]];
 
@@ -327,6 +335,8 @@ add_sample(struct aggregator *a, uint32_t root, size_t depth, size_t common, siz
                                 attr_add(a, node, keys[j], 0.0);
                         for (uint32_t j = 0; j < t->info_attr_n[info]; j++)
                                 attr_add(a, node, keys[j], w);
+                        xgrow(&a->eager, &a->cap_eager, a->n_eager + 1, sizeof(*a->eager));
+                        a->eager[a->n_eager++] = (uint32_t)i;
                 }
                 a->n_path++;
                 parent = node;
@@ -401,7 +411,7 @@ build_thread(struct aggregator *a, const uint32_t *thread_of, uint32_t thread)
         }
         for (size_t i = 0; i < a->n_path; i++)
                 run_end(a, i);
-        a->n_path = a->n_groups = 0;
+        a->n_path = a->n_groups = a->n_eager = 0;
         return root;
 }
 
@@ -579,6 +589,7 @@ frame_tree_build_aggregated(struct frame_tree *t,
         free(a.path_group);
         free(a.path_mirror);
         free(a.group_sum);
+        free(a.eager);
         free(a.group_first);
         *ret_root = root;
         return 0;
