@@ -501,6 +501,43 @@ test_plain_loader_agrees(void **state)
                         load_both_ways(odd[i], n);
         }
         assert_true(loaded >= 4);
+
+        /* a small real file with bytes changed, cut and repeated: both paths alike */
+        {
+                char path[1024];
+                size_t len;
+                uint64_t rng = 0x2545f4914f6cdd1dULL;
+
+                snprintf(path, sizeof(path), "%s/handmade/session.pyisession", CONFORMANCE_DIR);
+                _cleanup_free_ char *orig = read_file(path, &len);
+                _cleanup_free_ char *buf = malloc(len * 2 + 16);
+                static const char bytes[] = "\"\\[]{},:0123456789.eE-+u nulltrue\x01\x00\xc0\x80\xff";
+                for (int round = 0; round < 3000; round++) {
+                        size_t n = len;
+                        memcpy(buf, orig, len);
+                        for (int k = 0; k < 1 + round % 4 && n > 0; k++) {
+                                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+                                size_t at = rng % n;
+                                switch ((rng >> 32) % 3) {
+                                case 0:
+                                        buf[at] = bytes[(rng >> 40) % (sizeof(bytes) - 1)];
+                                        break;
+                                case 1:
+                                        n = at;
+                                        break;
+                                default: {
+                                        size_t m = (rng >> 40) % 64;
+                                        if (at + m > n)
+                                                m = n - at;
+                                        memmove(buf + at + m, buf + at, n - at);
+                                        n += m;
+                                        break;
+                                }
+                                }
+                        }
+                        load_both_ways(buf, n);
+                }
+        }
         printf("%zu session files and %zu odd texts (and their truncations) load alike\n",
                n_files, ARRAY_SIZE(odd));
 }
