@@ -347,24 +347,38 @@ class Bench:
         rows = []
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "report")
+            runs = 1 if self.args.quick else 3
             for n in ((1_000_000,) if self.args.quick else (1_000_000, 10_000_000)):
                 for fmt in formats:
-                    steps, rss, build = self.render_run([str(tool), str(n), fmt, out])
-                    wall, cpu = steps["text -t" if fmt == "text-t" else fmt]
+                    walls, cpus, rsss, builds = [], [], [], []
+                    for _ in range(runs):
+                        steps, rss, build = self.render_run([str(tool), str(n), fmt, out])
+                        wall, cpu = steps["text -t" if fmt == "text-t" else fmt]
+                        walls.append(wall)
+                        cpus.append(cpu)
+                        rsss.append(rss)
+                        builds.append(build)
                     rows.append(["{:,}".format(n), fmt.replace("text-t", "text -t"),
-                                 "%.2f" % wall, "%.2f" % cpu, "%.0f" % rss,
-                                 "%.2f" % build if build is not None else "-"])
+                                 median_spread(walls, "%.2f"), median_spread(cpus, "%.2f"),
+                                 "%.0f" % max(rsss), "%.2f" % statistics.median(builds)])
             session = os.path.join(tmp, "1m.pyisession")
             self.render_run([str(tool), "1000000", "pyisession", session])
             size = os.path.getsize(session) / 2**20
             for fmt in ("text", "html"):
-                steps, rss, _ = self.render_run([str(tool), "--load", session, fmt, out])
+                loads, rendered, rsss = [], [], []
+                for _ in range(runs):
+                    steps, rss, _ = self.render_run([str(tool), "--load", session, fmt, out])
+                    loads.append(steps["load"])
+                    rendered.append(steps[fmt])
+                    rsss.append(rss)
+                med = lambda v, k: statistics.median(x[k] for x in v)
                 rows.append(["1,000,000 (.pyisession, %.0f MiB)" % size, "load + " + fmt,
-                             "%.2f + %.2f" % (steps["load"][0], steps[fmt][0]),
-                             "%.2f + %.2f" % (steps["load"][1], steps[fmt][1]),
-                             "%.0f" % rss, "-"])
-        table("Rendering (bench-render: 2,000 call paths 15-30 deep, two threads), one process per row",
-              ["samples", "format", "wall s", "CPU s", "peak RSS MiB (whole process)",
+                             "%.2f + %.2f" % (med(loads, 0), med(rendered, 0)),
+                             "%.2f + %.2f" % (med(loads, 1), med(rendered, 1)),
+                             "%.0f" % max(rsss), "-"])
+        table("Rendering (bench-render: 2,000 call paths 15-30 deep, two threads), one process "
+              "per run, %d runs per row" % runs,
+              ["samples", "format", "wall s", "CPU s", "peak RSS MiB (whole process, max)",
                "building the session in memory, s (not included)"], rows)
         print("\nStored per sample in the session: a 4-byte stack id and an 8-byte weight "
               "(12 bytes); stacks and frames are interned. text, json and pstats aggregate "
