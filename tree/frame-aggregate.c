@@ -266,9 +266,11 @@ add_sample(struct aggregator *a, uint32_t root, size_t depth, size_t common, siz
         size_t k = 0;
         uint32_t parent = NO_NODE;
 
-        /* the path kept from the previous sample: the nodes whose depth carries on */
-        while (k < a->n_path && a->path_depth[k] < common)
-                k++;
+        /* the path kept from the previous sample: the nodes whose depth carries on (most of
+         * it, so counted from the end) */
+        k = a->n_path;
+        while (k > 0 && a->path_depth[k - 1] >= common)
+                k--;
         for (size_t i = k; i < a->n_path; i++)
                 run_end(a, i);
         while (a->n_groups && a->group_first[a->n_groups - 1] >= k)
