@@ -320,28 +320,70 @@ class Bench:
               [[median_spread(ms, "%.2f"), "4-9 ms"]])
 
     # ---- 4/5. memory and rendering ----------------------------------------------------------
+    def render_run(self, args):
+        """One bench-render process: its printed seconds (wall, CPU) per step and its peak RSS
+        in MiB from wait4."""
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+        out = p.stdout.read()
+        _, status, ru = os.wait4(p.pid, 0)
+        if status != 0:
+            raise RuntimeError("%s failed: %s" % (" ".join(args), out))
+        steps = dict((m[0].strip(), (float(m[1]), float(m[2]))) for m in
+                     re.findall(r"^(\w[\w -]*?)\s+([\d.]+) s  cpu ([\d.]+) s$", out, re.M))
+        for m in re.finditer(r"^session of .*?: ([\d.]+) s  cpu ([\d.]+) s$", out, re.M):
+            steps["load"] = (float(m[1]), float(m[2]))
+        build = re.search(r"built in memory: ([\d.]+) s", out)
+        return steps, ru.ru_maxrss / 1024, float(build[1]) if build else None
+
     def section_render(self):
         """tests/report/bench-render: a session of N samples built in memory as the sampler
-        builds it, then every renderer; peak RSS of the whole run from wait4."""
+        builds it, then one renderer per process (so that each has its own peak RSS, from
+        wait4); then a 1M-sample .pyisession loaded and rendered."""
         tool = Path(self.pyinstr).parents[1] / "tests" / "report" / "bench-render"
         if not tool.exists():
             print("\n(no %s: build the tests to run the rendering benchmark)" % tool)
             return
+        formats = ["text", "json", "pstats", "html", "collapsed", "speedscope", "text-t"]
         rows = []
-        for n in ((1_000_000,) if self.args.quick else (1_000_000, 10_000_000)):
-            p = subprocess.Popen([str(tool), str(n)], stdout=subprocess.PIPE, text=True)
-            out = p.stdout.read()
-            _, status, ru = os.wait4(p.pid, 0)
-            times = dict((m[0].strip(), m[1]) for m in re.findall(r"^(\w[\w -]*?)\s+([\d.]+) s$", out, re.M))
-            build = re.search(r"built in memory: ([\d.]+) s", out)
-            rows.append(["{:,}".format(n), build[1] if build else "-"] +
-                        [times.get(k, "-") for k in ("text", "json", "speedscope", "pyisession")] +
-                        ["%.0f" % (ru.ru_maxrss / 1024), "%.1f" % (ru.ru_maxrss * 1024 / n)])
-        table("Rendering (bench-render: 2,000 call paths 15-30 deep, two threads), seconds",
-              ["samples", "build session", "text", "json", "speedscope", "pyisession",
-               "peak RSS MiB (whole run)", "peak bytes/sample"], rows)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "report")
+            runs = 1 if self.args.quick else 3
+            for n in ((1_000_000,) if self.args.quick else (1_000_000, 10_000_000)):
+                for fmt in formats:
+                    walls, cpus, rsss, builds = [], [], [], []
+                    for _ in range(runs):
+                        steps, rss, build = self.render_run([str(tool), str(n), fmt, out])
+                        wall, cpu = steps["text -t" if fmt == "text-t" else fmt]
+                        walls.append(wall)
+                        cpus.append(cpu)
+                        rsss.append(rss)
+                        builds.append(build)
+                    rows.append(["{:,}".format(n), fmt.replace("text-t", "text -t"),
+                                 median_spread(walls, "%.2f"), median_spread(cpus, "%.2f"),
+                                 "%.0f" % max(rsss), "%.2f" % statistics.median(builds)])
+            session = os.path.join(tmp, "1m.pyisession")
+            self.render_run([str(tool), "1000000", "pyisession", session])
+            size = os.path.getsize(session) / 2**20
+            for fmt in ("text", "html"):
+                loads, rendered, rsss = [], [], []
+                for _ in range(runs):
+                    steps, rss, _ = self.render_run([str(tool), "--load", session, fmt, out])
+                    loads.append(steps["load"])
+                    rendered.append(steps[fmt])
+                    rsss.append(rss)
+                med = lambda v, k: statistics.median(x[k] for x in v)
+                rows.append(["1,000,000 (.pyisession, %.0f MiB)" % size, "load + " + fmt,
+                             "%.2f + %.2f" % (med(loads, 0), med(rendered, 0)),
+                             "%.2f + %.2f" % (med(loads, 1), med(rendered, 1)),
+                             "%.0f" % max(rsss), "-"])
+        table("Rendering (bench-render: 2,000 call paths 15-30 deep, two threads), one process "
+              "per run, %d runs per row" % runs,
+              ["samples", "format", "wall s", "CPU s", "peak RSS MiB (whole process, max)",
+               "building the session in memory, s (not included)"], rows)
         print("\nStored per sample in the session: a 4-byte stack id and an 8-byte weight "
-              "(12 bytes); stacks and frames are interned.")
+              "(12 bytes); stacks and frames are interned. text, json and pstats aggregate "
+              "straight from the samples; speedscope and text -t need pyinstrument's timeline "
+              "tree (a node per call per sample run).")
 
     def python_name(self):
         out = subprocess.run([self.python, "-c", "import sys; print(sys.version.split()[0])"],

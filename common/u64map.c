@@ -17,16 +17,15 @@ u64map_init(struct u64map *m)
 void
 u64map_release(struct u64map *m)
 {
-        free(m->keys);
-        free(m->vals);
+        free(m->slots);
         u64map_init(m);
 }
 
 void
 u64map_clear(struct u64map *m)
 {
-        if (m->keys)
-                memset(m->keys, 0, m->cap * sizeof(*m->keys));
+        if (m->slots)
+                memset(m->slots, 0, m->cap * sizeof(*m->slots));
         m->len = 0;
 }
 
@@ -36,11 +35,11 @@ u64map_get(const struct u64map *m, uint64_t key, uint64_t *ret_val)
         if (!m->cap || !key)
                 return false;
         for (size_t i = u64_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-                if (m->keys[i] == key) {
-                        *ret_val = m->vals[i];
+                if (m->slots[i].key == key) {
+                        *ret_val = m->slots[i].val;
                         return true;
                 }
-                if (!m->keys[i])
+                if (!m->slots[i].key)
                         return false;
         }
 }
@@ -50,12 +49,11 @@ put_nogrow(struct u64map *m, uint64_t key, uint64_t val)
 {
         size_t i = u64_hash(key) & (m->cap - 1);
 
-        while (m->keys[i] && m->keys[i] != key)
+        while (m->slots[i].key && m->slots[i].key != key)
                 i = (i + 1) & (m->cap - 1);
-        if (!m->keys[i])
+        if (!m->slots[i].key)
                 m->len++;
-        m->keys[i] = key;
-        m->vals[i] = val;
+        m->slots[i] = (struct u64map_slot){ .key = key, .val = val };
 }
 
 void
@@ -66,14 +64,12 @@ u64map_put(struct u64map *m, uint64_t key, uint64_t val)
         if ((m->len + 1) * 4 > m->cap * 3) {
                 struct u64map old = *m;
                 m->cap = old.cap ? old.cap * 2 : 64;
-                m->keys = xcalloc(m->cap, sizeof(*m->keys));
-                m->vals = xmalloc(m->cap * sizeof(*m->vals));
+                m->slots = xcalloc(m->cap, sizeof(*m->slots));
                 m->len = 0;
                 for (size_t i = 0; i < old.cap; i++)
-                        if (old.keys[i])
-                                put_nogrow(m, old.keys[i], old.vals[i]);
-                free(old.keys);
-                free(old.vals);
+                        if (old.slots[i].key)
+                                put_nogrow(m, old.slots[i].key, old.slots[i].val);
+                free(old.slots);
         }
         put_nogrow(m, key, val);
 }

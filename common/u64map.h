@@ -6,9 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A key beside its value: a hit costs one cache line, not two. */
+struct u64map_slot {
+        uint64_t key; /* 0 = empty slot */
+        uint64_t val;
+};
+
 struct u64map {
-        uint64_t *keys; /* 0 = empty slot */
-        uint64_t *vals;
+        struct u64map_slot *slots;
         size_t cap; /* a power of two */
         size_t len;
 };

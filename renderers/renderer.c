@@ -135,13 +135,12 @@ renderer_trees(const struct session *s,
                 }
         }
         if (selected != UINT32_MAX || !per_thread || n_threads <= 1) {
-                struct frame *root = frame_tree_build(t, selected);
-                roots[n++] = processors_run(t, root, r->default_processors, skip, &o->processor);
+                roots[n++] = processors_build_run(t, selected, r->default_processors, skip,
+                                                  &o->processor);
         } else {
                 for (size_t i = 0; i < n_threads; i++) {
-                        struct frame *root = frame_tree_build(t, threads[i]);
-                        roots[n++] =
-                                processors_run(t, root, r->default_processors, skip, &o->processor);
+                        roots[n++] = processors_build_run(t, threads[i], r->default_processors,
+                                                          skip, &o->processor);
                 }
         }
         /* an empty session (or a tree processed away) is one NULL root: "No samples" */

@@ -194,6 +194,26 @@ frame_combine(struct frame_tree *t, struct frame *f, struct frame *into)
         frame_combine_into(t, f, into);
 }
 
+/* Stable merge sort of @v (n items) by time, descending, using @tmp (n items). */
+void
+frame_sort_by_time(struct frame **v, struct frame **tmp, size_t n)
+{
+        for (size_t width = 1; width < n; width *= 2) {
+                for (size_t lo = 0; lo < n; lo += 2 * width) {
+                        size_t mid = lo + width < n ? lo + width : n;
+                        size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+                        size_t a = lo, b = mid, o = lo;
+                        while (a < mid && b < hi)
+                                tmp[o++] = v[b]->time > v[a]->time ? v[b++] : v[a++];
+                        while (a < mid)
+                                tmp[o++] = v[a++];
+                        while (b < hi)
+                                tmp[o++] = v[b++];
+                }
+                memcpy(v, tmp, n * sizeof(*v));
+        }
+}
+
 const struct frame *
 frame_check(const struct frame_tree *t, struct frame *root)
 {

@@ -403,7 +403,7 @@ frame_tree_threads(struct frame_tree *t, const uint32_t **ret_threads)
         const struct session *s = t->session;
         _cleanup_free_ uint32_t *root = NULL;
         _cleanup_free_ double *busy = NULL;
-        struct u64map seen;
+        _cleanup_free_ bool *seen = NULL;
 
         if (t->threads) {
                 *ret_threads = t->threads;
@@ -411,20 +411,18 @@ frame_tree_threads(struct frame_tree *t, const uint32_t **ret_threads)
         }
         root = stack_threads(t);
         busy = xcalloc(t->idents.n + 1, sizeof(*busy));
+        seen = xcalloc(t->idents.n + 1, sizeof(*seen));
         t->threads = xmalloc((t->idents.n + 1) * sizeof(*t->threads));
-        u64map_init(&seen);
         for (size_t i = 0; i < s->n_samples; i++) {
                 uint32_t st = s->sample_stack[i];
-                uint64_t v;
                 if (st == SESSION_NO_STACK)
                         continue;
-                if (!u64map_get(&seen, (uint64_t)root[st] + 1, &v)) {
-                        u64map_put(&seen, (uint64_t)root[st] + 1, 1);
+                if (!seen[root[st]]) {
+                        seen[root[st]] = true;
                         t->threads[t->n_threads++] = root[st];
                 }
                 busy[root[st]] += s->sample_weight[i];
         }
-        u64map_release(&seen);
         /* busiest first; a stable insertion sort keeps first-seen order among equals */
         for (size_t i = 1; i < t->n_threads; i++) {
                 uint32_t x = t->threads[i];

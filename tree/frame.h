@@ -78,6 +78,19 @@ size_t frame_tree_threads(struct frame_tree *t, const uint32_t **ret_threads);
  * order, a [self] per sample) then Session._trim_stem(). NULL when there are no samples. */
 struct frame *frame_tree_build(struct frame_tree *t, uint32_t thread);
 
+/* The tree frame_tree_build(@thread) gives after remove_importlib (when @remove is its
+ * identifier test, else NULL), remove_tracebackhide (when @remove_hidden),
+ * merge_consecutive_self_time and aggregate_repeated_calls, built straight from the samples
+ * without the timeline tree, the same to the last bit. @return 0 with *@ret_root (NULL when there
+ * are no samples), or -EOPNOTSUPP when only the timeline can tell: the session trims a stem
+ * (start_call_stack), an identifier's frames disagree on __tracebackhide__, a frame is named
+ * [self] or [root], or a thread root under a [root] would be removed. */
+int frame_tree_build_aggregated(struct frame_tree *t,
+                                uint32_t thread,
+                                bool (*remove)(const struct frame_ident *fi),
+                                bool remove_hidden,
+                                struct frame **ret_root);
+
 const struct frame_ident *frame_ident(const struct frame_tree *t, const struct frame *f);
 const char *frame_attr_key(const struct frame_tree *t, uint32_t key);
 /* The identifier text of an identifier index, and its length. */
@@ -115,6 +128,9 @@ void frame_delete_detached(struct frame_tree *t, struct frame *f);
 void frame_combine_into(struct frame_tree *t, struct frame *f, struct frame *into);
 void frame_remove_from_parent(struct frame *f);
 void frame_add_child(struct frame_tree *t, struct frame *parent, struct frame *child);
+
+/* Stable sort of @n frames by time, descending (sorted(reverse=True)), with @tmp (n items). */
+void frame_sort_by_time(struct frame **v, struct frame **tmp, size_t n);
 
 /* Groups (FrameGroup). */
 struct frame_group *frame_group_new(struct frame_tree *t, struct frame *root);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "common/xalloc.h"
 #include "processor.h"
 
 static const struct processor processors[] = {
@@ -48,6 +49,53 @@ processors_run(struct frame_tree *t,
                         continue;
                 root = p->fn(t, root, o);
         }
+        return root;
+}
+
+static bool always_timeline;
+
+void
+processors_build_set_timeline(bool always)
+{
+        always_timeline = always;
+}
+
+struct frame *
+processors_build_run(struct frame_tree *t,
+                     uint32_t thread,
+                     const char *const *names,
+                     const char *const *skip,
+                     const struct processor_opts *o)
+{
+        _cleanup_free_ const struct processor **run = NULL;
+        size_t n = 0, i = 0;
+        bool importlib = false, hidden = false;
+        struct frame *root;
+
+        for (const char *const *p = names; p && *p; p++)
+                n++;
+        run = xcalloc(n + 1, sizeof(*run));
+        n = 0;
+        for (; names && *names; names++) {
+                const struct processor *p = processor_find(*names);
+                if (p && !listed(skip, p->name))
+                        run[n++] = p;
+        }
+        if (i < n && run[i]->fn == processor_remove_importlib)
+                importlib = true, i++;
+        if (i < n && run[i]->fn == processor_remove_tracebackhide)
+                hidden = true, i++;
+        if (!always_timeline && i + 1 < n && run[i]->fn == processor_merge_consecutive_self_time &&
+            run[i + 1]->fn == processor_aggregate_repeated_calls &&
+            frame_tree_build_aggregated(t, thread, importlib ? processor_ident_is_importlib : NULL,
+                                        hidden, &root) == 0) {
+                i += 2;
+        } else {
+                root = frame_tree_build(t, thread);
+                i = 0;
+        }
+        for (; i < n; i++)
+                root = run[i]->fn(t, root, o);
         return root;
 }
 

@@ -34,6 +34,23 @@ struct frame *processors_run(struct frame_tree *t,
                              const char *const *skip,
                              const struct processor_opts *o);
 
+/* processors_run(@names less @skip) over frame_tree_build(@thread)'s tree. When the list starts
+ * with [remove_importlib] [remove_tracebackhide] merge_consecutive_self_time
+ * aggregate_repeated_calls, that part is done by frame_tree_build_aggregated() straight from the
+ * samples (the timeline tree of a long session takes gigabytes), unless the session needs the
+ * timeline; the result is the same to the last bit. */
+struct frame *processors_build_run(struct frame_tree *t,
+                                   uint32_t thread,
+                                   const char *const *names,
+                                   const char *const *skip,
+                                   const struct processor_opts *o);
+
+/* For tests: make processors_build_run() always build the timeline tree. */
+void processors_build_set_timeline(bool always);
+
+/* remove_importlib's test: the identifier's file is <frozen importlib._bootstrap...>. */
+bool processor_ident_is_importlib(const struct frame_ident *fi);
+
 /* Shared by remove_importlib and remove_tracebackhide: children first, replace every child
  * that @match()es by its own children, in place. */
 struct frame *processor_replace_matching(struct frame_tree *t,

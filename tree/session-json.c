@@ -1,13 +1,19 @@
 /* .pyisession files: pyinstrument's Session.to_json()/from_json() in C. Writing streams one
- * frame record at a time; reading goes through cJSON (the whole document in memory once). */
+ * frame record at a time; reading is done in place by session-plain.c when the file has the
+ * usual shape, else here through cJSON (the whole document in memory once), which has the last
+ * word on what a file means. */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -335,25 +341,15 @@ parse_document(struct session *s, const char *p, cJSON *doc, char *err, size_t e
         return 0;
 }
 
-/* Load from @text (pyjson_prepare()d, NULL if that failed), which is freed as soon as cJSON
- * has its copy: a long session's text is a gigabyte. */
-static int
-load_prepared(char *text, struct session **ret, char *err, size_t errlen)
+/* The members other than frame_records, parsed into @doc, into @s (whose records are in). */
+int
+session_json_meta(struct session *s, const cJSON *doc, char *err, size_t errlen)
 {
-        _cleanup_(session_freep) struct session *s = NULL;
         const cJSON *item, *it;
         double count;
         size_t slen;
         int r;
 
-        if (!text)
-                return fail(err, errlen, "not a session file: it is not valid UTF-8");
-        s = session_new();
-        cJSON *doc = cJSON_CreateObject();
-        r = parse_document(s, text, doc, err, errlen);
-        free(text);
-        if (r < 0)
-                goto out;
         r = load_number(doc, "start_time", true, 0, &s->start_time, err, errlen);
         if (r >= 0)
                 r = load_number(doc, "duration", true, 0, &s->duration, err, errlen);
@@ -397,8 +393,26 @@ load_prepared(char *text, struct session **ret, char *err, size_t errlen)
                 }
                 session_add_start_call_stack(s, str, slen);
         }
-
 out:
+        return r;
+}
+
+/* Load from @text (pyjson_prepare()d, NULL if that failed), which is freed as soon as cJSON
+ * has its copy: a long session's text is a gigabyte. */
+static int
+load_prepared(char *text, struct session **ret, char *err, size_t errlen)
+{
+        _cleanup_(session_freep) struct session *s = NULL;
+        int r;
+
+        if (!text)
+                return fail(err, errlen, "not a session file: it is not valid UTF-8");
+        s = session_new();
+        cJSON *doc = cJSON_CreateObject();
+        r = parse_document(s, text, doc, err, errlen);
+        free(text);
+        if (r >= 0)
+                r = session_json_meta(s, doc, err, errlen);
         cJSON_Delete(doc);
         if (r < 0)
                 return r;
@@ -406,9 +420,19 @@ out:
         return 0;
 }
 
+static bool plain_enabled = true;
+
+void
+session_load_set_plain(bool enabled)
+{
+        plain_enabled = enabled;
+}
+
 int
 session_load_buffer(const char *buf, size_t len, struct session **ret, char *err, size_t errlen)
 {
+        if (plain_enabled && session_load_plain(buf, len, false, ret) == 0)
+                return 0;
         char *copy = xmalloc(len + 1);
 
         memcpy(copy, buf, len);
@@ -422,29 +446,60 @@ int
 session_load(const char *path, struct session **ret, char *err, size_t errlen)
 {
         char *buf = NULL, *text;
+        void *map = MAP_FAILED;
+        struct stat st;
         size_t len = 0;
-        FILE *f = fopen(path, "re");
-        int r;
+        int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 
-        if (!f) {
+        if (fd < 0 || fstat(fd, &st) < 0) {
                 r = -errno;
                 snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+                if (fd >= 0)
+                        close(fd);
                 return r;
         }
-        FILE *mem = open_memstream(&buf, &len);
-        char chunk[65536];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                fwrite(chunk, 1, n, mem);
-        r = ferror(f) ? -EIO : 0;
-        fclose(f);
-        fclose(mem);
+        /* read in place when the file can be mapped (a pipe or an empty file cannot) */
+        if (S_ISREG(st.st_mode) && st.st_size > 0) {
+                len = (size_t)st.st_size;
+                map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+        }
+        if (map != MAP_FAILED) {
+                (void)madvise(map, len, MADV_SEQUENTIAL);
+                if (plain_enabled && session_load_plain(map, len, true, ret) == 0) {
+                        munmap(map, len);
+                        close(fd);
+                        return 0;
+                }
+                /* not the usual shape: the cJSON path, on a copy it can rewrite */
+                buf = xmalloc(len + 1);
+                memcpy(buf, map, len);
+                buf[len] = '\0';
+                munmap(map, len);
+                close(fd);
+                r = 0;
+        } else {
+                FILE *f = fdopen(fd, "re");
+                if (!f) {
+                        r = -errno;
+                        close(fd);
+                        snprintf(err, errlen, "cannot open %s: %s", path, strerror(-r));
+                        return r;
+                }
+                FILE *mem = open_memstream(&buf, &len);
+                char chunk[65536];
+                size_t n;
+                while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+                        fwrite(chunk, 1, n, mem);
+                r = ferror(f) ? -EIO : 0;
+                fclose(f);
+                fclose(mem);
+        }
         if (r < 0) {
                 free(buf);
                 snprintf(err, errlen, "cannot read %s: %s", path, strerror(-r));
                 return r;
         }
-        /* open_memstream() keeps a NUL after the data, the room pyjson_prepare() needs */
+        /* both buffers keep a NUL after the data, the room pyjson_prepare() needs */
         text = pyjson_prepare(buf, len);
         if (!text)
                 free(buf);

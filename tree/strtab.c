@@ -1,27 +1,39 @@
-/* String interning over u64map: the key is an FNV-1a hash, and a collision between different
- * strings moves on to the next odd key, so lookups compare bytes before trusting a hit. */
+/* String interning: an open-addressing index of ids over the entries, each entry keeping its
+ * 8-byte hash, so that a probe compares hashes before bytes and growing never rehashes a
+ * string. Frame-info strings are 30-100 bytes: the hash takes 8 bytes a step. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/u64map.h"
 #include "common/xalloc.h"
 #include "strtab.h"
 
 static uint64_t
 str_hash(const char *p, size_t n)
 {
-        uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
-        return h | 1; /* u64map keys must be non-zero */
+        uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+        size_t i = 0;
+
+        for (; i + 8 <= n; i += 8) {
+                uint64_t w;
+                memcpy(&w, p + i, 8);
+                h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+                h ^= h >> 31;
+        }
+        if (i < n) {
+                uint64_t w = 0;
+                memcpy(&w, p + i, n - i);
+                h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        }
+        return u64_hash(h);
 }
 
 void
 strtab_init(struct strtab *t)
 {
         memset(t, 0, sizeof(*t));
-        u64map_init(&t->index);
 }
 
 void
@@ -30,47 +42,68 @@ strtab_release(struct strtab *t)
         for (size_t i = 0; i < t->n; i++)
                 free(t->v[i].str);
         free(t->v);
-        u64map_release(&t->index);
+        free(t->index);
         strtab_init(t);
 }
 
-/* Probe for @s; returns its id, or UINT32_MAX with *ret_key set to the free key to use. */
-static uint32_t
-probe(const struct strtab *t, const char *s, size_t len, uint64_t *ret_key)
+/* The index slot holding @s, or the empty slot where it would go. */
+static size_t
+probe(const struct strtab *t, const char *s, size_t len, uint64_t h)
 {
-        uint64_t h = str_hash(s, len), v;
+        size_t mask = t->index_cap - 1;
 
-        for (;; h = (h + 2) | 1) {
-                if (!u64map_get(&t->index, h, &v))
-                        break;
-                if (t->v[v].len == len && !memcmp(t->v[v].str, s, len))
-                        return (uint32_t)v;
+        for (size_t i = h & mask;; i = (i + 1) & mask) {
+                uint32_t id = t->index[i];
+                if (!id)
+                        return i;
+                const struct strtab_entry *e = &t->v[id - 1];
+                if (e->hash == h && e->len == len && memcmp(e->str, s, len) == 0)
+                        return i;
         }
-        *ret_key = h;
-        return UINT32_MAX;
 }
 
 uint32_t
 strtab_find(const struct strtab *t, const char *s, size_t len)
 {
-        uint64_t key;
+        if (!t->index_cap)
+                return UINT32_MAX;
+        uint32_t id = t->index[probe(t, s, len, str_hash(s, len))];
+        return id ? id - 1 : UINT32_MAX;
+}
 
-        return probe(t, s, len, &key);
+static void
+grow_index(struct strtab *t)
+{
+        size_t cap = t->index_cap ? t->index_cap * 2 : 64;
+
+        free(t->index);
+        t->index = xcalloc(cap, sizeof(*t->index));
+        t->index_cap = cap;
+        for (size_t id = 0; id < t->n; id++) {
+                size_t i = t->v[id].hash & (cap - 1);
+                while (t->index[i])
+                        i = (i + 1) & (cap - 1);
+                t->index[i] = (uint32_t)id + 1;
+        }
 }
 
 uint32_t
 strtab_intern(struct strtab *t, const char *s, size_t len)
 {
-        uint64_t key;
-        uint32_t id = probe(t, s, len, &key);
+        uint64_t h = str_hash(s, len);
+        size_t slot;
 
-        if (id != UINT32_MAX)
-                return id;
+        if ((t->n + 1) * 4 > t->index_cap * 3)
+                grow_index(t);
+        slot = probe(t, s, len, h);
+        if (t->index[slot])
+                return t->index[slot] - 1;
         xgrow(&t->v, &t->cap, t->n + 1, sizeof(*t->v));
         t->v[t->n].str = xmalloc(len + 1);
         memcpy(t->v[t->n].str, s, len);
         t->v[t->n].str[len] = '\0';
         t->v[t->n].len = len;
-        u64map_put(&t->index, key, t->n);
+        t->v[t->n].hash = h;
+        t->index[slot] = (uint32_t)t->n + 1;
         return (uint32_t)t->n++;
 }

@@ -4,17 +4,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/u64map.h"
-
 struct strtab_entry {
         char *str; /* NUL-terminated copy; @len is authoritative */
         size_t len;
+        uint64_t hash; /* compared before the bytes, and reused when the index grows */
 };
 
 struct strtab {
         struct strtab_entry *v;
         size_t n, cap;
-        struct u64map index;
+        uint32_t *index; /* open addressing: id + 1, 0 = empty */
+        size_t index_cap; /* a power of two */
 };
 
 void strtab_init(struct strtab *t);

@@ -67,6 +67,10 @@ struct session *session_resample(const struct session *s, double interval);
  * On success *@ret owns the new session. */
 int session_load(const char *path, struct session **ret, char *err, size_t errlen);
 
+/* For tests: whether session_load() and session_load_buffer() may read a file of the usual
+ * shape in place (the default) or always go through cJSON. Both give the same session. */
+void session_load_set_plain(bool enabled);
+
 /* The same from a buffer of @len bytes (not necessarily NUL-terminated). */
 int
 session_load_buffer(const char *buf, size_t len, struct session **ret, char *err, size_t errlen);

@@ -29,3 +29,14 @@ struct session {
         uint32_t *start_call_stack; /* frame ids, thread root first */
         size_t n_start_call_stack, cap_start_call_stack;
 };
+
+struct cJSON;
+
+/* session-json.c: the members other than frame_records, parsed by cJSON into @doc, into @s;
+ * 0, or -EBADMSG/-EINVAL with a sentence in @err. */
+int session_json_meta(struct session *s, const struct cJSON *doc, char *err, size_t errlen);
+
+/* session-plain.c: @len bytes of a .pyisession read in place (@mapped: a private file mapping
+ * whose pages it may hand back). 0 and *@ret, or -EOPNOTSUPP when the cJSON path must decide
+ * (an unusual shape, or a bad file). */
+int session_load_plain(const char *buf, size_t len, bool mapped, struct session **ret);

@@ -1,12 +1,60 @@
-/* Harness: the .pyisession loader (session_load_buffer) on arbitrary bytes, and every
+/* Harness: the .pyisession loader (session_load_buffer) on arbitrary bytes, read in place and
+ * through cJSON, which must agree (verdict, message, and the session as saved); then every
  * renderer on what it accepts, so that a file that loads can also be reported. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fuzz.h"
 #include "renderers/renderers.h"
+
+/* Reports go nowhere, without opening anything (/dev/null may not be what it should). */
+static ssize_t
+discard(void *cookie, const char *buf, size_t size)
+{
+        (void)cookie;
+        (void)buf;
+        return (ssize_t)size;
+}
+
+static char *
+saved(const struct session *s, size_t *ret_len)
+{
+        char *buf = NULL;
+        FILE *m = open_memstream(&buf, ret_len);
+
+        (void)session_save(s, m);
+        fclose(m);
+        return buf;
+}
+
+/* The in-place reader gives up on anything unusual; when it does not, it must have read what
+ * the cJSON path reads. */
+static void
+check_both_ways(const uint8_t *data, size_t size, int r, const struct session *s, const char *err)
+{
+        struct session *c = NULL;
+        char cerr[256] = "";
+        int rc;
+
+        session_load_set_plain(false);
+        rc = session_load_buffer((const char *)data, size, &c, cerr, sizeof(cerr));
+        session_load_set_plain(true);
+        if (rc != r || (r < 0 && strcmp(err, cerr) != 0))
+                abort();
+        if (r >= 0) {
+                size_t la, lb;
+                char *a = saved(s, &la), *b = saved(c, &lb);
+                if (la != lb || memcmp(a, b, la) != 0 ||
+                    session_sample_count(s) != session_sample_count(c))
+                        abort();
+                free(a);
+                free(b);
+        }
+        session_free(c);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -17,11 +65,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         };
         static FILE *null;
         struct session *s = NULL;
-        char err[256];
+        char err[256] = "";
+        int r;
 
         if (!null)
-                null = fopen("/dev/null", "w");
-        if (session_load_buffer((const char *)data, size, &s, err, sizeof(err)) < 0)
+                null = fopencookie(NULL, "w", (cookie_io_functions_t){ .write = discard });
+        r = session_load_buffer((const char *)data, size, &s, err, sizeof(err));
+        check_both_ways(data, size, r, s, err);
+        if (r < 0)
                 return 0;
         for (size_t i = 0; i < ARRAY_SIZE(renderers); i++) {
                 struct render_opts o = {

@@ -15,9 +15,28 @@
 #include "renderers/renderers.h"
 #include "tree/pyjson.h"
 #include "tree/tree.h"
+#include "tree/tree_internal.h"
+
+#include <dirent.h>
+#include <glob.h>
 
 /* intern a string literal, NULs included */
 #define FRAME(s, lit) session_frame((s), (lit), sizeof(lit) - 1)
+
+/* A stream that drops what it is given, opening nothing (/dev/null may not be a device). */
+static ssize_t
+discard(void *cookie, const char *buf, size_t size)
+{
+        (void)cookie;
+        (void)buf;
+        return (ssize_t)size;
+}
+
+static FILE *
+discarding(void)
+{
+        return fopencookie(NULL, "w", (cookie_io_functions_t){ .write = discard });
+}
 
 static char *
 read_file(const char *path, size_t *ret_len)
@@ -255,7 +274,7 @@ test_deep_stacks(void **state)
         o.timeline = true;
         o.show_all = true;
         for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-                FILE *m = fopen("/dev/null", "w");
+                FILE *m = discarding();
                 assert_int_equal(all[i]->render(s, &o, m), 0);
                 fclose(m);
         }
@@ -314,7 +333,7 @@ test_threads(void **state)
         free(out);
 
         o.thread = "nope";
-        FILE *null = fopen("/dev/null", "w");
+        FILE *null = discarding();
         assert_int_equal(renderer_text.render(s, &o, null), -ENOENT);
         fclose(null);
 
@@ -327,11 +346,208 @@ test_threads(void **state)
         session_free(s);
 }
 
+
+/* Everything a loaded session holds, in order: frames, stacks, samples to the bit, metadata. */
+static void
+assert_same_session(const struct session *a, const struct session *b)
+{
+        assert_int_equal(a->frames.n, b->frames.n);
+        for (size_t i = 0; i < a->frames.n; i++) {
+                assert_int_equal(a->frames.v[i].len, b->frames.v[i].len);
+                assert_memory_equal(a->frames.v[i].str, b->frames.v[i].str, a->frames.v[i].len);
+        }
+        assert_int_equal(a->n_stacks, b->n_stacks);
+        if (a->n_stacks)
+                assert_memory_equal(a->stacks, b->stacks, a->n_stacks * sizeof(*a->stacks));
+        assert_int_equal(a->n_samples, b->n_samples);
+        if (a->n_samples) {
+                assert_memory_equal(a->sample_stack, b->sample_stack,
+                                    a->n_samples * sizeof(*a->sample_stack));
+                assert_memory_equal(a->sample_weight, b->sample_weight,
+                                    a->n_samples * sizeof(*a->sample_weight));
+        }
+        double ma[] = { a->start_time, a->duration, a->cpu_time, a->min_interval, a->max_interval };
+        double mb[] = { b->start_time, b->duration, b->cpu_time, b->min_interval, b->max_interval };
+        assert_memory_equal(ma, mb, sizeof(ma));
+        assert_int_equal(a->sample_count, b->sample_count);
+        assert_int_equal(a->sample_count_set, b->sample_count_set);
+        assert_string_equal(session_target_description(a), session_target_description(b));
+        assert_int_equal(a->n_sys_path, b->n_sys_path);
+        for (size_t i = 0; i < a->n_sys_path; i++)
+                assert_string_equal(a->sys_path[i], b->sys_path[i]);
+        assert_int_equal(a->n_sys_prefixes, b->n_sys_prefixes);
+        for (size_t i = 0; i < a->n_sys_prefixes; i++)
+                assert_string_equal(a->sys_prefixes[i], b->sys_prefixes[i]);
+        assert_int_equal(a->n_start_call_stack, b->n_start_call_stack);
+        if (a->n_start_call_stack)
+                assert_memory_equal(a->start_call_stack, b->start_call_stack,
+                                    a->n_start_call_stack * sizeof(*a->start_call_stack));
+}
+
+/* Load @buf both ways: the same verdict, the same session. Returns whether it loaded. */
+static bool
+load_both_ways(const char *buf, size_t len)
+{
+        struct session *a = NULL, *b = NULL;
+        char ea[512] = "", eb[512] = "";
+        int ra, rb;
+
+        session_load_set_plain(true);
+        ra = session_load_buffer(buf, len, &a, ea, sizeof(ea));
+        session_load_set_plain(false);
+        rb = session_load_buffer(buf, len, &b, eb, sizeof(eb));
+        session_load_set_plain(true);
+        assert_int_equal(ra, rb);
+        assert_string_equal(ea, eb);
+        if (ra >= 0)
+                assert_same_session(a, b);
+        session_free(a);
+        session_free(b);
+        return ra >= 0;
+}
+
+static void
+check_file(const char *path, size_t *n_files)
+{
+        size_t len;
+        _cleanup_free_ char *buf = read_file(path, &len);
+        struct session *s = NULL, *f = NULL;
+        char err[512];
+
+        /* the usual shape is read in place, not handed to cJSON */
+        assert_int_equal(session_load_plain(buf, len, false, &s), 0);
+        session_free(s);
+        assert_true(load_both_ways(buf, len));
+        /* and through the file mapping */
+        session_load_set_plain(true);
+        assert_int_equal(session_load(path, &s, err, sizeof(err)), 0);
+        session_load_set_plain(false);
+        assert_int_equal(session_load(path, &f, err, sizeof(err)), 0);
+        session_load_set_plain(true);
+        assert_same_session(s, f);
+        session_free(s);
+        session_free(f);
+        ++*n_files;
+}
+
+/* The in-place loader against the cJSON one: the conformance sessions (and the shared ones
+ * when present), then odd shapes and escapes each path must read the same or refuse alike. */
+static void
+test_plain_loader_agrees(void **state)
+{
+        static const char *const odd[] = {
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
+                "\"target_description\": \"x\", \"cpu_time\": null, \"frame_records\": "
+                "[[[\"a\\u0000b\\u0000\\u00e9\\u20ac\\udc80\\n\", \"c\\u0000\\\\u0000\"], 0.001], "
+                "[[], 1e-3], [[\"a\\u0000b\\u0000\\u00e9\\u20ac\\udc80\\n\"], -0.0]]}",
+                /* a surrogate pair, a lone surrogate, \udcc0 */
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": "
+                "[[[\"\\ud83d\\ude00\"], 0.001]]}",
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": "
+                "[[[\"\\ud83d\"], 0.001]]}",
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": "
+                "[[[\"\\udcc0\\udc80\"], 0.001]]}",
+                /* extra items, repeated keys, keys after the records, program instead of
+                 * target_description, other whitespace */
+                "{\"frame_records\": [[[\"a\"], 0.5, 7]], \"start_time\": 1, \"start_time\": 2, "
+                "\"duration\": 2, \"sample_count\": 1e30, \"start_call_stack\": [\"a\"], "
+                "\"program\": \"p\", \"cpu_time\": 0}",
+                "\n{ \"start_time\" :1,\t\"duration\":2 ,\"sample_count\":3,\"start_call_stack\":[],"
+                "\"target_description\":\"\",\"cpu_time\":0,\"sys_path\":[\"/a\\u0000\"],"
+                "\"frame_records\":[ [ [ \"a\" , \"b\" ] , 1 ] , [[\"a\",\"c\"],2.5E+2] ]\r\n}\n",
+                /* bad: numbers, truncation, trailing data, duplicate records, missing keys */
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], 01]]}",
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], NaN]]}",
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], 1]]} x",
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], 1]], "
+                "\"frame_records\": []}",
+                "{\"start_time\": 1, \"sample_count\": 1, \"start_call_stack\": [], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], 1]]}",
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\", 3], 1]]}",
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], 1],",
+                "",
+                "{}",
+        };
+        static const char *const dirs[] = { CONFORMANCE_DIR, "/work/shared/conformance" };
+        size_t n_files = 0, loaded = 0;
+
+        (void)state;
+        for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
+                char pattern[1024];
+                glob_t g;
+
+                snprintf(pattern, sizeof(pattern), "%s/*/*.pyisession", dirs[d]);
+                if (glob(pattern, 0, NULL, &g) != 0)
+                        continue;
+                for (size_t i = 0; i < g.gl_pathc; i++)
+                        check_file(g.gl_pathv[i], &n_files);
+                globfree(&g);
+        }
+        assert_true(n_files >= 5);
+        for (size_t i = 0; i < ARRAY_SIZE(odd); i++) {
+                size_t len = strlen(odd[i]);
+                loaded += load_both_ways(odd[i], len);
+                /* every truncation of every one */
+                for (size_t n = 0; n < len; n++)
+                        load_both_ways(odd[i], n);
+        }
+        assert_true(loaded >= 4);
+
+        /* a small real file with bytes changed, cut and repeated: both paths alike */
+        {
+                char path[1024];
+                size_t len;
+                uint64_t rng = 0x2545f4914f6cdd1dULL;
+
+                snprintf(path, sizeof(path), "%s/handmade/session.pyisession", CONFORMANCE_DIR);
+                _cleanup_free_ char *orig = read_file(path, &len);
+                _cleanup_free_ char *buf = malloc(len * 2 + 16);
+                static const char bytes[] = "\"\\[]{},:0123456789.eE-+u nulltrue\x01\x00\xc0\x80\xff";
+                for (int round = 0; round < 3000; round++) {
+                        size_t n = len;
+                        memcpy(buf, orig, len);
+                        for (int k = 0; k < 1 + round % 4 && n > 0; k++) {
+                                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+                                size_t at = rng % n;
+                                switch ((rng >> 32) % 3) {
+                                case 0:
+                                        buf[at] = bytes[(rng >> 40) % (sizeof(bytes) - 1)];
+                                        break;
+                                case 1:
+                                        n = at;
+                                        break;
+                                default: {
+                                        size_t m = (rng >> 40) % 64;
+                                        if (at + m > n)
+                                                m = n - at;
+                                        memmove(buf + at + m, buf + at, n - at);
+                                        n += m;
+                                        break;
+                                }
+                                }
+                        }
+                        load_both_ways(buf, n);
+                }
+        }
+        printf("%zu session files and %zu odd texts (and their truncations) load alike\n",
+               n_files, ARRAY_SIZE(odd));
+}
+
 int
 main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip_pyinstrument_files),
+                cmocka_unit_test(test_plain_loader_agrees),
                 cmocka_unit_test(test_bad_files),
                 cmocka_unit_test(test_truncated_real_file),
                 cmocka_unit_test(test_float_repr),

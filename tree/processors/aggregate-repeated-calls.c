@@ -18,26 +18,6 @@ struct aggregate {
         size_t cap_tmp;
 };
 
-/* Stable merge sort of @v (n items) by time, descending, using @tmp (n items). */
-static void
-sort_by_time(struct frame **v, struct frame **tmp, size_t n)
-{
-        for (size_t width = 1; width < n; width *= 2) {
-                for (size_t lo = 0; lo < n; lo += 2 * width) {
-                        size_t mid = lo + width < n ? lo + width : n;
-                        size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-                        size_t a = lo, b = mid, o = lo;
-                        while (a < mid && b < hi)
-                                tmp[o++] = v[b]->time > v[a]->time ? v[b++] : v[a++];
-                        while (a < mid)
-                                tmp[o++] = v[a++];
-                        while (b < hi)
-                                tmp[o++] = v[b++];
-                }
-                memcpy(v, tmp, n * sizeof(*v));
-        }
-}
-
 static void
 aggregate_children(struct frame *f, void *userdata)
 {
@@ -56,7 +36,7 @@ aggregate_children(struct frame *f, void *userdata)
         }
         f->n_children = n;
         xgrow(&ag->tmp, &ag->cap_tmp, n, sizeof(*ag->tmp));
-        sort_by_time(f->children, ag->tmp, n);
+        frame_sort_by_time(f->children, ag->tmp, n);
 }
 
 struct frame *
