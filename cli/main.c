@@ -895,6 +895,23 @@ cmd_dump(struct cli *c)
         return 0;
 }
 
+/* The session file is mapped while it is read (tree/session-json.c): if another process cuts
+ * it short meanwhile, touching the lost pages raises SIGBUS. That is a file changed under us,
+ * not a crash: say so and exit as for any truncated session. */
+static const char *loading_path;
+
+static void
+on_sigbus(int sig)
+{
+        static const char a[] = "pyinstr: ", b[] = " was cut short while it was being read; "
+                                                   "load it again once it is complete\n";
+        (void)sig;
+        (void)!write(STDERR_FILENO, a, sizeof(a) - 1);
+        (void)!write(STDERR_FILENO, loading_path, strlen(loading_path));
+        (void)!write(STDERR_FILENO, b, sizeof(b) - 1);
+        _exit(EXIT_BAD_SESSION);
+}
+
 static int
 cmd_load(struct cli *c)
 {
@@ -902,10 +919,15 @@ cmd_load(struct cli *c)
         char err[512];
         int r;
 
+        struct sigaction sa = { .sa_handler = on_sigbus }, old;
+
+        loading_path = c->load;
+        sigaction(SIGBUS, &sa, &old);
         if (c->cmd == CMD_LOAD_PREV)
                 r = report_load_prev(c->load, &s, err, sizeof(err));
         else
                 r = session_load(c->load, &s, err, sizeof(err));
+        sigaction(SIGBUS, &old, NULL);
         if (r < 0) {
                 error("%s", err);
                 /* pyinstrument: a missing --load-prev id exits 1 */

@@ -241,3 +241,29 @@ def test_outfile_symlink_keeps_the_link(tmp_path):
     assert out.returncode == 0, out.stderr
     assert link.is_symlink()
     assert real.read_text() != "old\n" and real.read_text().strip()
+
+
+def test_session_cut_short_while_loading(tmp_path):
+    """A .pyisession is mapped while it is read: cut short by another process meanwhile, the
+    lost pages raise SIGBUS, which pyinstr reports as a truncated session (exit 7), never a
+    crash. Each run either finished before the cut (0) or says so (7)."""
+    tool = Path(PYINSTR).parents[1] / "tests" / "report" / "bench-render"
+    if not tool.exists():
+        pytest.skip("SKIPPED: %s not built (meson -Dtests=enabled)" % tool)
+    big = tmp_path / "big.pyisession"
+    subprocess.run([str(tool), "300000", "pyisession", str(big)], check=True,
+                   capture_output=True, timeout=120)
+    outcomes = []
+    for delay in (0.005, 0.02, 0.05, 0.1, 0.2):
+        cut = tmp_path / "cut.pyisession"
+        shutil.copy(big, cut)
+        proc = subprocess.Popen([PYINSTR, "--load", str(cut), "-r", "collapsed", "-o",
+                                 str(tmp_path / "out")], stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        os.truncate(cut, 1000)
+        _, err = proc.communicate(timeout=120)
+        outcomes.append(proc.returncode)
+        assert proc.returncode in (0, 7), (delay, proc.returncode, err)
+        if proc.returncode == 7:
+            assert "cut short" in one_line(err) or "truncated" in one_line(err)
+    print("outcomes by delay:", outcomes)
