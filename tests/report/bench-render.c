@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "renderers/renderers.h"
+#include "session-frame.h"
 
 static double
 now(void)
@@ -41,25 +42,6 @@ cpu(void)
         getrusage(RUSAGE_SELF, &ru);
         return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
                (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-static uint32_t
-frame(struct session *s, const char *fmt, ...)
-{
-        char buf[256];
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(buf, sizeof(buf), fmt, ap);
-        va_end(ap);
-        /* '|' stands for the NUL separators */
-        for (int i = 0; i < n; i++)
-                if (buf[i] == '|')
-                        buf[i] = '\0';
-                else if (buf[i] == '^')
-                        buf[i] = '\x01';
-        return session_frame(s, buf, (size_t)n);
 }
 
 static struct session *

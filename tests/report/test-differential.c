@@ -20,6 +20,8 @@
 #include "tree/processor.h"
 #include "tree/tree.h"
 
+#include "session-frame.h"
+
 #define N_SESSIONS 250
 
 static uint64_t rng_state;
@@ -32,25 +34,6 @@ rnd(uint32_t n)
         rng_state ^= rng_state << 25;
         rng_state ^= rng_state >> 27;
         return (uint32_t)((rng_state * 0x2545f4914f6cdd1dULL) >> 33) % n;
-}
-
-static uint32_t
-frame(struct session *s, const char *fmt, ...)
-{
-        char buf[256];
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(buf, sizeof(buf), fmt, ap);
-        va_end(ap);
-        /* '|' stands for the NUL separators, '^' for the attribute marks */
-        for (int i = 0; i < n; i++)
-                if (buf[i] == '|')
-                        buf[i] = '\0';
-                else if (buf[i] == '^')
-                        buf[i] = '\x01';
-        return session_frame(s, buf, (size_t)n);
 }
 
 /* A frame for identifier number @id: application, library, importlib, eval'd, synthetic or
