@@ -99,6 +99,14 @@ resolve_offsets(struct target *t)
         }
         if (t->version < PY_MIN_SUPPORTED)
                 return -ENOTSUP;
+        /* 3.13+ always starts _PyRuntime with the cookie: it is a static initialiser
+         * (Python/pylifecycle.c, _PyRuntimeState_INIT), so it is there from the moment the data
+         * segment is. A version that says 3.13+ without it means the segment is not in place
+         * yet: ld.so first maps the whole file over the library's span, then each segment at
+         * its own offset, and a read in between sees another part of the file. Not ready, not
+         * unsupported (one launch in ~500 read that window). */
+        if (t->version >= 0x030d0000)
+                return -EAGAIN;
         const struct py_offsets *tab = symbols_table_for(t->version);
         if (!tab)
                 return -ENOTSUP;
