@@ -730,8 +730,16 @@ read_lists(struct target *t, uint64_t now)
         r = rmem_read_piece(t->mem, t->loc.runtime + o->runtime.interpreters_head, 8, &interp);
         if (r < 0)
                 return r == -EFAULT ? -ESRCH : r;
+        /* A cyclic list (a torn read) would otherwise be followed MAX_INTERPRETERS times, each
+         * interpreter's threads walked every time: found by Brent's method, as frame chains
+         * are, it makes the walk torn. */
+        uint64_t saved = 0;
         for (int ni = 0; interp && ni < MAX_INTERPRETERS; ni++) {
                 uint64_t tstate = 0, next_interp = 0;
+                if (interp == saved)
+                        return -EAGAIN;
+                if ((ni & (ni - 1)) == 0)
+                        saved = interp;
                 /* two words, far apart in a large struct (3.13: past byte 7,000) */
                 struct rmem_iov iv[2] = {
                         { .addr = interp + o->interp.threads_head, .len = 8, .buf = &tstate },
@@ -776,11 +784,23 @@ target_walk(struct target *t,
                 uint64_t next_interp = t->lists[ni].next_interp;
                 bool main_interp = next_interp == 0; /* the main interpreter is the oldest: last */
 
+                /* a cyclic thread list (torn) would be walked up to MAX_THREADS times, each
+                 * thread's frames every time (seconds per sample under the fuzzer: a million
+                 * thread walks with the interpreter list cyclic too). Brent's method finds it
+                 * within two rounds of the cycle; the threads already reported stand, and
+                 * the lists are read afresh next walk. */
+                uint64_t saved = 0;
                 for (int nt = 0; tstate && nt < MAX_THREADS; nt++) {
                         struct thread_stack st = { .tstate = tstate };
                         uint64_t next = 0;
                         uint32_t depth;
 
+                        if (tstate == saved) {
+                                t->lists_ok = false;
+                                break;
+                        }
+                        if ((nt & (nt - 1)) == 0)
+                                saved = tstate;
                         t->stats.threads++;
                         r = walk_thread(t, interp, main_interp, &st, &next, &depth);
                         if (r == -EAGAIN) {

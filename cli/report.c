@@ -660,7 +660,7 @@ static int
 save_report(const struct session *s, char id[static 64])
 {
         _cleanup_free_ char *dir = reports_dir(), *path = NULL, *tmp = NULL;
-        time_t start = (time_t)session_start_time(s);
+        time_t start = session_start_time_t(s);
         struct tm tm;
         int r = mkdir_p(dir);
 

@@ -99,7 +99,7 @@ render_speedscope(const struct session *s, const struct render_opts *o, FILE *ou
         _cleanup_free_ struct frame **roots = NULL;
         _cleanup_free_ char *name = NULL;
         char when[64] = "", buf[PYJSON_FLOAT_MAX];
-        time_t start = (time_t)session_start_time(s);
+        time_t start = session_start_time_t(s);
         struct tm tm;
         size_t n;
         int r = renderer_trees(s, &renderer_speedscope, o, true, &t, &roots, &n);

@@ -334,7 +334,7 @@ static void
 put_banner(const struct session *s, const struct render_opts *o, FILE *out)
 {
         char when[64] = "", ver[32];
-        time_t start = (time_t)session_start_time(s);
+        time_t start = session_start_time_t(s);
         struct tm tm;
 
         if (o->short_mode) {

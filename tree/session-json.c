@@ -367,7 +367,11 @@ session_json_meta(struct session *s, const cJSON *doc, char *err, size_t errlen)
                 r = load_strv(s, doc, "sys_prefixes", session_add_sys_prefix, err, errlen);
         if (r < 0)
                 goto out;
-        session_set_sample_count(s, count > 0 ? (uint64_t)count : 0);
+        /* the file's figure, clamped: a double outside uint64_t's range does not convert
+         * (0x1p64 is exact; UINT64_MAX as a double rounds up to it); NaN reads as 0 */
+        session_set_sample_count(s, count >= 0x1p64 ? UINT64_MAX
+                                    : count > 0   ? (uint64_t)count
+                                                  : 0);
 
         /* v4.0-4.6 files say "program"; pyinstrument 5 refuses them, we read them */
         item = cJSON_GetObjectItemCaseSensitive(doc, "target_description");

@@ -145,6 +145,20 @@ session_start_time(const struct session *s)
         return s->start_time;
 }
 
+time_t
+session_start_time_t(const struct session *s)
+{
+        double t = s->start_time;
+
+        /* a loaded file says what it says: converting a double outside time_t's range (or a
+         * NaN) is undefined, so such a time reads as the epoch. 0x1p63 is exact and excluded
+         * (INT64_MAX rounds up to it); the comparisons are false for NaN. */
+        _Static_assert(sizeof(time_t) == 8, "time_t is 64 bits");
+        if (!(t >= -0x1p63 && t < 0x1p63))
+                return 0;
+        return (time_t)t;
+}
+
 double
 session_duration(const struct session *s)
 {

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "common/macros.h"
 
@@ -47,6 +48,8 @@ size_t session_sample_count(const struct session *s);
 
 /* Read-only metadata. Strings are borrowed, valid until session_free(). */
 double session_start_time(const struct session *s);
+/* The start time as a time_t for calendar output; the epoch when it is out of range. */
+time_t session_start_time_t(const struct session *s);
 double session_duration(const struct session *s);
 double session_cpu_time(const struct session *s);
 double session_max_interval(const struct session *s);
