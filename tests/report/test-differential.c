@@ -1,8 +1,9 @@
 /* The aggregated tree built straight from the samples (frame_tree_build_aggregated(), through
  * processors_build_run()) against the timeline tree and pyinstrument's processors: random
  * sessions rendered both ways by every renderer and option that takes the new path must give
- * the same bytes. Sums are compared through pstats' raw doubles, so an addition in another order
- * shows. */
+ * the same bytes; speedscope's events streamed from the samples (frame_events_run()) likewise.
+ * Sums are compared through pstats' raw doubles (and speedscope's clock), so an addition in
+ * another order shows. */
 #include "config.h"
 
 #include <regex.h>
@@ -211,7 +212,7 @@ static void
 test_random_sessions(void **state)
 {
         regex_t hide, show;
-        size_t comparisons = 0, direct = 0, builds = 0;
+        size_t comparisons = 0, direct = 0, builds = 0, speedscope = 0, streamed = 0;
 
         (void)state;
         assert_int_equal(regcomp(&hide, "^(.*/site-packages/pkg1.*)", REG_EXTENDED | REG_NOSUB), 0);
@@ -234,6 +235,12 @@ test_random_sessions(void **state)
                         direct += frame_tree_build_aggregated(t, UINT32_MAX,
                                                               processor_ident_is_importlib, true,
                                                               &root) == 0;
+                }
+                /* and how often speedscope streams its events from the samples */
+                for (int k = 0; k < 2; k++) {
+                        _cleanup_(frame_tree_freep) struct frame_tree *t = frame_tree_new(s);
+                        _cleanup_(frame_events_freep) struct frame_events *ev = NULL;
+                        streamed += frame_events_new(t, k, 0.01, &ev) == 0;
                 }
                 comparisons += compare_trees(s);
                 opts[n_opts++] = base;
@@ -264,14 +271,16 @@ test_random_sessions(void **state)
                 opts[n_opts++].thread = "1000";
 
                 for (size_t k = 0; k < n_opts; k++) {
-                        static const struct renderer *const text_json_pstats[] = {
-                                &renderer_text, &renderer_json, &renderer_pstats
-                        };
-                        for (size_t j = 0; j < 3; j++) {
-                                const struct renderer *r = text_json_pstats[j];
+                        static const struct renderer *const renderers[] = { &renderer_text,
+                                                                            &renderer_json,
+                                                                            &renderer_pstats,
+                                                                            &renderer_speedscope };
+                        for (size_t j = 0; j < ARRAY_SIZE(renderers); j++) {
+                                const struct renderer *r = renderers[j];
+                                bool binary = r == &renderer_pstats;
                                 int ra, rb;
                                 size_t la, lb;
-                                /* json and pstats take no console options */
+                                /* json, pstats and speedscope take no console options */
                                 if (j > 0 && (opts[k].flat || opts[k].percent_of_total ||
                                               opts[k].short_mode))
                                         continue;
@@ -284,11 +293,13 @@ test_random_sessions(void **state)
                                         fprintf(stderr,
                                                 "session %d, %s, options %zu differ:\n--- "
                                                 "timeline\n%s\n--- aggregated\n%s\n",
-                                                i, r->name, k, j < 2 ? old : "(binary)",
-                                                j < 2 ? new : "(binary)");
+                                                i, r->name, k, binary ? "(binary)" : old,
+                                                binary ? "(binary)" : new);
                                         fail();
                                 }
                                 comparisons++;
+                                if (r == &renderer_speedscope)
+                                        speedscope++;
                         }
                 }
         }
@@ -296,8 +307,12 @@ test_random_sessions(void **state)
         regfree(&show);
         printf("%zu comparisons (reports and trees) identical; %zu of %zu sessions built without the timeline\n",
                comparisons, direct, builds);
+        printf("%zu of them speedscope; %zu of %zu speedscope sessions x show_all streamed without "
+               "the timeline\n",
+               speedscope, streamed, 2 * builds);
         /* the test means something only if most sessions take the new path */
         assert_true(direct * 2 > builds);
+        assert_true(streamed * 2 > 2 * builds);
 }
 
 int
