@@ -23,6 +23,7 @@
  * added in order when the event leaves the buffer. */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -37,6 +38,8 @@
 #define NONE UINT64_MAX
 #define SELF_DEPTH UINT32_MAX
 #define FLUSH_START 4096
+
+static size_t flush_start = FLUSH_START;
 
 struct ev_item {
         double absorbed, time; /* a close's clock increments; @time only when @synthetic */
@@ -98,6 +101,8 @@ push_item(struct frame_events *ev, struct ev_item it)
 static void
 truncate_to(struct frame_events *ev, uint64_t pos)
 {
+        /* what is deleted was never written out */
+        assert(pos >= ev->base && pos <= ev->base + ev->n_buf);
         ev->n_buf = (size_t)(pos - ev->base);
 }
 
@@ -263,6 +268,12 @@ add_sample(struct frame_events *ev, size_t depth, size_t common, double w)
                 flush(ev);
 }
 
+void
+frame_events_set_flush(size_t n)
+{
+        flush_start = n ? n : FLUSH_START;
+}
+
 int
 frame_events_new(struct frame_tree *t, bool show_all, double threshold, struct frame_events **ret)
 {
@@ -356,7 +367,7 @@ frame_events_run(struct frame_events *ev, uint32_t thread, frame_event_fn fn, vo
         ev->clock = 0.0;
         ev->n_path = ev->n_groups = ev->n_buf = ev->n_prev = 0;
         ev->base = 0;
-        ev->flush_at = FLUSH_START;
+        ev->flush_at = flush_start;
         for (size_t i = 0; i < s->n_samples; i++) {
                 uint32_t st = s->sample_stack[i];
 

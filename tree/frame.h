@@ -111,6 +111,9 @@ frame_events_new(struct frame_tree *t, bool show_all, double threshold, struct f
  * (a session of one thread). Nothing when it has no samples. */
 void frame_events_run(struct frame_events *ev, uint32_t thread, frame_event_fn fn, void *userdata);
 struct frame_events *frame_events_free(struct frame_events *ev);
+/* For tests: how many buffered events make the first attempt to write some out (0: the
+ * default, 4096); 1 tries after every sample. */
+void frame_events_set_flush(size_t n);
 DEFINE_CLEANUP_FUNC(struct frame_events *, frame_events_free)
 
 const struct frame_ident *frame_ident(const struct frame_tree *t, const struct frame *f);
