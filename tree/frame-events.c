@@ -7,9 +7,11 @@
  * The timeline's runs are replayed as frame-aggregate.c does: a node at stack depth d lives while
  * consecutive samples of its thread share the identifiers of depths 0..d; removed frames are left
  * out of the path (their children meet their siblings); a [self] run is what
- * merge_consecutive_self_time merges, the consecutive samples that end in the same kept node. The
- * path holds the open runs, the [self] last, and their sums are shared by the runs that started
- * with the same sample (a group).
+ * merge_consecutive_self_time merges, the [self] nodes of the samples that end in the same kept
+ * node with no other child of it created in between (a sample that ends in a synthetic leaf, kept
+ * or not, has no [self] but does not separate them). The path holds the open runs, the [self]
+ * last; the sums of kept nodes are shared by the runs that started with the same sample (a
+ * group), the [self] keeps its own.
  *
  * Siblings are in time order and a node's events enclose its subtree's, so the tree's depth-first
  * order is the order runs open and close. What the processors would delete is known late:
@@ -54,6 +56,7 @@ struct ev_entry {
         uint64_t pending; /* a [self] child that stays but is the only child known to stay */
         double pending_time;
         double absorbed;
+        double time; /* a [self]'s sum (a kept node's is its group's) */
         uint32_t ident, depth; /* depth in the stack, SELF_DEPTH for a [self] */
         uint32_t group;
         uint32_t n_kept; /* children known to survive remove_irrelevant_nodes */
@@ -124,7 +127,7 @@ mark_relevant(struct frame_events *ev, size_t i)
 }
 
 static void
-open_entry(struct frame_events *ev, uint32_t ident, uint32_t depth, bool is_self)
+open_entry(struct frame_events *ev, uint32_t ident, uint32_t depth, bool is_self, double time)
 {
         size_t i = ev->n_path;
 
@@ -134,6 +137,7 @@ open_entry(struct frame_events *ev, uint32_t ident, uint32_t depth, bool is_self
                                          .ident = ident,
                                          .depth = depth,
                                          .group = (uint32_t)ev->n_groups,
+                                         .time = time,
                                          .is_self = is_self };
         ev->n_path++;
         push_item(ev, (struct ev_item){ .ident = ident, .type = 'O' });
@@ -147,7 +151,7 @@ close_last(struct frame_events *ev)
 {
         size_t i = ev->n_path - 1;
         struct ev_entry *e = &ev->path[i];
-        double time = ev->group_sum[e->group];
+        double time = e->is_self ? e->time : ev->group_sum[e->group];
 
         if (!e->relevant && is_relevant(ev, time))
                 mark_relevant(ev, i);
@@ -202,9 +206,13 @@ flush(struct frame_events *ev)
                         continue;
                 size_t end = g + 1 < ev->n_groups ? ev->group_first[g + 1] : ev->n_path;
                 for (size_t i = ev->group_first[g]; i < end; i++)
-                        mark_relevant(ev, i);
+                        if (!ev->path[i].is_self)
+                                mark_relevant(ev, i);
                 ev->group_rel[g] = true;
         }
+        if (ev->n_path && ev->path[ev->n_path - 1].is_self &&
+            is_relevant(ev, ev->path[ev->n_path - 1].time))
+                mark_relevant(ev, ev->n_path - 1);
         for (size_t i = 0; i < ev->n_path; i++) {
                 if (!ev->path[i].relevant) {
                         limit = ev->path[i].opos;
@@ -227,7 +235,7 @@ add_sample(struct frame_events *ev, size_t depth, size_t common, double w)
 {
         const struct frame_tree *t = ev->t;
         size_t n = ev->n_path, k, start;
-        bool had_self = n && ev->path[n - 1].is_self, any_new = false, self_cont;
+        bool had_self = n && ev->path[n - 1].is_self, any_new = false, self_open;
         enum frame_synthetic kind = t->ident[ev->ids[depth - 1]].synthetic;
         bool has_self = kind == FRAME_REAL || kind == FRAME_ROOT;
 
@@ -238,8 +246,8 @@ add_sample(struct frame_events *ev, size_t depth, size_t common, double w)
         for (size_t d = start; d < depth && !any_new; d++)
                 any_new = d == 0 || !ev->removed[ev->ids[d]];
         /* the [self] run goes on while the samples end in the same kept node */
-        self_cont = had_self && k == n - 1 && !any_new && has_self;
-        if (!self_cont) {
+        self_open = had_self && k == n - 1 && !any_new;
+        if (!self_open) {
                 while (ev->n_path > k)
                         close_last(ev);
                 while (ev->n_groups && ev->group_first[ev->n_groups - 1] >= k)
@@ -250,9 +258,7 @@ add_sample(struct frame_events *ev, size_t depth, size_t common, double w)
         size_t first_new = ev->n_path;
         for (size_t d = start; any_new && d < depth; d++)
                 if (d == 0 || !ev->removed[ev->ids[d]])
-                        open_entry(ev, ev->ids[d], (uint32_t)d, false);
-        if (has_self && !self_cont)
-                open_entry(ev, t->self_ident, SELF_DEPTH, true);
+                        open_entry(ev, ev->ids[d], (uint32_t)d, false, 0.0);
         if (ev->n_path > first_new) {
                 size_t g = ev->n_groups;
                 xgrow(&ev->group_sum, &ev->cap_groups, g + 1, sizeof(*ev->group_sum));
@@ -264,6 +270,10 @@ add_sample(struct frame_events *ev, size_t depth, size_t common, double w)
                 ev->group_rel[g] = false;
                 ev->n_groups++;
         }
+        if (self_open && has_self)
+                ev->path[ev->n_path - 1].time += w;
+        else if (has_self)
+                open_entry(ev, t->self_ident, SELF_DEPTH, true, w);
         if (ev->n_buf >= ev->flush_at)
                 flush(ev);
 }
