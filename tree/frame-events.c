@@ -56,7 +56,7 @@ struct ev_entry {
         uint64_t pending; /* a [self] child that stays but is the only child known to stay */
         double pending_time;
         double absorbed;
-        double time; /* a [self]'s sum (a kept node's is its group's) */
+        double time;           /* a [self]'s sum (a kept node's is its group's) */
         uint32_t ident, depth; /* depth in the stack, SELF_DEPTH for a [self] */
         uint32_t group;
         uint32_t n_kept; /* children known to survive remove_irrelevant_nodes */

@@ -321,11 +321,64 @@ test_random_sessions(void **state)
         assert_true(streamed * 2 > 2 * builds);
 }
 
+/* Speedscope both ways on @s, with the default threshold and with none. */
+static void
+assert_same_speedscope(const struct session *s)
+{
+        for (int k = 0; k < 3; k++) {
+                struct render_opts o = { .processor.filter_threshold = k == 1 ? 0 : 0.01,
+                                         .show_all = k == 2 };
+                int ra, rb;
+                size_t la, lb;
+
+                processors_build_set_timeline(true);
+                _cleanup_free_ char *old = render(&renderer_speedscope, s, &o, &ra, &la);
+                processors_build_set_timeline(false);
+                _cleanup_free_ char *new = render(&renderer_speedscope, s, &o, &rb, &lb);
+                assert_int_equal(ra, rb);
+                if (la != lb || memcmp(old, new, la) != 0) {
+                        fprintf(stderr, "options %d differ:\n--- timeline\n%s\n--- new\n%s\n", k,
+                                old, new);
+                        fail();
+                }
+        }
+}
+
+/* Two [self] runs under an [out-of-context] that has children (spliced importlib frames) with a
+ * sample ending at the [out-of-context] itself between them: that sample has no [self], so
+ * merge_consecutive_self_time merges the two across it. Another [self] run before them makes
+ * the order of the additions show. */
+static void
+test_self_across_synthetic_leaf(void **state)
+{
+        _cleanup_(session_freep) struct session *s = session_new();
+        uint32_t th = session_stack(s, SESSION_NO_STACK, frame(s, "MainThread|<thread>|1"));
+        uint32_t f = session_stack(s, th, frame(s, "f|/app/a.py|1^l1"));
+        uint32_t ooc = session_stack(s, f, frame(s, "[out-of-context]"));
+        uint32_t imp1 =
+                session_stack(s, ooc, frame(s, "_find_and_load|<frozen importlib._bootstrap>|1"));
+        uint32_t imp0 =
+                session_stack(s, ooc, frame(s, "_find_and_load|<frozen importlib._bootstrap>|0"));
+        uint32_t g = session_stack(s, ooc, frame(s, "g|/app/a.py|2^l2"));
+
+        (void)state;
+        session_set_times(s, 1700000000.0, 1.0, 1.0);
+        session_add_sample(s, imp0, 0.1);
+        session_add_sample(s, g, 0.3);
+        session_add_sample(s, imp1, 1e-7);
+        session_add_sample(s, ooc, 1e-7);
+        session_add_sample(s, imp0, 0.0011);
+        session_add_sample(s, ooc, 0.2);
+        session_add_sample(s, imp1, 0.0013);
+        assert_same_speedscope(s);
+}
+
 int
 main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_random_sessions),
+                cmocka_unit_test(test_self_across_synthetic_leaf),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
