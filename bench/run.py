@@ -382,8 +382,8 @@ class Bench:
                "building the session in memory, s (not included)"], rows)
         print("\nStored per sample in the session: a 4-byte stack id and an 8-byte weight "
               "(12 bytes); stacks and frames are interned. text, json and pstats aggregate "
-              "straight from the samples; speedscope and text -t need pyinstrument's timeline "
-              "tree (a node per call per sample run).")
+              "straight from the samples, speedscope streams its events from them; text -t "
+              "needs pyinstrument's timeline tree (a node per call per sample run).")
 
     def python_name(self):
         out = subprocess.run([self.python, "-c", "import sys; print(sys.version.split()[0])"],

@@ -449,8 +449,8 @@ finish(struct aggregator *a)
 /* How remove_tracebackhide treats each identifier: a timeline node hides when its most
  * observed 'h' attribute is "h1", which depends on times when the identifier's frames
  * disagree. Returns false for such a session. */
-static bool
-hidden_idents(const struct frame_tree *t, bool *removed)
+bool
+frame_hidden_idents(const struct frame_tree *t, bool *removed)
 {
         size_t n = t->idents.n;
         _cleanup_free_ uint8_t *state = xcalloc(n + 1, 1); /* bit 0: some hide, bit 1: some not */
@@ -502,7 +502,7 @@ frame_tree_build_aggregated(struct frame_tree *t,
                         return -EOPNOTSUPP;
         for (size_t i = 0; remove && i < t->idents.n; i++)
                 removed[i] = remove(&t->ident[i]);
-        if (remove_hidden && !hidden_idents(t, removed))
+        if (remove_hidden && !frame_hidden_idents(t, removed))
                 return -EOPNOTSUPP;
 
         /* the threads to build, in the order frame_tree_build() puts them */

@@ -97,6 +97,12 @@ frame_ident(const struct frame_tree *t, const struct frame *f)
         return &t->ident[f->ident];
 }
 
+const struct frame_ident *
+frame_tree_ident(const struct frame_tree *t, uint32_t ident)
+{
+        return &t->ident[ident];
+}
+
 const char *
 frame_ident_text(const struct frame_tree *t, uint32_t ident, size_t *ret_len)
 {

@@ -91,7 +91,34 @@ int frame_tree_build_aggregated(struct frame_tree *t,
                                 bool remove_hidden,
                                 struct frame **ret_root);
 
+/* Speedscope's events straight from the samples, without the timeline tree: for each node of the
+ * tree frame_tree_build(@thread) gives after remove_importlib, remove_tracebackhide,
+ * merge_consecutive_self_time, remove_irrelevant_nodes (@threshold) and
+ * remove_unnecessary_self_time_nodes (only the merge and the last when @show_all), in depth-first
+ * order, @fn(@userdata, 'O' or 'C', identifier index, clock) with the clock
+ * renderers/speedscope.c keeps (moved at a close by the node's absorbed time, and by its time
+ * when it is a synthetic leaf), the same to the last bit. Memory is the stack depth and the
+ * events of the subtrees still under the threshold. */
+typedef void (*frame_event_fn)(void *userdata, char type, uint32_t ident, double at);
+struct frame_events;
+/* 0 and *@ret, or -EOPNOTSUPP when only the timeline can tell: a frame is named [self] or [root],
+ * a sample's weight is negative or not finite, the session trims a stem (start_call_stack), a
+ * thread root's file is pyinstrument's (remove_first_pyinstrument_frames_processor), or an
+ * identifier's frames disagree on __tracebackhide__. */
+int
+frame_events_new(struct frame_tree *t, bool show_all, double threshold, struct frame_events **ret);
+/* The events of one thread (from frame_tree_threads()), or of every sample with UINT32_MAX
+ * (a session of one thread). Nothing when it has no samples. */
+void frame_events_run(struct frame_events *ev, uint32_t thread, frame_event_fn fn, void *userdata);
+struct frame_events *frame_events_free(struct frame_events *ev);
+/* For tests: how many buffered events make the first attempt to write some out (0: the
+ * default, 4096); 1 tries after every sample. */
+void frame_events_set_flush(size_t n);
+DEFINE_CLEANUP_FUNC(struct frame_events *, frame_events_free)
+
 const struct frame_ident *frame_ident(const struct frame_tree *t, const struct frame *f);
+/* The parsed identifier of an identifier index. */
+const struct frame_ident *frame_tree_ident(const struct frame_tree *t, uint32_t ident);
 const char *frame_attr_key(const struct frame_tree *t, uint32_t key);
 /* The identifier text of an identifier index, and its length. */
 const char *frame_ident_text(const struct frame_tree *t, uint32_t ident, size_t *ret_len);

@@ -58,3 +58,6 @@ uint32_t frame_child_index(const struct frame *parent, const struct frame *child
 /* remove_frame_from_groups(), for @f alone or its whole subtree. */
 void frame_ungroup(struct frame_tree *t, struct frame *f);
 void frame_ungroup_subtree(struct frame_tree *t, struct frame *root);
+/* remove_tracebackhide's choice per identifier, or'ed into @removed (indexed by identifier):
+ * false when the timeline must decide (an identifier's frames disagree on __tracebackhide__). */
+bool frame_hidden_idents(const struct frame_tree *t, bool *removed);

@@ -60,6 +60,12 @@ processors_build_set_timeline(bool always)
         always_timeline = always;
 }
 
+bool
+processors_build_timeline(void)
+{
+        return always_timeline;
+}
+
 struct frame *
 processors_build_run(struct frame_tree *t,
                      uint32_t thread,

@@ -47,6 +47,9 @@ struct frame *processors_build_run(struct frame_tree *t,
 
 /* For tests: make processors_build_run() always build the timeline tree. */
 void processors_build_set_timeline(bool always);
+/* Whether they asked for it: renderers that stream from the samples (speedscope) then take the
+ * timeline tree too. */
+bool processors_build_timeline(void);
 
 /* remove_importlib's test: the identifier's file is <frozen importlib._bootstrap...>. */
 bool processor_ident_is_importlib(const struct frame_ident *fi);

@@ -1,8 +1,9 @@
 /* The aggregated tree built straight from the samples (frame_tree_build_aggregated(), through
  * processors_build_run()) against the timeline tree and pyinstrument's processors: random
  * sessions rendered both ways by every renderer and option that takes the new path must give
- * the same bytes. Sums are compared through pstats' raw doubles, so an addition in another order
- * shows. */
+ * the same bytes; speedscope's events streamed from the samples (frame_events_run()) likewise.
+ * Sums are compared through pstats' raw doubles (and speedscope's clock), so an addition in
+ * another order shows. */
 #include "config.h"
 
 #include <regex.h>
@@ -211,7 +212,7 @@ static void
 test_random_sessions(void **state)
 {
         regex_t hide, show;
-        size_t comparisons = 0, direct = 0, builds = 0;
+        size_t comparisons = 0, direct = 0, builds = 0, speedscope = 0, streamed = 0;
 
         (void)state;
         assert_int_equal(regcomp(&hide, "^(.*/site-packages/pkg1.*)", REG_EXTENDED | REG_NOSUB), 0);
@@ -234,6 +235,12 @@ test_random_sessions(void **state)
                         direct += frame_tree_build_aggregated(t, UINT32_MAX,
                                                               processor_ident_is_importlib, true,
                                                               &root) == 0;
+                }
+                /* and how often speedscope streams its events from the samples */
+                for (int k = 0; k < 2; k++) {
+                        _cleanup_(frame_tree_freep) struct frame_tree *t = frame_tree_new(s);
+                        _cleanup_(frame_events_freep) struct frame_events *ev = NULL;
+                        streamed += frame_events_new(t, k, 0.01, &ev) == 0;
                 }
                 comparisons += compare_trees(s);
                 opts[n_opts++] = base;
@@ -264,31 +271,41 @@ test_random_sessions(void **state)
                 opts[n_opts++].thread = "1000";
 
                 for (size_t k = 0; k < n_opts; k++) {
-                        static const struct renderer *const text_json_pstats[] = {
-                                &renderer_text, &renderer_json, &renderer_pstats
-                        };
-                        for (size_t j = 0; j < 3; j++) {
-                                const struct renderer *r = text_json_pstats[j];
+                        static const struct renderer *const renderers[] = { &renderer_text,
+                                                                            &renderer_json,
+                                                                            &renderer_pstats,
+                                                                            &renderer_speedscope };
+                        for (size_t j = 0; j < ARRAY_SIZE(renderers); j++) {
+                                const struct renderer *r = renderers[j];
+                                bool binary = r == &renderer_pstats;
                                 int ra, rb;
                                 size_t la, lb;
-                                /* json and pstats take no console options */
+                                /* json, pstats and speedscope take no console options */
                                 if (j > 0 && (opts[k].flat || opts[k].percent_of_total ||
                                               opts[k].short_mode))
                                         continue;
                                 processors_build_set_timeline(true);
                                 _cleanup_free_ char *old = render(r, s, &opts[k], &ra, &la);
-                                processors_build_set_timeline(false);
-                                _cleanup_free_ char *new = render(r, s, &opts[k], &rb, &lb);
-                                assert_int_equal(ra, rb);
-                                if (la != lb || memcmp(old, new, la) != 0) {
-                                        fprintf(stderr,
-                                                "session %d, %s, options %zu differ:\n--- "
-                                                "timeline\n%s\n--- aggregated\n%s\n",
-                                                i, r->name, k, j < 2 ? old : "(binary)",
-                                                j < 2 ? new : "(binary)");
-                                        fail();
+                                /* speedscope: also with its buffer written out after
+                                 * every sample, as far as it can be */
+                                for (int f = 0; f < (r == &renderer_speedscope ? 2 : 1); f++) {
+                                        processors_build_set_timeline(false);
+                                        frame_events_set_flush(f ? 1 : 0);
+                                        _cleanup_free_ char *new = render(r, s, &opts[k], &rb, &lb);
+                                        frame_events_set_flush(0);
+                                        assert_int_equal(ra, rb);
+                                        if (la != lb || memcmp(old, new, la) != 0) {
+                                                fprintf(stderr,
+                                                        "session %d, %s, options %zu, flush %d "
+                                                        "differ:\n--- timeline\n%s\n--- new\n%s\n",
+                                                        i, r->name, k, f, binary ? "(binary)" : old,
+                                                        binary ? "(binary)" : new);
+                                                fail();
+                                        }
+                                        comparisons++;
+                                        if (r == &renderer_speedscope)
+                                                speedscope++;
                                 }
-                                comparisons++;
                         }
                 }
         }
@@ -296,8 +313,64 @@ test_random_sessions(void **state)
         regfree(&show);
         printf("%zu comparisons (reports and trees) identical; %zu of %zu sessions built without the timeline\n",
                comparisons, direct, builds);
+        printf("%zu of them speedscope; %zu of %zu speedscope sessions x show_all streamed without "
+               "the timeline\n",
+               speedscope, streamed, 2 * builds);
         /* the test means something only if most sessions take the new path */
         assert_true(direct * 2 > builds);
+        assert_true(streamed * 2 > 2 * builds);
+}
+
+/* Speedscope both ways on @s, with the default threshold and with none. */
+static void
+assert_same_speedscope(const struct session *s)
+{
+        for (int k = 0; k < 3; k++) {
+                struct render_opts o = { .processor.filter_threshold = k == 1 ? 0 : 0.01,
+                                         .show_all = k == 2 };
+                int ra, rb;
+                size_t la, lb;
+
+                processors_build_set_timeline(true);
+                _cleanup_free_ char *old = render(&renderer_speedscope, s, &o, &ra, &la);
+                processors_build_set_timeline(false);
+                _cleanup_free_ char *new = render(&renderer_speedscope, s, &o, &rb, &lb);
+                assert_int_equal(ra, rb);
+                if (la != lb || memcmp(old, new, la) != 0) {
+                        fprintf(stderr, "options %d differ:\n--- timeline\n%s\n--- new\n%s\n", k,
+                                old, new);
+                        fail();
+                }
+        }
+}
+
+/* Two [self] runs under an [out-of-context] that has children (spliced importlib frames) with a
+ * sample ending at the [out-of-context] itself between them: that sample has no [self], so
+ * merge_consecutive_self_time merges the two across it. Another [self] run before them makes
+ * the order of the additions show. */
+static void
+test_self_across_synthetic_leaf(void **state)
+{
+        _cleanup_(session_freep) struct session *s = session_new();
+        uint32_t th = session_stack(s, SESSION_NO_STACK, frame(s, "MainThread|<thread>|1"));
+        uint32_t f = session_stack(s, th, frame(s, "f|/app/a.py|1^l1"));
+        uint32_t ooc = session_stack(s, f, frame(s, "[out-of-context]"));
+        uint32_t imp1 =
+                session_stack(s, ooc, frame(s, "_find_and_load|<frozen importlib._bootstrap>|1"));
+        uint32_t imp0 =
+                session_stack(s, ooc, frame(s, "_find_and_load|<frozen importlib._bootstrap>|0"));
+        uint32_t g = session_stack(s, ooc, frame(s, "g|/app/a.py|2^l2"));
+
+        (void)state;
+        session_set_times(s, 1700000000.0, 1.0, 1.0);
+        session_add_sample(s, imp0, 0.1);
+        session_add_sample(s, g, 0.3);
+        session_add_sample(s, imp1, 1e-7);
+        session_add_sample(s, ooc, 1e-7);
+        session_add_sample(s, imp0, 0.0011);
+        session_add_sample(s, ooc, 0.2);
+        session_add_sample(s, imp1, 0.0013);
+        assert_same_speedscope(s);
 }
 
 int
@@ -305,6 +378,7 @@ main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_random_sessions),
+                cmocka_unit_test(test_self_across_synthetic_leaf),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
