@@ -133,7 +133,9 @@ int launch_spawn(char *const argv[], pid_t *ret_pid);
 
 /* Wait until @pid runs an initialised Python interpreter, following exec()s (a pyenv shim or
  * a shell in front of python), for at most @timeout_s. @return 0 with *ret set; -ECHILD the
- * process exited first (it never became Python); -ETIMEDOUT; or target_open()'s errors.
+ * process exited first (it never became Python); -ECANCELED it exited after its Python was
+ * found but before the interpreter could be read (a program over in milliseconds);
+ * -ETIMEDOUT; or target_open()'s errors.
  * If @child_status is not NULL and the child exited, its wait status is stored there. */
 int launch_wait_python(
         pid_t pid, double timeout_s, bool is_child, int *child_status, struct target **ret);

@@ -339,6 +339,7 @@ launch_wait_python(
         pid_t pid, double timeout_s, bool is_child, int *child_status, struct target **ret)
 {
         double deadline = now_s() + timeout_s;
+        bool seen_python = false;
         int r = -ENOENT;
 
         /* A new process is not Python at first: it may be a pyenv shim or a shell that execs
@@ -353,7 +354,10 @@ launch_wait_python(
                         if (w == pid) {
                                 if (child_status)
                                         *child_status = st;
-                                return -ECHILD;
+                                /* a program that is over in a few milliseconds can end
+                                 * between two polls, before its interpreter was ready to read:
+                                 * it was Python all the same */
+                                return seen_python ? -ECANCELED : -ECHILD;
                         }
                 }
                 r = target_open(pid, &t);
@@ -366,6 +370,8 @@ launch_wait_python(
                         return r;
                 }
                 target_free(t);
+                if (r == -EAGAIN)
+                        seen_python = true;
                 if (r == -EPERM || (r == -ESRCH && !is_child))
                         return r;
                 if (now_s() > deadline)

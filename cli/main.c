@@ -755,6 +755,20 @@ cmd_run(struct cli *c, char **argv, const char *description)
         }
         child_pid = pid;
         r = launch_wait_python(pid, c->start_timeout, true, &st, &t);
+        if (r == -ECANCELED) {
+                /* Python, over before its first sample: pyinstrument's empty profile, and the
+                 * program's own status */
+                _cleanup_(session_freep) struct session *s = session_new();
+
+                session_set_times(s, (double)time(NULL), 0, 0);
+                session_set_interval(s, c->interval, c->interval);
+                session_set_target_description(s, description);
+                if (!c->quiet)
+                        fprintf(stderr, "pyinstr: %s exited (status %d) before its first sample\n",
+                                argv[0], exit_status_of(st));
+                r = write_report(c, s);
+                return r ? r : exit_status_of(st);
+        }
         if (r == -ECHILD) {
                 error("%s exited (status %d) before a Python interpreter started in it; record "
                       "profiles Python programs: pyinstr record -- python3 app.py",
