@@ -198,7 +198,7 @@ attr_add(struct aggregator *a, uint32_t node, uint32_t key, double time)
 static bool
 attrs_mirror(const struct frame_tree *t, uint32_t info)
 {
-        const uint32_t *keys = t->attr_pool + t->info_attr_off[info];
+        const uint32_t *keys = frame_tree_info_keys(t, info);
         uint32_t n = t->info_attr_n[info];
 
         if (n > 8)
@@ -217,7 +217,7 @@ mirror_end(struct aggregator *a, size_t i)
         const struct frame_tree *t = a->t;
         struct agg *n = &a->nodes[a->path[i]];
         uint32_t info = a->path_cinfo[i];
-        const uint32_t *keys = t->attr_pool + t->info_attr_off[info];
+        const uint32_t *keys = frame_tree_info_keys(t, info);
 
         for (uint32_t j = 0; j < t->info_attr_n[info]; j++)
                 n->ar[attr_find(a, a->path[i], keys[j])].run = a->group_sum[a->path_group[i]];
@@ -295,7 +295,7 @@ add_sample(struct aggregator *a, uint32_t root, size_t depth, size_t common, siz
                         attr_touch(n, &n->ar[a->path_slot[i]], w);
                         continue;
                 }
-                const uint32_t *keys = t->attr_pool + t->info_attr_off[info];
+                const uint32_t *keys = frame_tree_info_keys(t, info);
                 if (t->info_attr_n[info] == 1) {
                         a->path_info[i] = info;
                         a->path_slot[i] = attr_find(a, a->path[i], keys[0]);
@@ -311,7 +311,7 @@ add_sample(struct aggregator *a, uint32_t root, size_t depth, size_t common, siz
         a->n_path = k;
         for (size_t d = k ? a->path_depth[k - 1] + 1 : 0; d < depth; d++) {
                 uint32_t info = a->infos[d], ident = a->ids[d], node;
-                const uint32_t *keys = t->attr_pool + t->info_attr_off[info];
+                const uint32_t *keys = frame_tree_info_keys(t, info);
                 size_t i = a->n_path;
 
                 /* the thread root stays: processor_replace_matching() never replaces the root */
@@ -459,7 +459,7 @@ frame_hidden_idents(const struct frame_tree *t, bool *removed)
         if (h1 == UINT32_MAX)
                 return true;
         for (size_t i = 0; i < t->n_infos; i++) {
-                const uint32_t *keys = t->attr_pool + t->info_attr_off[i];
+                const uint32_t *keys = frame_tree_info_keys(t, (uint32_t)i);
                 bool has_h1 = false, other_h = false;
 
                 for (uint32_t j = 0; j < t->info_attr_n[i]; j++) {

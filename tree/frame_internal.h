@@ -44,6 +44,15 @@ struct frame_tree {
         char *cwd;
 };
 
+/* The attribute keys of session frame @info (t->info_attr_n[info] of them). A session without
+ * any attribute has no pool at all, and NULL + 0 is undefined behaviour (UBSan, found by
+ * fuzz-session). */
+static inline const uint32_t *
+frame_tree_info_keys(const struct frame_tree *t, uint32_t info)
+{
+        return t->attr_pool ? t->attr_pool + t->info_attr_off[info] : NULL;
+}
+
 struct frame *frame_alloc(struct frame_tree *t, uint32_t ident);
 /* Add @time to @f's attribute @key, appending it if new (Python dict order). */
 void frame_add_attr(struct frame_tree *t, struct frame *f, uint32_t key, double time);
