@@ -831,29 +831,23 @@ report_write(struct session *s, const struct report_opts *o, char *err, size_t e
                 open_in_browser(path);
                 return 0;
         }
-        if (o->outfile && outfile_in_place(o->outfile)) {
-                out = fopen(o->outfile, "we");
-                if (!out) {
-                        res = -errno;
-                        compiled_release(&c);
-                        snprintf(err, errlen, "cannot write %s: %s", o->outfile, strerror(errno));
-                        return res;
-                }
-        } else if (o->outfile) {
-                /* through a symlink, the file it names is replaced and the link stays */
-                _cleanup_free_ char *real = realpath(o->outfile, NULL);
+        if (o->outfile) {
+                const char *path = o->outfile;
 
-                if (real) {
-                        free(final);
-                        final = TAKE_PTR(real);
+                if (!outfile_in_place(o->outfile)) {
+                        /* through a symlink, the file it names is replaced and the link stays */
+                        final = realpath(o->outfile, NULL);
+                        if (asprintf(&tmp, "%s.pyinstr-tmp", final ? final : o->outfile) < 0) {
+                                tmp = NULL;
+                                errno = ENOMEM;
+                        }
+                        path = tmp;
                 }
-                if (asprintf(&tmp, "%s.pyinstr-tmp", final ? final : o->outfile) < 0)
-                        tmp = NULL;
-                out = tmp ? fopen(tmp, "we") : NULL;
+                out = path ? fopen(path, "we") : NULL;
                 if (!out) {
                         res = -errno;
                         compiled_release(&c);
-                        snprintf(err, errlen, "cannot write %s: %s", o->outfile, strerror(errno));
+                        snprintf(err, errlen, "cannot write %s: %s", o->outfile, strerror(-res));
                         return res;
                 }
         }
