@@ -156,8 +156,7 @@ int target_thaw(struct target *t);
 /* Detach from every seized thread (also done by target_free()). */
 void target_release_threads(struct target *t);
 
-/* ---- process facts
- * ------------------------------------------------------------------------------- */
+/* ---- process facts (attach/proc.c) ------------------------------------------------------ */
 
 /* The OS name of thread @tid (/proc/PID/task/TID/comm) when it differs from the process's:
  * CPython 3.14+ gives each threading.Thread's name (cut to 15 bytes) to the OS thread.
@@ -170,6 +169,17 @@ int proc_cmdline(pid_t pid, char **ret, size_t *ret_len);
 
 /* CPU time (user+system) of the whole process in seconds, from /proc/PID/stat. */
 int proc_cpu_time(pid_t pid, double *ret);
+
+/* The value of environment variable @name in @pid's initial environment (malloc'd in *ret).
+ * @return 0; -ENOENT not set; -ESRCH; -EPERM. */
+int proc_getenv(pid_t pid, const char *name, char **ret);
+
+/* The root folder @pid sees (/proc/PID/root) when it is not "/" (a chroot or a container's
+ * mount namespace), else "". @return 0 or -errno (@buf is "" then). */
+int proc_root(pid_t pid, char *buf, size_t len);
+
+/* @pid's working folder as it sees it (inside its root). @return 0, or -errno with "/". */
+int proc_cwd(pid_t pid, char *buf, size_t len);
 
 /* ---- the sampling loop ---------------------------------------------------------------------- */
 
