@@ -147,6 +147,7 @@ struct target {
 
         /* ≤3.10: offset of the TID inside glibc's struct pthread, learned once; -1 unknown */
         int pthread_tid_off;
+        int pthread_tid_tries; /* learn_pthread_tid() gives up after a few */
 
         /* per-walk scratch */
         uint32_t walk_no;

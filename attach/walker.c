@@ -644,6 +644,32 @@ tid_from_pthread(struct target *t, uint64_t pthread, bool learn)
         return tid > 0 ? tid : 0;
 }
 
+/* ≤3.10: learn where the TID sits from the main thread (the oldest, last in the main
+ * interpreter's list) before any thread is walked: the list is walked newest first, and a
+ * thread walked before the offset is known would get TID 0 and be mistaken for another. */
+static void
+learn_pthread_tid(struct target *t)
+{
+        const struct py_offsets *o = &t->off;
+        uint64_t tstate, next, ident = 0;
+
+        /* a process whose main thread's struct pthread does not hold its pid (another PID
+         * namespace) never teaches it: stop trying, the threads then go without a TID */
+        if (o->tstate.native_thread_id != OFF_NONE || t->pthread_tid_off >= 0 || !t->n_lists ||
+            t->pthread_tid_tries++ >= 16)
+                return;
+        tstate = t->lists[t->n_lists - 1].tstate; /* the main interpreter is the oldest: last */
+        for (int n = 0; tstate && n < MAX_THREADS; n++) {
+                if (rmem_read(t->mem, tstate + o->tstate.next, 8, &next) < 0 ||
+                    rmem_read(t->mem, tstate + o->tstate.thread_id, 8, &ident) < 0)
+                        return;
+                if (!next)
+                        break;
+                tstate = next;
+        }
+        (void)tid_from_pthread(t, ident, true);
+}
+
 /* Read thread state @tstate of @interp and walk its stack into t->stack_buf (innermost
  * first). @return 0 with st and *ret_depth set; -EAGAIN torn; -ESRCH, -EPERM. */
 static int
@@ -777,6 +803,7 @@ target_walk(struct target *t,
                 r = read_lists(t, now);
                 if (r < 0)
                         return r;
+                learn_pthread_tid(t);
         }
 
         for (size_t ni = 0; ni < t->n_lists; ni++) {
