@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -55,19 +56,44 @@ on_thread(const struct thread_stack *st, void *userdata)
         rd->fn(st, rd->now - last, rd->userdata);
 }
 
+/* Is this a report of the process's end (not of a stop)? */
+static bool
+is_exit(const siginfo_t *si)
+{
+        return si->si_code == CLD_EXITED || si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED;
+}
+
 bool
 launch_reap(pid_t child, bool block, int *ret_status, double *ret_cpu)
 {
-        siginfo_t si = { 0 };
+        siginfo_t si;
         int r;
 
-        /* waitid(WEXITED) ignores ptrace stops, which blocking mode may own; WNOWAIT leaves
-         * the zombie, whose /proc/PID/stat still holds the CPU time of the whole process */
-        do
-                r = waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT | (block ? 0 : WNOHANG));
-        while (r < 0 && errno == EINTR);
-        if (r < 0 || si.si_pid != child)
-                return false;
+        for (;;) {
+                /* WNOWAIT leaves the zombie, whose /proc/PID/stat still holds the CPU time of
+                 * the whole process. A tracer is told of its tracees' ptrace stops whatever the
+                 * flags say (kernel/exit.c wait_task_stopped(): WSTOPPED is only required of a
+                 * parent that does not trace), so with blocking mode this also sees the child's
+                 * signal-delivery stops: those are blocking mode's to handle (freeze.c), never to
+                 * be taken for an exit or consumed here, or the child stays stopped for good */
+                memset(&si, 0, sizeof(si));
+                do
+                        r = waitid(P_PID, (id_t)child, &si,
+                                   WEXITED | WNOWAIT | (block ? 0 : WNOHANG));
+                while (r < 0 && errno == EINTR);
+                if (r < 0 || si.si_pid != child)
+                        return false;
+                if (is_exit(&si))
+                        break;
+                if (!block)
+                        return false;
+                /* blocking: the child is still traced (its threads could not all be released):
+                 * let the stop go, with its signal when it is one, and wait on */
+                int st;
+                if (waitpid(child, &st, __WALL) == child && WIFSTOPPED(st))
+                        (void)ptrace(PTRACE_CONT, child, 0,
+                                     (void *)(long)((st >> 16) ? 0 : WSTOPSIG(st)));
+        }
         if (proc_cpu_time(child, ret_cpu) < 0)
                 *ret_cpu = -1;
         *ret_status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;

@@ -1,0 +1,101 @@
+"""Blocking mode never hangs and never leaves the target stopped (issue 22): a signal sent to
+`record --blocking` reaches the program, which handles it and exits with its own status, and
+pyinstr ends within seconds with the report written. The races are run in a loop."""
+import os
+import random
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import PYINSTR, PYTHONS, TARGETS
+
+# how long pyinstr may take to end after the program got its signal
+BOUND = 10
+
+
+def status_after(sig):
+    """The exit status the program (signals.py) ends with, passed on by pyinstr."""
+    return 3 if sig in (signal.SIGINT, signal.SIGTERM) else 128 + sig
+
+
+def run_once(python, sig, delay, out_path):
+    """record --blocking, signal pyinstr @delay s after the program is ready; returns
+    (pyinstr's status, the program's output, pyinstr's stderr, seconds to end)."""
+    p = subprocess.Popen([PYINSTR, "record", "--blocking", "-q", "-o", out_path, "-r",
+                          "collapsed", "--", *python.argv, str(TARGETS / "signals.py"), "30"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         cwd=str(TARGETS))
+    try:
+        line = p.stdout.readline()
+        assert line.strip() == "ready", "target did not start: %r" % line
+        time.sleep(delay)
+        p.send_signal(sig)
+        start = time.monotonic()
+        try:
+            out, err = p.communicate(timeout=BOUND)
+        except subprocess.TimeoutExpired:
+            # say what was stuck before cleaning up
+            child = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True,
+                                   text=True).stdout.split()
+            states = {}
+            for c in child:
+                try:
+                    with open("/proc/%s/status" % c) as f:
+                        states[c] = [l for l in f.read().splitlines()
+                                     if l.startswith(("State", "TracerPid"))]
+                except OSError:
+                    pass
+            pytest.fail("pyinstr still running %d s after %s; its children: %r"
+                        % (BOUND, signal.Signals(sig).name, states))
+        return p.returncode, line + out, err, time.monotonic() - start
+    finally:
+        if p.poll() is None:
+            for c in subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True,
+                                    text=True).stdout.split():
+                os.kill(int(c), signal.SIGKILL)
+            p.kill()
+            p.wait()
+
+
+def check(python, sig, delay, tmp):
+    out_path = os.path.join(tmp, "report.collapsed")
+    if os.path.exists(out_path):
+        os.unlink(out_path)
+    rc, out, err, took = run_once(python, sig, delay, out_path)
+    name = signal.Signals(sig).name
+    assert rc == status_after(sig), "%s: status %d; %s" % (name, rc, err)
+    if sig != signal.SIGHUP:
+        assert "got %d" % sig in out, "%s never reached the program: %r" % (name, out)
+    # the report of what was gathered is written
+    with open(out_path) as f:
+        assert "<thread>" in f.read(), err
+    return took
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=["SIGINT", "SIGTERM", "SIGHUP"])
+def test_record_blocking_signal(python, sig, tmp_path):
+    """A signal to `record --blocking` is passed on; the program handles it and exits."""
+    check(python, sig, 0.5, str(tmp_path))
+
+
+def loop_pythons():
+    """The interpreters the 100-round loop runs on: one of each frame model (≤3.10, ≥3.11)."""
+    old = [p for p in PYTHONS if p.version < (3, 11)]
+    new = [p for p in PYTHONS if p.version >= (3, 11) and p.kind != "sid"]
+    return [pytest.param(p, id=p.id) for p in (old[:1] + new[-1:])] or [
+        pytest.param(None, marks=pytest.mark.skip(reason="NO INTERPRETER for the loop"))]
+
+
+@pytest.mark.parametrize("loop_python", loop_pythons())
+def test_record_blocking_signal_loop(loop_python, tmp_path):
+    """100 rounds, a random signal at a random moment: never a hang."""
+    rnd = random.Random(22)
+    took = []
+    for i in range(100):
+        sig = rnd.choice([signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+        took.append(check(loop_python, sig, rnd.uniform(0.0, 0.15), str(tmp_path)))
+    print("pyinstr ended %.3f s (max) after the signal" % max(took))
