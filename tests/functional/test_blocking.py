@@ -99,3 +99,59 @@ def test_record_blocking_signal_loop(loop_python, tmp_path):
         sig = rnd.choice([signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
         took.append(check(loop_python, sig, rnd.uniform(0.0, 0.15), str(tmp_path)))
     print("pyinstr ended %.3f s (max) after the signal" % max(took))
+
+
+def attach_until_end(python, how, delay, tmp):
+    """attach --blocking to a multithreaded target that then ends as @how says: "exit" (its
+    own), "kill" (SIGKILL), "exec-main"/"exec-thread" (execve from that thread). pyinstr must
+    end within BOUND s, and the target must not be left stopped or traced: its parent reaps it
+    (and after an exec it runs its new program to the end)."""
+    out_path = os.path.join(tmp, "attach.collapsed")
+    if how == "exit":
+        args = ["threads.py", str(0.3 + delay)]
+    elif how == "kill":
+        args = ["threads.py", "30"]
+    else:
+        args = ["execs.py", str(delay), how.split("-")[1], "0.5"]
+    target = subprocess.Popen([*python.argv, str(TARGETS / args[0]), *args[1:], "ready"]
+                              if how in ("exit", "kill") else
+                              [*python.argv, str(TARGETS / args[0]), *args[1:]],
+                              stdout=subprocess.PIPE, text=True, cwd=str(TARGETS))
+    try:
+        assert target.stdout.readline().strip() == "ready"
+        p = subprocess.Popen([PYINSTR, "attach", "--pid", str(target.pid), "--blocking", "-q",
+                              "-i", "0.0005", "-o", out_path, "-r", "collapsed"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if how == "kill":
+            time.sleep(0.2 + delay)
+            target.kill()
+        try:
+            _, err = p.communicate(timeout=BOUND + 30)
+        except subprocess.TimeoutExpired:
+            with open("/proc/%d/status" % target.pid) as f:
+                st = [l for l in f.read().splitlines() if l.startswith(("State", "TracerPid"))]
+            p.kill()
+            pytest.fail("attach --blocking hung after the target's %s: %r" % (how, st))
+        assert p.returncode == 0, err
+        rest = target.communicate(timeout=BOUND)[0]
+        if how.startswith("exec"):
+            assert "after exec" in rest
+            assert target.returncode == 0
+    finally:
+        if target.poll() is None:
+            target.kill()
+            target.wait()
+
+
+@pytest.mark.parametrize("how", ["exit", "kill", "exec-main", "exec-thread"])
+def test_attach_blocking_target_ends(python, how, tmp_path):
+    attach_until_end(python, how, 0.3, str(tmp_path))
+
+
+@pytest.mark.parametrize("loop_python", loop_pythons())
+def test_attach_blocking_target_ends_loop(loop_python, tmp_path):
+    """25 rounds of each ending at a random moment: never a hang, never a stuck target."""
+    rnd = random.Random(2222)
+    for how in ("exit", "kill", "exec-main", "exec-thread"):
+        for i in range(25):
+            attach_until_end(loop_python, how, rnd.uniform(0.0, 0.2), str(tmp_path))
