@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strtab.h"
 #include "common/xalloc.h"
 #include "renderers.h"
 #include "tree/pyjson.h"
-#include "tree/strtab.h"
 #include "tree/tree_internal.h"
 
 #define GECKO_NONE UINT32_MAX

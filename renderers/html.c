@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strtab.h"
 #include "common/xalloc.h"
 #include "renderers.h"
 #include "tree/pyjson.h"
-#include "tree/strtab.h"
 
 /* pyinstrument's HTMLRenderer limit on samples, and pyinstr's on nodes: a page with more than
  * about 300,000 nodes takes more than a few seconds to open in a browser */
@@ -84,7 +84,7 @@ put_nodes(struct html *h, struct frame *root, struct frame ***first, size_t *cap
 
         frame_stack_push(&st, root);
         for (struct frame *f; (f = frame_stack_pop(&st));) {
-                size_t n = h->frames.n;
+                size_t n = strtab_count(&h->frames);
                 uint32_t i = frame_index(h, f);
 
                 if (i >= n) {
@@ -112,7 +112,7 @@ put_nodes(struct html *h, struct frame *root, struct frame ***first, size_t *cap
 static void
 put_frames(struct html *h, struct frame **first_node)
 {
-        for (size_t i = 0; i < h->frames.n; i++) {
+        for (size_t i = 0; i < strtab_count(&h->frames); i++) {
                 struct frame *f = first_node[i];
                 const struct frame_ident *fi = frame_ident(h->t, f);
 

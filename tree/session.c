@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strtab.h"
 #include "common/u64map.h"
 #include "common/xalloc.h"
-#include "strtab.h"
 #include "tree.h"
 #include "tree_internal.h"
 
