@@ -89,6 +89,8 @@ renderer_collapsed(const struct session *s, FILE *out)
 
         for (size_t i = 0; i < s->n_samples; i++) {
                 uint32_t st = s->sample_stack[i];
+                if (st == SESSION_NO_STACK)
+                        continue; /* no frame to write (w[st] would be far out of bounds) */
                 if (w[st] == 0)
                         order[n++] = st;
                 w[st] += s->sample_weight[i];

@@ -293,6 +293,26 @@ render_to_string(const struct renderer *r, const struct session *s, const struct
         return buf;
 }
 
+/* A frame record with an empty stack (a .pyisession may hold one) has no frame to write: collapsed
+ * leaves it out, as the trees and gecko do. */
+static void
+test_collapsed_empty_stack(void **state)
+{
+        struct session *s = session_new();
+        uint32_t th = session_stack(s, SESSION_NO_STACK, FRAME(s, "MainThread\0<thread>\0007"));
+        uint32_t a = session_stack(s, th, FRAME(s, "a\0/app/a.py\0001"));
+        struct render_opts o = { .processor.filter_threshold = 0.01 };
+
+        (void)state;
+        session_add_sample(s, a, 0.25);
+        session_add_sample(s, SESSION_NO_STACK, 0.5);
+        session_add_sample(s, a, 0.25);
+        char *out = render_to_string(&renderer_collapsed_stacks, s, &o);
+        assert_string_equal(out, "MainThread (<thread>:7);a (/app/a.py:1) 500000\n");
+        free(out);
+        session_free(s);
+}
+
 /* Samples of two threads interleaved in time: one tree per thread, busiest first, each headed
  * by its <thread> root; --thread keeps one. */
 static void
@@ -555,6 +575,7 @@ main(void)
                 cmocka_unit_test(test_combine),
                 cmocka_unit_test(test_deep_stacks),
                 cmocka_unit_test(test_threads),
+                cmocka_unit_test(test_collapsed_empty_stack),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
