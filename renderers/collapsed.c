@@ -112,7 +112,10 @@ render_collapsed(const struct session *s, const struct render_opts *o, FILE *out
         return renderer_collapsed(s, out);
 }
 
+static const char *const collapsed_extensions[] = { ".collapsed", ".folded", NULL };
+
 const struct renderer renderer_collapsed_stacks = {
         .name = "collapsed",
+        .extensions = collapsed_extensions,
         .render = render_collapsed,
 };

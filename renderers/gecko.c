@@ -310,7 +310,10 @@ render_gecko(const struct session *s, const struct render_opts *o, FILE *out)
         return ferror(out) ? -EIO : 0;
 }
 
+static const char *const gecko_extensions[] = { ".gecko.json", NULL };
+
 const struct renderer renderer_gecko = {
         .name = "gecko",
+        .extensions = gecko_extensions,
         .render = render_gecko,
 };

@@ -281,10 +281,14 @@ render_html(const struct session *s, const struct render_opts *o, FILE *out)
         return ferror(out) ? -EIO : 0;
 }
 
+static const char *const html_extensions[] = { ".html", ".htm", NULL };
+static const struct renderer_option *const html_options[] = { renderer_frame_options, NULL };
+
 const struct renderer renderer_html = {
         .name = "html",
+        .extensions = html_extensions,
+        .options = html_options,
         .default_processors = html_processors,
-        .frame_tree = true,
         .browser = true,
         .render = render_html,
 };

@@ -188,11 +188,15 @@ render_pstats(const struct session *s, const struct render_opts *o, FILE *out)
         return ferror(out) ? -EIO : 0;
 }
 
+static const char *const pstats_extensions[] = { ".pstats", NULL };
+static const struct renderer_option *const pstats_options[] = { renderer_frame_options, NULL };
+
 const struct renderer renderer_pstats = {
         .name = "pstats",
+        .extensions = pstats_extensions,
+        .options = pstats_options,
         .default_processors = renderer_console_processors,
         .without_processors = pstats_without,
         .binary = true,
-        .frame_tree = true,
         .render = render_pstats,
 };

@@ -252,7 +252,7 @@ test_deep_stacks(void **state)
         struct session *s = session_new();
         uint32_t st = session_stack(s, SESSION_NO_STACK, FRAME(s, "MainThread\0<thread>\0001"));
         uint32_t f = FRAME(s, "recurse\0/app/deep.py\0003");
-        struct render_opts o = { .unicode = true, .processor.filter_threshold = 0.01 };
+        struct render_opts o = { .text.unicode = true, .processor.filter_threshold = 0.01 };
 
         (void)state;
         session_set_times(s, 1.0, 1.0, 1.0);
@@ -323,7 +323,7 @@ test_threads(void **state)
         uint32_t work_t = session_stack(s, SESSION_NO_STACK, FRAME(s, "Worker\0<thread>\0009"));
         uint32_t a = session_stack(s, main_t, FRAME(s, "a\0/app/a.py\0001"));
         uint32_t b = session_stack(s, work_t, FRAME(s, "b\0/app/b.py\0002"));
-        struct render_opts o = { .unicode = true, .processor.filter_threshold = 0.01 };
+        struct render_opts o = { .text.unicode = true, .processor.filter_threshold = 0.01 };
 
         (void)state;
         session_set_times(s, 1.0, 1.0, 1.0);
