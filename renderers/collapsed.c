@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,14 +87,18 @@ renderer_collapsed(const struct session *s, FILE *out)
 {
         size_t n_stacks = session_stack_count(s), n_samples = session_sample_count(s), n = 0;
         double *w = xcalloc(n_stacks ? n_stacks : 1, sizeof(*w));
+        /* first seen, not a weight of 0: a loaded session may weigh a sample 0 */
+        bool *seen = xcalloc(n_stacks ? n_stacks : 1, sizeof(*seen));
         uint32_t *order = xmalloc((n_stacks ? n_stacks : 1) * sizeof(*order));
 
         for (size_t i = 0; i < n_samples; i++) {
                 uint32_t st = session_sample_stack(s, i);
                 if (st == SESSION_NO_STACK)
                         continue; /* no frame to write (w[st] would be far out of bounds) */
-                if (w[st] == 0)
+                if (!seen[st]) {
+                        seen[st] = true;
                         order[n++] = st;
+                }
                 w[st] += session_sample_weight(s, i);
         }
         for (size_t i = 0; i < n; i++) {
@@ -101,6 +106,7 @@ renderer_collapsed(const struct session *s, FILE *out)
                 fprintf(out, " %.0f\n", round(w[order[i]] * 1e6));
         }
         free(w);
+        free(seen);
         free(order);
         return ferror(out) ? -EIO : 0;
 }

@@ -294,7 +294,7 @@ render_to_string(const struct renderer *r, const struct session *s, const struct
 }
 
 /* A frame record with an empty stack (a .pyisession may hold one) has no frame to write: collapsed
- * leaves it out, as the trees and gecko do. */
+ * leaves it out, as the trees and gecko do. A stack weighed 0 is still one line. */
 static void
 test_collapsed_empty_stack(void **state)
 {
@@ -309,6 +309,14 @@ test_collapsed_empty_stack(void **state)
         session_add_sample(s, a, 0.25);
         char *out = render_to_string(&renderer_collapsed_stacks, s, &o);
         assert_string_equal(out, "MainThread (<thread>:7);a (/app/a.py:1) 500000\n");
+        free(out);
+
+        /* one line per distinct stack, even when its weight is 0 (a loaded file may say so) */
+        session_add_sample(s, th, 0);
+        session_add_sample(s, th, 0);
+        out = render_to_string(&renderer_collapsed_stacks, s, &o);
+        assert_string_equal(out, "MainThread (<thread>:7);a (/app/a.py:1) 500000\n"
+                                 "MainThread (<thread>:7) 0\n");
         free(out);
         session_free(s);
 }
