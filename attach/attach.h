@@ -99,6 +99,11 @@ struct thread_stack {
         const uint32_t *frames;
 };
 
+/* The OS thread behind @st, as a non-zero key: its TID with the tstate and pthread_t, since a
+ * thread that ends hands both to the next one at once (glibc caches stacks, CPython its
+ * tstates) but never its TID while it lives. Equal keys are the same thread. */
+uint64_t thread_stack_key(const struct thread_stack *st);
+
 struct walk_stats {
         uint64_t walks, threads, dropped, frames;
 };

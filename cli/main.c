@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "attach/attach.h"
+#include "common/u64map.h"
 #include "common/xalloc.h"
 #include "report.h"
 #include "tree/tree.h"
@@ -316,6 +317,7 @@ struct collector {
         size_t map_len;
         struct thread_path *threads;
         size_t n_threads, cap_threads;
+        struct u64map thread_index; /* thread_stack_key() → index in threads */
 };
 
 static uint32_t
@@ -338,13 +340,14 @@ map_frame(struct collector *c, uint32_t id)
 static struct thread_path *
 thread_path(struct collector *c, const struct thread_stack *st)
 {
-        uint64_t key = st->tstate ^ st->ident;
+        /* one path per OS thread; threads that get the same root (name and ident) share it */
+        uint64_t key = thread_stack_key(st), pos;
         char name[128];
         int n;
 
-        for (size_t i = 0; i < c->n_threads; i++)
-                if (c->threads[i].key == key)
-                        return &c->threads[i];
+        if (u64map_get(&c->thread_index, key, &pos))
+                return &c->threads[pos];
+        u64map_put(&c->thread_index, key, c->n_threads);
         xgrow(&c->threads, &c->cap_threads, c->n_threads + 1, sizeof(*c->threads));
         struct thread_path *p = &c->threads[c->n_threads++];
         memset(p, 0, sizeof(*p));
@@ -396,6 +399,7 @@ collector_release(struct collector *c)
                 free(c->threads[i].stacks);
         }
         free(c->threads);
+        u64map_release(&c->thread_index);
         free(c->frame_map);
 }
 
