@@ -169,6 +169,15 @@ void target_release_threads(struct target *t);
  * @return 0 with @buf set; -ENOENT no name of its own; -ESRCH. */
 int proc_thread_name(pid_t pid, int32_t tid, char *buf, size_t len);
 
+/* The threading.Thread name of the thread @ident (threading.get_ident()) whose TID is @tid,
+ * read from the target's memory (sys.modules['threading']._active[ident]._name) the first
+ * time, then from a cache until another thread with that ident (another TID) asks. Names
+ * longer than @len - 1 bytes are cut at a character boundary.
+ * @return 0 with @buf set; -ENOENT not a threading.Thread (yet: a thread is entered in _active
+ * just after it starts), or no threading module; -ENOTSUP no layout for it; -EFAULT/-EBADMSG
+ * a torn or unexpected read; -ESRCH. */
+int target_thread_name(struct target *t, uint64_t ident, int32_t tid, char *buf, size_t len);
+
 /* The command line of @pid: its NUL-separated arguments (malloc'd, NUL-terminated after the
  * last one) in *ret and their total length in *ret_len. @return 0; -ESRCH. */
 int proc_cmdline(pid_t pid, char **ret, size_t *ret_len);

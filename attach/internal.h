@@ -145,6 +145,12 @@ struct target {
         struct thread_memo *memos;
         size_t n_memos, cap_memos;
 
+        /* threading.Thread names by ident (threadname.c), and the threading module's _active
+         * and _limbo dicts last found */
+        struct thread_name *names;
+        size_t n_names, cap_names;
+        uint64_t tn_active, tn_limbo;
+
         /* ≤3.10: offset of the TID inside glibc's struct pthread, learned once; -1 unknown */
         int pthread_tid_off;
 
@@ -161,6 +167,9 @@ struct target {
         pid_t *stopped;
         size_t n_stopped, cap_stopped;
 };
+
+/* threadname.c */
+void threadname_release(struct target *t);
 
 /* walker.c */
 void walker_flush_caches(struct target *t);

@@ -242,6 +242,7 @@ target_free(struct target *t)
                 return NULL;
         target_release_threads(t);
         walker_release(t);
+        threadname_release(t);
         rmem_free(t->mem);
         free(t->stack_buf);
         free(t->raw);

@@ -305,6 +305,8 @@ parse_args(int argc, char **argv, struct cli *c)
 struct thread_path {
         uint64_t key;
         uint32_t root; /* session stack id of the <thread> root */
+        bool named;    /* root named for good (else retried: see collect()) */
+        uint32_t samples, retry_at;
         uint32_t depth, cap;
         uint32_t *frames; /* target frame ids of the previous sample */
         uint32_t *stacks; /* their session stack ids */
@@ -337,13 +339,41 @@ map_frame(struct collector *c, uint32_t id)
         return c->frame_map[id];
 }
 
+/* A thread's name as pyinstrument shows it: MainThread, its threading.Thread name, the OS
+ * name (3.14+ gives Thread names, cut to 15 bytes, to the OS), or Thread-<TID>. @return
+ * whether that is the final name (not a fallback for a Thread not registered yet). */
+static bool
+thread_label(struct target *t, const struct thread_stack *st, char *buf, size_t len)
+{
+        if (st->is_main) {
+                snprintf(buf, len, "MainThread");
+                return true;
+        }
+        if (target_thread_name(t, st->ident, st->tid, buf, len) == 0)
+                return true;
+        if (proc_thread_name(target_pid(t), st->tid, buf, len) < 0)
+                snprintf(buf, len, "Thread-%d", (int)st->tid);
+        return false;
+}
+
+/* pyinstrument's thread root: name \0 "<thread>" \0 threading.get_ident() */
+static uint32_t
+thread_root(struct collector *c, const struct thread_stack *st, bool *ret_named)
+{
+        char tname[96], name[128];
+        int n;
+
+        *ret_named = thread_label(c->t, st, tname, sizeof(tname));
+        n = snprintf(name, sizeof(name), "%s%c<thread>%c%llu", tname, 0, 0,
+                     (unsigned long long)st->ident);
+        return session_stack(c->s, SESSION_NO_STACK, session_frame(c->s, name, (size_t)n));
+}
+
 static struct thread_path *
 thread_path(struct collector *c, const struct thread_stack *st)
 {
         /* one path per OS thread; threads that get the same root (name and ident) share it */
         uint64_t key = thread_stack_key(st), pos;
-        char name[128];
-        int n;
 
         if (u64map_get(&c->thread_index, key, &pos))
                 return &c->threads[pos];
@@ -352,18 +382,8 @@ thread_path(struct collector *c, const struct thread_stack *st)
         struct thread_path *p = &c->threads[c->n_threads++];
         memset(p, 0, sizeof(*p));
         p->key = key;
-        /* pyinstrument's thread root: name \0 "<thread>" \0 threading.get_ident() */
-        char os_name[32];
-        if (st->is_main)
-                n = snprintf(name, sizeof(name), "MainThread%c<thread>%c%llu", 0, 0,
-                             (unsigned long long)st->ident);
-        else if (proc_thread_name(target_pid(c->t), st->tid, os_name, sizeof(os_name)) == 0)
-                n = snprintf(name, sizeof(name), "%s%c<thread>%c%llu", os_name, 0, 0,
-                             (unsigned long long)st->ident);
-        else
-                n = snprintf(name, sizeof(name), "Thread-%d%c<thread>%c%llu", (int)st->tid, 0, 0,
-                             (unsigned long long)st->ident);
-        p->root = session_stack(c->s, SESSION_NO_STACK, session_frame(c->s, name, (size_t)n));
+        p->root = thread_root(c, st, &p->named);
+        p->retry_at = 1;
         return p;
 }
 
@@ -373,6 +393,19 @@ collect(const struct thread_stack *st, double weight, void *userdata)
         struct collector *c = userdata;
         struct thread_path *p = thread_path(c, st);
         uint32_t i = 0, parent;
+
+        /* a Thread is entered in threading._active a moment after it starts running: one first
+         * seen before that gets its name at a later sample (retried at the 2nd, 4th, ...
+         * 1024th), and its samples from then on go under the named root */
+        if (!p->named && ++p->samples > p->retry_at && p->retry_at <= 1024) {
+                uint32_t root = thread_root(c, st, &p->named);
+
+                p->retry_at *= 2;
+                if (root != p->root) {
+                        p->root = root;
+                        p->depth = 0;
+                }
+        }
 
         if (st->depth > p->cap) {
                 p->cap = st->depth * 2;
