@@ -99,6 +99,11 @@ struct thread_stack {
         const uint32_t *frames;
 };
 
+/* The OS thread behind @st, as a non-zero key: its TID with the tstate and pthread_t, since a
+ * thread that ends hands both to the next one at once (glibc caches stacks, CPython its
+ * tstates) but never its TID while it lives. Equal keys are the same thread. */
+uint64_t thread_stack_key(const struct thread_stack *st);
+
 struct walk_stats {
         uint64_t walks, threads, dropped, frames;
 };
@@ -162,6 +167,15 @@ void target_release_threads(struct target *t);
  * CPython 3.14+ gives each threading.Thread's name (cut to 15 bytes) to the OS thread.
  * @return 0 with @buf set; -ENOENT no name of its own; -ESRCH. */
 int proc_thread_name(pid_t pid, int32_t tid, char *buf, size_t len);
+
+/* The threading.Thread name of the thread @ident (threading.get_ident()) whose TID is @tid,
+ * read from the target's memory (sys.modules['threading']._active[ident]._name) the first
+ * time, then from a cache until another thread with that ident (another TID) asks. Names
+ * longer than @len - 1 bytes are cut at a character boundary.
+ * @return 0 with @buf set; -ENOENT not a threading.Thread (yet: a thread is entered in _active
+ * just after it starts), or no threading module; -ENOTSUP no layout for it; -EFAULT/-EBADMSG
+ * a torn or unexpected read; -ESRCH. */
+int target_thread_name(struct target *t, uint64_t ident, int32_t tid, char *buf, size_t len);
 
 /* The command line of @pid: its NUL-separated arguments (malloc'd, NUL-terminated after the
  * last one) in *ret and their total length in *ret_len. @return 0; -ESRCH. */

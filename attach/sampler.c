@@ -15,9 +15,14 @@
 #include "common/u64map.h"
 #include "internal.h"
 
+/* Entries of threads unseen for this long are dropped (a program that starts threads all day
+ * would otherwise grow the map by one per thread). A thread seen again after that is weighed
+ * as a new one: one round at most. */
+#define SAMPLER_FORGET_S 1.0
+
 struct round {
-        struct u64map last; /* tstate → bits of the last sample time (double) */
-        double now, prev_round;
+        struct u64map last; /* thread_stack_key() → bits of the last sample time (double) */
+        double now, prev_round, last_prune;
         sample_fn fn;
         void *userdata;
         uint64_t samples;
@@ -46,7 +51,9 @@ on_thread(const struct thread_stack *st, void *userdata)
         uint64_t bits;
         double last = rd->prev_round;
 
-        uint64_t key = (st->tstate ^ st->ident) | 1;
+        /* the OS thread, not the tstate or the pthread_t: both are reused by the next thread
+         * at once, whose first sample would then weigh the gap since the previous one's last */
+        uint64_t key = thread_stack_key(st);
 
         if (u64map_get(&rd->last, key, &bits))
                 memcpy(&last, &bits, sizeof(last));
@@ -54,6 +61,39 @@ on_thread(const struct thread_stack *st, void *userdata)
         u64map_put(&rd->last, key, bits);
         rd->samples++;
         rd->fn(st, rd->now - last, rd->userdata);
+}
+
+/* Forget the threads not sampled for SAMPLER_FORGET_S (checked once a second). */
+static void
+prune(struct round *rd)
+{
+        struct u64map keep;
+
+        if (rd->now - rd->last_prune < SAMPLER_FORGET_S)
+                return;
+        rd->last_prune = rd->now;
+        size_t stale = 0;
+        for (size_t i = 0; i < rd->last.cap; i++) {
+                double when;
+
+                memcpy(&when, &rd->last.slots[i].val, sizeof(when));
+                stale += rd->last.slots[i].key && rd->now - when >= SAMPLER_FORGET_S;
+        }
+        if (!stale)
+                return;
+        u64map_init(&keep);
+        for (size_t i = 0; i < rd->last.cap; i++) {
+                const struct u64map_slot *sl = &rd->last.slots[i];
+                double when;
+
+                if (!sl->key)
+                        continue;
+                memcpy(&when, &sl->val, sizeof(when));
+                if (rd->now - when < SAMPLER_FORGET_S)
+                        u64map_put(&keep, sl->key, sl->val);
+        }
+        u64map_release(&rd->last);
+        rd->last = keep;
 }
 
 /* Is this a report of the process's end (not of a stop)? */
@@ -126,7 +166,7 @@ sampler_run(struct target *t,
         /* the default 50 µs timer slack would add up to 5 % jitter at 1 kHz */
         (void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
         ret->start_wall = wall();
-        start = next = rd.prev_round = mono();
+        start = next = rd.prev_round = rd.last_prune = mono();
         rd.prev_round -= o->interval;
         ret->first_sample = 0;
 
@@ -176,6 +216,7 @@ sampler_run(struct target *t,
                         ret->dropped++;
                 }
                 rd.prev_round = rd.now;
+                prune(&rd);
                 ret->elapsed = rd.now - start;
                 if (o->interval > 0) {
                         next += o->interval;

@@ -49,10 +49,13 @@ compute_read_lengths(struct target *t)
                                  o->frameobj.localsplus };
                 t->iframe_len = max_off(f, ARRAY_SIZE(f));
         } else {
-                /* only the header: a frame with no locals can end a data-stack chunk, and
-                 * reading past it (localsplus, or 8 bytes for the 1-byte owner) may fault */
+                /* the header and localsplus[0] (self, for pyinstrument's class names); a
+                 * frame with no locals can end a data-stack chunk, and reading past it
+                 * (localsplus, or 8 bytes for the 1-byte owner) may fault: the walker then
+                 * reads the header alone (iframe_hdr_len) */
                 uint32_t f[] = { o->iframe.previous, o->iframe.code, o->iframe.instr };
-                t->iframe_len = MAX(max_off(f, ARRAY_SIZE(f)), o->iframe.owner + 1);
+                t->iframe_hdr_len = MAX(max_off(f, ARRAY_SIZE(f)), o->iframe.owner + 1);
+                t->iframe_len = MAX(t->iframe_hdr_len, (size_t)o->iframe.localsplus + 8);
         }
 }
 
@@ -125,6 +128,7 @@ target_alloc(pid_t pid, struct rmem *mem)
         u64map_init(&t->code_index);
         u64map_init(&t->frame_index);
         u64map_init(&t->type_index);
+        u64map_init(&t->class_frame_index);
         u64map_init(&t->info_index);
         t->stack_buf = xmalloc(MAX_DEPTH * sizeof(*t->stack_buf));
         t->raw = xmalloc(MAX_DEPTH * sizeof(*t->raw));
@@ -242,6 +246,7 @@ target_free(struct target *t)
                 return NULL;
         target_release_threads(t);
         walker_release(t);
+        threadname_release(t);
         rmem_free(t->mem);
         free(t->stack_buf);
         free(t->raw);

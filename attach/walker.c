@@ -62,6 +62,7 @@ walker_flush_caches(struct target *t)
         u64map_clear(&t->code_index);
         u64map_clear(&t->frame_index);
         u64map_clear(&t->type_index);
+        u64map_clear(&t->class_frame_index);
         for (size_t i = 0; i < t->n_types; i++)
                 free(t->type_names[i]);
         t->n_types = 0;
@@ -87,6 +88,7 @@ walker_release(struct target *t)
         u64map_release(&t->code_index);
         u64map_release(&t->frame_index);
         u64map_release(&t->type_index);
+        u64map_release(&t->class_frame_index);
         u64map_release(&t->info_index);
 }
 
@@ -261,17 +263,14 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
                              &ret->tbhide);
         if (r < 0)
                 goto fail;
-        if (o->code.qualname != OFF_NONE) {
-                /* ≥3.11: the class comes from co_qualname (no per-sample read of self), and
-                 * only for functions whose first argument is self or cls, as pyinstrument */
-                if (self_kind &&
-                    pystr_read(t->mem, o, rd_u64(buf, t->code_len, o->code.qualname), &qual) == 0) {
-                        ret->class_name = class_from_qualname(qual.s);
-                        free(qual.s);
-                }
-        } else {
-                /* ≤3.10: type(self) / cls is read from the frame's first local, per sample */
-                ret->self_kind = self_kind;
+        /* type(self) / cls is read from the frame's first local, per sample, as pyinstrument
+         * does; ≥3.11 a self captured by a closure is a cell there (MAKE_CELL), and then
+         * co_qualname's class (the defining one) stands in */
+        ret->self_kind = self_kind;
+        if (self_kind && o->code.qualname != OFF_NONE &&
+            pystr_read(t->mem, o, rd_u64(buf, t->code_len, o->code.qualname), &qual) == 0) {
+                ret->class_name = class_from_qualname(qual.s);
+                free(qual.s);
         }
         return 0;
 fail:
@@ -350,17 +349,22 @@ make_frame(struct target *t, uint32_t code_idx, int line, const char *class_name
         return intern_info(t, buf, (size_t)n, code_idx, line, class_name);
 }
 
-/* ≤3.10: the bare name of type(self), or of cls when it is a type (_PyType_Name). */
+/* What pyinstrument names a method by (spec §1.3): the bare name of type(self), or of cls
+ * when it is a type (_PyType_Name), read from the frame's first local @obj.
+ * @return SELF_CLASS with *ret_idx its index in t->type_names (cached by type address);
+ * SELF_NONE no class (self deleted, cls not a type); SELF_CELL ≥3.11 self is a cell
+ * (captured by a closure); -errno. */
+enum { SELF_CLASS, SELF_NONE, SELF_CELL };
+
 static int
-self_class_name(struct target *t, uint64_t obj, int self_kind, const char **ret)
+self_class_name(struct target *t, uint64_t obj, int self_kind, uint64_t *ret_idx)
 {
         const struct py_offsets *o = &t->off;
         uint64_t type, v;
         int r;
 
-        *ret = NULL;
         if (!obj)
-                return 0;
+                return SELF_NONE;
         r = rmem_read_cached(t->mem, obj + o->object.ob_type, 8, &type);
         if (r < 0)
                 return r;
@@ -371,7 +375,7 @@ self_class_name(struct target *t, uint64_t obj, int self_kind, const char **ret)
                 if (r < 0)
                         return r;
                 if (!(flags & (1ULL << 31)))
-                        return 0;
+                        return SELF_NONE;
                 type = obj;
         }
         if (!u64map_get(&t->type_index, type, &v)) {
@@ -395,17 +399,20 @@ self_class_name(struct target *t, uint64_t obj, int self_kind, const char **ret)
                 v = t->n_types++;
                 u64map_put(&t->type_index, type, v);
         }
-        *ret = t->type_names[v];
-        return 0;
+        /* PyCell_Type's tp_name (Objects/cellobject.c) */
+        if (self_kind == 1 && !strcmp(t->type_names[v], "cell"))
+                return SELF_CELL;
+        *ret_idx = v;
+        return SELF_CLASS;
 }
 
-/* The frame id for code @code_idx executing at byte offset @addrq (and, ≤3.10 with a self/cls
- * first argument, the first local @self_obj). */
+/* The frame id for code @code_idx executing at byte offset @addrq (and, with a self/cls first
+ * argument, the first local @self_obj). */
 static int
 frame_id(struct target *t, uint32_t code_idx, int64_t addrq, uint64_t self_obj, uint32_t *ret)
 {
         const struct code_info *c = &t->codes[code_idx];
-        uint64_t key, v;
+        uint64_t key, v, cls = 0, cv;
 
         if (addrq < -1)
                 addrq = -1;
@@ -419,14 +426,22 @@ frame_id(struct target *t, uint32_t code_idx, int64_t addrq, uint64_t self_obj, 
                 u64map_put(&t->frame_index, key, v);
         }
         if (c->self_kind) {
-                const char *cls;
                 int r = self_class_name(t, self_obj, c->self_kind, &cls);
                 if (r < 0)
                         return r;
-                if (cls) {
-                        const struct frame_rec *base = &t->frames[v];
-                        v = make_frame(t, code_idx, base->line, cls);
+                if (r == SELF_CELL || (r == SELF_NONE && !c->class_name)) {
+                        *ret = (uint32_t)v; /* the frame as the code names it */
+                        return 0;
                 }
+                /* (frame, class) → frame, so that a sample costs no string work */
+                uint64_t ckey = (v + 1) << 32 | (r == SELF_NONE ? UINT32_MAX : cls);
+                if (!u64map_get(&t->class_frame_index, ckey, &cv)) {
+                        const struct frame_rec *base = &t->frames[v];
+                        cv = make_frame(t, code_idx, base->line,
+                                        r == SELF_NONE ? NULL : t->type_names[cls]);
+                        u64map_put(&t->class_frame_index, ckey, cv);
+                }
+                v = cv;
         }
         *ret = (uint32_t)v;
         return 0;
@@ -454,6 +469,8 @@ decode_iframe(const struct target *t, const uint8_t *buf, struct raw_frame *ret,
         *ret = (struct raw_frame){
                 .code = code,
                 .addrq = ((int64_t)(rd_u64(buf, n, o->iframe.instr) - base) / 2) * 2,
+                /* a _PyStackRef from 3.14 (Include/internal/pycore_stackref.h) */
+                .self_obj = rd_u64(buf, n, o->iframe.localsplus) & o->stackref_mask,
         };
         return true;
 }
@@ -504,6 +521,12 @@ walk_frames(struct target *t, uint64_t addr, uint32_t *ret_depth)
                         saved = addr;
                 const void *bytes;
                 r = rmem_peek_cached(t->mem, addr, t->iframe_len, buf, &bytes);
+                if (r == -EFAULT && t->iframe_hdr_len) {
+                        /* ≥3.11: a frame without locals at the end of its chunk (self 0) */
+                        memset(buf, 0, t->iframe_len);
+                        r = rmem_read_cached(t->mem, addr, t->iframe_hdr_len, buf);
+                        bytes = buf;
+                }
                 if (r < 0)
                         return r == -EFAULT ? -EAGAIN : r;
                 if (decode(t, bytes, &t->raw[depth], &addr))

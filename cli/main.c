@@ -569,7 +569,7 @@ cmd_dump(struct cli *c)
         for (size_t i = 0; i < snapshot_thread_count(snap); i++) {
                 const struct thread_stack *st = snapshot_thread(snap, i);
                 char name[256];
-                bool named = record_thread_name(t, st, name, sizeof(name)) == 0;
+                bool named = record_thread_name(t, st, name, sizeof(name)) != -ENOENT;
 
                 printf("\nThread %d%s%s%s (ident %#llx)\n", (int)st->tid, named ? " \"" : "",
                        named ? name : "", named ? "\"" : "", (unsigned long long)st->ident);

@@ -30,11 +30,12 @@ void recorder_add(const struct thread_stack *st, double weight, void *recorder);
 /* The number of distinct threads seen so far. */
 size_t recorder_thread_count(const struct recorder *r);
 
-/* The name pyinstrument gives the thread @st: MainThread, the name the OS knows it by (3.14+
- * gives each threading.Thread's name to its OS thread), else Thread-TID. @return 0, or
- * -ENOENT when the thread has no name of its own (Thread-TID is made up). */
-int record_thread_name(const struct target *t, const struct thread_stack *st, char *buf,
-                       size_t len);
+/* The name pyinstrument gives the thread @st: MainThread, its threading.Thread name (read from
+ * the target), the name the OS knows it by (3.14+ gives each Thread's name, cut to 15 bytes,
+ * to its OS thread), else Thread-TID. @return 0 for a final name; -EAGAIN for the OS name of
+ * a thread not registered with threading yet (try again later); -ENOENT when Thread-TID is
+ * made up. */
+int record_thread_name(struct target *t, const struct thread_stack *st, char *buf, size_t len);
 
 /* ---- the target's environment -------------------------------------------------------------- */
 
