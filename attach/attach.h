@@ -195,6 +195,9 @@ int proc_root(pid_t pid, char *buf, size_t len);
 /* @pid's working folder as it sees it (inside its root). @return 0, or -errno with "/". */
 int proc_cwd(pid_t pid, char *buf, size_t len);
 
+/* Is @pid still there and not a zombie? */
+bool proc_running(pid_t pid);
+
 /* ---- the sampling loop ---------------------------------------------------------------------- */
 
 struct sampler_opts {
@@ -209,6 +212,7 @@ enum sampler_end {
         SAMPLER_END_STOPPED, /* *stop was set */
         SAMPLER_END_DURATION,
         SAMPLER_END_EXITED, /* the target exited */
+        SAMPLER_END_EXEC,   /* the target replaced its program (execve): same pid, new image */
 };
 
 struct sampler_result {

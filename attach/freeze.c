@@ -5,10 +5,12 @@
  * target_release_threads() detaches whatever is still seized. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -140,6 +142,14 @@ wait_interrupted(struct target *t, pid_t tid)
                         pause_ns = MIN(pause_ns * 2, 1000000L);
                         continue;
                 }
+                if (is_exit(&si) && leader && proc_running(t->pid)) {
+                        /* another thread's execve() replaced the leader: its old self is
+                         * reported dead although the process goes on in the exec'd thread,
+                         * which now has the leader's TID (ptrace(2), "execve(2) under
+                         * ptrace"). Take that report and wait for the new one's stop. */
+                        (void)waitid(P_PID, (id_t)tid, &si, WEXITED | WNOHANG | __WALL);
+                        continue;
+                }
                 if (is_exit(&si)) {
                         /* another thread's exit is ours to reap (it stays a zombie for its
                          * tracer otherwise); the leader's is the parent's */
@@ -227,6 +237,52 @@ target_thaw(struct target *t)
         return r;
 }
 
+/* Is thread @tid of @pid traced by us? */
+static bool
+traced_by_us(pid_t pid, pid_t tid)
+{
+        char path[96], line[128];
+        bool ours = false;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
+        f = fopen(path, "re");
+        if (!f)
+                return false;
+        while (fgets(line, sizeof(line), f))
+                if (!strncmp(line, "TracerPid:", 10)) {
+                        ours = atoi(line + 10) == (int)getpid();
+                        break;
+                }
+        fclose(f);
+        return ours;
+}
+
+/* Detach from every thread of the target still traced by us that the seized list lost track
+ * of: after another thread's execve() the survivor carries the leader's TID, and the TIDs we
+ * seized are gone (ptrace(2), "execve(2) under ptrace"). Left traced, it would stop for good
+ * at the next interrupt or signal. */
+static void
+release_leftovers(struct target *t)
+{
+        char path[64];
+        DIR *d;
+        struct dirent *e;
+
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)t->pid);
+        d = opendir(path);
+        if (!d)
+                return;
+        while ((e = readdir(d))) {
+                pid_t tid = (pid_t)atoi(e->d_name);
+                if (tid <= 0 || !traced_by_us(t->pid, tid))
+                        continue;
+                if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) == 0 && wait_interrupted(t, tid) == 0)
+                        (void)ptrace(PTRACE_DETACH, tid, 0, 0);
+        }
+        closedir(d);
+}
+
 void
 target_release_threads(struct target *t)
 {
@@ -240,6 +296,8 @@ target_release_threads(struct target *t)
                 }
                 (void)ptrace(PTRACE_DETACH, tid, 0, 0);
         }
+        if (t->pid > 0)
+                release_leftovers(t);
         t->n_seized = 0;
         t->n_stopped = 0;
 }

@@ -173,3 +173,22 @@ proc_cwd(pid_t pid, char *buf, size_t len)
                 snprintf(buf, len, "/");
         return 0;
 }
+
+bool
+proc_running(pid_t pid)
+{
+        char path[64], buf[512];
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return false;
+        buf[n] = '\0';
+        const char *p = strrchr(buf, ')');
+        return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}

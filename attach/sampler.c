@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -123,6 +124,13 @@ launch_reap(pid_t child, bool block, int *ret_status, double *ret_cpu)
                 while (r < 0 && errno == EINTR);
                 if (r < 0 || si.si_pid != child)
                         return false;
+                if (is_exit(&si) && proc_running(child)) {
+                        /* the leader of a traced child that another thread's execve() replaced
+                         * is reported dead although the process goes on (ptrace(2), "execve(2)
+                         * under ptrace"): take that report and wait on */
+                        (void)waitid(P_PID, (id_t)child, &si, WEXITED | WNOHANG | __WALL);
+                        continue;
+                }
                 if (is_exit(&si))
                         break;
                 if (!block)
@@ -148,6 +156,32 @@ sleep_until(double t)
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
                 if (t <= mono())
                         break;
+}
+
+/* Is there no process @pid at all any more (not even a zombie)? */
+static bool
+access_gone(pid_t pid)
+{
+        return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* The target can no longer be read: did it exit, or is it still running with another
+ * program in it (an execve() unmaps the interpreter we located)? */
+static enum sampler_end
+gone(const struct target *t)
+{
+        /* while another thread's execve() replaces the leader, the pid reads as a zombie for
+         * a moment (fs/exec.c de_thread()): look again for up to 100 ms before calling it an
+         * exit */
+        for (int i = 0; i < 100; i++) {
+                if (proc_running(target_pid(t)))
+                        return SAMPLER_END_EXEC;
+                if (access_gone(target_pid(t)))
+                        break;
+                struct timespec ts = { 0, 1000000 };
+                nanosleep(&ts, NULL);
+        }
+        return SAMPLER_END_EXITED;
 }
 
 int
@@ -192,7 +226,7 @@ sampler_run(struct target *t,
                                 target_thaw(t);
                                 if (r == -EPERM && ret->rounds == 0)
                                         goto out;
-                                ret->end = SAMPLER_END_EXITED;
+                                ret->end = gone(t);
                                 r = 0;
                                 break;
                         }
@@ -206,8 +240,8 @@ sampler_run(struct target *t,
                 if (r == -EPERM && ret->rounds == 1)
                         goto out;
                 if (r == -ESRCH || r == -EPERM) {
-                        if (!o->child) {
-                                ret->end = SAMPLER_END_EXITED;
+                        if (!o->child || gone(t) == SAMPLER_END_EXEC) {
+                                ret->end = gone(t);
                                 r = 0;
                                 break;
                         }

@@ -355,8 +355,10 @@ launch_wait_python(
 
                 if (is_child) {
                         int st;
-                        pid_t w = waitpid(pid, &st, WNOHANG);
-                        if (w == pid) {
+                        double cpu;
+                        /* launch_reap(): a ptrace stop (blocking mode, after an exec) is not
+                         * an exit, and must not be consumed */
+                        if (launch_reap(pid, false, &st, &cpu)) {
                                 if (child_status)
                                         *child_status = st;
                                 /* a program that is over in a few milliseconds can end

@@ -356,6 +356,29 @@ make_frame(struct target *t, uint32_t code_idx, int line, const char *class_name
  * (captured by a closure); -errno. */
 enum { SELF_CLASS, SELF_NONE, SELF_CELL };
 
+/* A type's tp_name as CPython makes them: a non-empty C string of valid UTF-8 without control
+ * characters (Objects/typeobject.c takes it from __qualname__, a str). Anything else was read
+ * from a freed or reused object. */
+static bool
+class_name_valid(const char *s)
+{
+        const uint8_t *p = (const uint8_t *)s;
+
+        if (!*p)
+                return false;
+        while (*p) {
+                int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
+                        : (*p & 0xf8) == 0xf0 ? 4 : 0;
+                if (!n || *p < 0x20 || *p == 0x7f || (n == 2 && *p < 0xc2))
+                        return false;
+                for (int i = 1; i < n; i++)
+                        if ((p[i] & 0xc0) != 0x80)
+                                return false;
+                p += n;
+        }
+        return true;
+}
+
 static int
 self_class_name(struct target *t, uint64_t obj, int self_kind, uint64_t *ret_idx)
 {
@@ -377,6 +400,23 @@ self_class_name(struct target *t, uint64_t obj, int self_kind, uint64_t *ret_idx
                 if (!(flags & (1ULL << 31)))
                         return SELF_NONE;
                 type = obj;
+        } else if (!u64map_get(&t->type_index, type, &v)) {
+                /* self's type, read while the frame may be half set up or its first local
+                 * already gone: before its name is cached for good, check that it is a type
+                 * (its own type is a metatype: Py_TPFLAGS_TYPE_SUBCLASS, Include/object.h) */
+                uint64_t meta, flags;
+                if (!type || (type & 7))
+                        return -EAGAIN;
+                r = rmem_read_cached(t->mem, type + o->object.ob_type, 8, &meta);
+                if (r < 0)
+                        return r == -EFAULT ? -EAGAIN : r;
+                if (!meta || (meta & 7))
+                        return -EAGAIN;
+                r = rmem_read_cached(t->mem, meta + o->type.tp_flags, 8, &flags);
+                if (r < 0)
+                        return r == -EFAULT ? -EAGAIN : r;
+                if (!(flags & (1ULL << 31)))
+                        return -EAGAIN;
         }
         if (!u64map_get(&t->type_index, type, &v)) {
                 uint64_t name_ptr;
@@ -392,6 +432,8 @@ self_class_name(struct target *t, uint64_t obj, int self_kind, uint64_t *ret_idx
                         return r == -EFAULT ? -EAGAIN : r;
                 name[len] = '\0';
                 if (strlen(name) >= len && len == sizeof(name) - 1)
+                        return -EAGAIN;
+                if (!class_name_valid(name))
                         return -EAGAIN;
                 const char *dot = strrchr(name, '.');
                 xgrow(&t->type_names, &t->cap_types, t->n_types + 1, sizeof(*t->type_names));

@@ -456,6 +456,7 @@ profile(struct cli *c, struct target *t, pid_t child, const char *description)
                 .child = child,
                 .stop = &stop_flag,
                 .description = description,
+                .start_timeout = c->start_timeout,
         };
         struct record_result res;
         int r, status = 0;
@@ -464,7 +465,16 @@ profile(struct cli *c, struct target *t, pid_t child, const char *description)
         if (r < 0)
                 return attach_error(r, target_pid(t), t);
         print_summary(c, &res.sampler, t, res.threads);
-        if (res.sampler.end == SAMPLER_END_EXITED && !child && !c->quiet)
+        if (res.execs && !c->quiet && !res.exec_lost)
+                fprintf(stderr, "pyinstr: process %d replaced its program (execve); followed "
+                                "into the new one\n",
+                        (int)target_pid(t));
+        if (res.exec_lost && !c->quiet)
+                fprintf(stderr, "pyinstr: process %d replaced its program (execve) with one that "
+                                "is not Python (or not yet running Python); sampling stopped "
+                                "there, reporting what was gathered\n",
+                        (int)target_pid(t));
+        else if (res.sampler.end == SAMPLER_END_EXITED && !child && !c->quiet)
                 fprintf(stderr, "pyinstr: process %d exited; reporting what was gathered\n",
                         (int)target_pid(t));
         r = write_report(c, s);

@@ -56,18 +56,26 @@ struct record_opts {
         bool blocking;      /* stop the Python threads for each sample */
         pid_t child;        /* record: our child (reaped and its status kept); 0 for attach */
         volatile int *stop; /* set from a signal handler to end sampling */
+        double start_timeout; /* record: how long a program exec'd by the child may take to
+                               * start its Python */
         const char *description; /* the session's target_description */
 };
 
 struct record_result {
         struct sampler_result sampler; /* the loop's figures and how it ended */
         size_t threads;                /* distinct threads recorded */
+        unsigned execs; /* times the target was followed into a new program: an execve(), or
+                         * a moment of it (its memory can vanish more than once on the way) */
+        bool exec_lost; /* the last exec put a program that is not Python (or not readable)
+                         * in its place: sampling ended there (sampler.end is EXEC) */
         bool child_exited;             /* record: the child's wait status is in child_status */
         int child_status;
 };
 
 /* Sample @t until the duration, *o->stop or its exit, into a new session (*ret_session) with
- * its metadata: times, CPU time of the target, intervals, environment, description. With
+ * its metadata: times, CPU time of the target, intervals, environment, description. When the
+ * target replaces its program (execve), the new program's Python is found and sampling goes
+ * on into the same session (see ret->execs and ret->exec_lost). With
  * o->child, the child is always reaped (waited for when sampling stopped first) so that its
  * status can be passed on, and killed when sampling fails. @return 0; -EPERM when even the
  * first read is refused; the sampler's other errors. */

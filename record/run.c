@@ -19,6 +19,60 @@ set_meta(struct session *s, const struct record_opts *o)
         session_set_target_description(s, o->description);
 }
 
+/* How long attach waits for the program an execve() put in the target to start its Python. */
+#define FOLLOW_TIMEOUT_S 2.0
+
+/* Add the figures of one stretch of sampling (@seg) to the whole run's (@all). */
+static void
+add_stretch(struct sampler_result *all, const struct sampler_result *seg, bool first)
+{
+        if (first) {
+                *all = *seg;
+                return;
+        }
+        all->rounds += seg->rounds;
+        all->samples += seg->samples;
+        all->dropped += seg->dropped;
+        all->late += seg->late;
+        all->elapsed += seg->elapsed;
+        if (!all->first_sample)
+                all->first_sample = seg->first_sample;
+        all->end = seg->end;
+        all->child_exited = seg->child_exited;
+        all->child_status = seg->child_status;
+        all->child_cpu = seg->child_cpu;
+}
+
+static double
+mono_s(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The interpreter of the program an execve() put in process @pid, within @timeout_s: while
+ * the kernel swaps the images the process can look gone for a moment (its memory and
+ * /proc/PID/exe change under us), so "no such process" counts only once it is really gone. */
+static int
+follow_exec(pid_t pid, bool is_child, double timeout_s, int *ret_status, struct target **ret)
+{
+        double deadline = mono_s() + timeout_s;
+        int r;
+
+        for (;;) {
+                double left = deadline - mono_s();
+                r = launch_wait_python(pid, left > 0 ? left : 0, is_child, ret_status, ret);
+                if (r != -ESRCH || !proc_running(pid) || mono_s() > deadline)
+                        return r;
+                target_free(*ret);
+                *ret = NULL;
+                struct timespec ts = { 0, 1000000 };
+                nanosleep(&ts, NULL);
+        }
+}
+
 int
 record_run(struct target *t,
            const struct record_opts *o,
@@ -27,29 +81,71 @@ record_run(struct target *t,
 {
         _cleanup_(session_freep) struct session *s = session_new();
         _cleanup_(recorder_freep) struct recorder *rec = recorder_new(s, t);
-        struct sampler_opts so = {
-                .interval = o->interval,
-                .duration = o->duration,
-                .blocking = o->blocking,
-                .child = o->child,
-                .stop = o->stop,
-        };
+        _cleanup_(target_freep) struct target *followed = NULL; /* the target after an exec */
         struct sampler_result *res = &ret->sampler;
+        pid_t pid = target_pid(t);
         double cpu0 = 0, cpu1 = 0;
         int r;
 
         memset(ret, 0, sizeof(*ret));
-        (void)proc_cpu_time(target_pid(t), &cpu0);
+        (void)proc_cpu_time(pid, &cpu0);
         record_environment(s, t);
-        r = sampler_run(t, &so, recorder_add, rec, res);
-        if (r < 0) {
-                if (o->child > 0)
-                        (void)kill(o->child, SIGKILL);
-                return r;
+        for (struct target *cur = t;;) {
+                struct sampler_opts so = {
+                        .interval = o->interval,
+                        .duration = o->duration,
+                        .blocking = o->blocking,
+                        .child = o->child,
+                        .stop = o->stop,
+                };
+                struct sampler_result seg;
+
+                if (cur != t && o->duration > 0) {
+                        so.duration = o->duration - res->elapsed;
+                        if (so.duration <= 0)
+                                break;
+                }
+                r = sampler_run(cur, &so, recorder_add, rec, &seg);
+                if (r < 0 && cur == t) {
+                        if (o->child > 0)
+                                (void)kill(o->child, SIGKILL);
+                        return r;
+                }
+                ret->threads += recorder_thread_count(rec);
+                if (r < 0)
+                        break; /* a followed program we may not read: keep what came before */
+                add_stretch(res, &seg, cur == t);
+                if (seg.end != SAMPLER_END_EXEC)
+                        break;
+                /* The same process now runs another program (execve): follow it into its
+                 * Python, as a new target whose frames go on into the same session, or say
+                 * that it is not Python (the caller reports what was gathered). */
+                ret->execs++;
+                struct target *next = NULL;
+                int st = 0;
+                r = follow_exec(pid, o->child > 0, o->child > 0 ? o->start_timeout
+                                                                : FOLLOW_TIMEOUT_S,
+                                &st, &next);
+                if (r < 0) {
+                        target_free(next);
+                        if ((r == -ECHILD || r == -ECANCELED) && o->child > 0) {
+                                res->child_exited = true;
+                                res->child_status = st;
+                                res->child_cpu = -1;
+                        }
+                        ret->exec_lost = proc_running(pid);
+                        res->end = ret->exec_lost ? SAMPLER_END_EXEC : SAMPLER_END_EXITED;
+                        break;
+                }
+                recorder_free(rec);
+                rec = recorder_new(s, next);
+                target_free(followed);
+                followed = cur = next;
         }
         if (o->child > 0 && !res->child_exited) {
-                /* sampling stopped first (-d or a second Ctrl-C): the program keeps its own
-                 * course; its status is still ours to pass on */
+                /* sampling stopped first (-d, a second Ctrl-C, or a program that is no longer
+                 * Python): the program keeps its own course; its status is still ours to pass
+                 * on */
                 res->child_exited =
                         launch_reap(o->child, true, &res->child_status, &res->child_cpu);
         }
@@ -57,12 +153,11 @@ record_run(struct target *t,
                 /* the program's own CPU (what pyinstrument's process_time() delta counts), not
                  * that of whatever ran before it (a pyenv shim's helpers, say) */
                 cpu1 = res->child_exited && res->child_cpu >= 0 ? res->child_cpu : cpu0;
-        } else if (proc_cpu_time(target_pid(t), &cpu1) < 0) {
+        } else if (proc_cpu_time(pid, &cpu1) < 0) {
                 cpu1 = cpu0;
         }
         session_set_times(s, res->start_wall, res->elapsed, cpu1 - cpu0 > 0 ? cpu1 - cpu0 : 0);
         set_meta(s, o);
-        ret->threads = recorder_thread_count(rec);
         ret->child_exited = res->child_exited;
         ret->child_status = res->child_status;
         *ret_session = TAKE_PTR(s);
