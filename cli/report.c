@@ -663,6 +663,34 @@ open_in_browser(const char *path)
         fflush(stdout);
 }
 
+/* Renderers say -EIO when their stream failed (ferror()). Why is in errno, left there by the
+ * write that failed (ENOSPC, EPIPE, EFBIG...) when nothing has called into libc since; else
+ * flushing again may tell, if the stream still holds what it could not write. */
+static int
+why_failed(FILE *f, int res, int saved_errno)
+{
+        if (res != -EIO)
+                return res;
+        if (saved_errno && saved_errno != EIO)
+                return -saved_errno;
+        clearerr(f);
+        errno = 0;
+        return fflush(f) != 0 && errno ? -errno : res;
+}
+
+/* Render into @out with errno cleared first, so that a write error's errno survives. */
+static int
+render_to(const struct renderer *r, const struct session *s, const struct render_opts *ro,
+          FILE *out)
+{
+        int res, e;
+
+        errno = 0;
+        res = r->render(s, ro, out);
+        e = errno;
+        return why_failed(out, res, e);
+}
+
 int
 report_write(struct session *s, const struct report_opts *o, char *err, size_t errlen)
 {
@@ -684,7 +712,7 @@ report_write(struct session *s, const struct report_opts *o, char *err, size_t e
 
                 res = temp_report(&path, &out);
                 if (res == 0) {
-                        res = r->render(s, &ro, out);
+                        res = render_to(r, s, &ro, out);
                         if (fclose(out) != 0 && res == 0)
                                 res = -errno;
                 }
@@ -724,7 +752,7 @@ report_write(struct session *s, const struct report_opts *o, char *err, size_t e
                         return res;
                 }
         }
-        res = r->render(s, &ro, out);
+        res = render_to(r, s, &ro, out);
         renderer_opts_release(&ro);
         if (res == -ENOENT)
                 snprintf(err, errlen, "no thread named or numbered '%s' has samples",
@@ -745,6 +773,8 @@ report_write(struct session *s, const struct report_opts *o, char *err, size_t e
         }
         if (fflush(stdout) != 0 && res == 0)
                 res = -errno;
+        if (res == -EPIPE)
+                return 0; /* the reader went away (| head): nothing more to say, as dump */
         if (res < 0) {
                 if (res != -ENOENT)
                         snprintf(err, errlen, "cannot write the report: %s", strerror(-res));
