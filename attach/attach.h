@@ -195,6 +195,12 @@ int proc_root(pid_t pid, char *buf, size_t len);
 /* @pid's working folder as it sees it (inside its root). @return 0, or -errno with "/". */
 int proc_cwd(pid_t pid, char *buf, size_t len);
 
+/* Thread @tid of @pid as the process sees it in its own PID namespace (a container); @tid
+ * itself when it is in ours or cannot be told. */
+pid_t proc_ns_pid(pid_t pid, pid_t tid);
+/* The other way: our TID of the thread the target calls @ns_tid; 0 when none has it. */
+pid_t proc_host_tid(pid_t pid, pid_t ns_tid);
+
 /* Is @pid still there and not a zombie? */
 bool proc_running(pid_t pid);
 

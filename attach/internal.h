@@ -116,6 +116,8 @@ struct frame_rec {
 
 struct target {
         pid_t pid;
+        pid_t ns_pid; /* the pid as the target sees itself (another PID namespace), else pid */
+        struct u64map ns_tids; /* when ns_pid != pid: its TIDs → ours (0: none found) */
         struct rmem *mem;
         struct py_location loc;
         struct py_offsets off;

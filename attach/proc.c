@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -191,4 +192,62 @@ proc_running(pid_t pid)
         buf[n] = '\0';
         const char *p = strrchr(buf, ')');
         return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+/* The innermost of the ids on the NSpid line of /proc/PID/task/TID/status: the TID as the
+ * process sees it in its own PID namespace. */
+static pid_t
+ns_tid_of(pid_t pid, pid_t tid)
+{
+        char path[96], line[256];
+        pid_t id = 0;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
+        f = fopen(path, "re");
+        if (!f)
+                return 0;
+        while (fgets(line, sizeof(line), f))
+                if (!strncmp(line, "NSpid:", 6)) {
+                        for (char *p = line + 6, *end; *p; p = end) {
+                                long v = strtol(p, &end, 10);
+                                if (end == p)
+                                        break;
+                                id = (pid_t)v;
+                        }
+                        break;
+                }
+        fclose(f);
+        return id;
+}
+
+pid_t
+proc_ns_pid(pid_t pid, pid_t tid)
+{
+        pid_t id = ns_tid_of(pid, tid);
+
+        return id > 0 ? id : tid;
+}
+
+pid_t
+proc_host_tid(pid_t pid, pid_t ns_tid)
+{
+        char path[64];
+        struct dirent *e;
+        pid_t found = 0;
+        DIR *d;
+
+        if (proc_ns_pid(pid, pid) == pid)
+                return ns_tid; /* the same namespace as ours */
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+        d = opendir(path);
+        if (!d)
+                return 0;
+        while (!found && (e = readdir(d))) {
+                pid_t tid = (pid_t)atoi(e->d_name);
+                if (tid > 0 && ns_tid_of(pid, tid) == ns_tid)
+                        found = tid;
+        }
+        closedir(d);
+        return found;
 }

@@ -123,6 +123,7 @@ target_alloc(pid_t pid, struct rmem *mem)
 {
         struct target *t = xcalloc(1, sizeof(*t));
         t->pid = pid;
+        t->ns_pid = pid > 0 ? proc_ns_pid(pid, pid) : pid;
         t->mem = mem;
         t->pthread_tid_off = -1;
         u64map_init(&t->code_index);
@@ -130,6 +131,7 @@ target_alloc(pid_t pid, struct rmem *mem)
         u64map_init(&t->type_index);
         u64map_init(&t->class_frame_index);
         u64map_init(&t->info_index);
+        u64map_init(&t->ns_tids);
         t->stack_buf = xmalloc(MAX_DEPTH * sizeof(*t->stack_buf));
         t->raw = xmalloc(MAX_DEPTH * sizeof(*t->raw));
         return t;

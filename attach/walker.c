@@ -62,6 +62,7 @@ walker_flush_caches(struct target *t)
         u64map_clear(&t->code_index);
         u64map_clear(&t->frame_index);
         u64map_clear(&t->type_index);
+        u64map_clear(&t->ns_tids); /* a container's TIDs are reused by later threads */
         u64map_clear(&t->class_frame_index);
         for (size_t i = 0; i < t->n_types; i++)
                 free(t->type_names[i]);
@@ -90,6 +91,7 @@ walker_release(struct target *t)
         u64map_release(&t->type_index);
         u64map_release(&t->class_frame_index);
         u64map_release(&t->info_index);
+        u64map_release(&t->ns_tids);
 }
 
 /* ---- code objects ------------------------------------------------------------------------------
@@ -687,52 +689,78 @@ resolve_frames(struct target *t, uint64_t tstate, uint32_t *depth_io)
 /* ≤3.10 has no native_thread_id: the TID sits inside glibc's struct pthread, at an offset we
  * learn once from the main thread, whose TID is the PID (austin's approach, peers.md §3.2). */
 static int32_t
-tid_from_pthread(struct target *t, uint64_t pthread, bool learn)
+tid_from_pthread(struct target *t, uint64_t pthread, bool is_main)
 {
         int32_t tid;
 
         if (!pthread)
                 return 0;
-        if (t->pthread_tid_off < 0) {
-                int32_t buf[512];
-                if (!learn || rmem_read(t->mem, pthread, sizeof(buf), buf) < 0)
-                        return 0;
-                for (size_t i = 0; i < ARRAY_SIZE(buf); i++)
-                        if (buf[i] == t->pid) {
-                                t->pthread_tid_off = (int)(i * 4);
-                                return t->pid;
-                        }
-                return 0;
-        }
+        if (t->pthread_tid_off < 0)
+                return is_main ? t->ns_pid : 0; /* not learnt yet: only the main one is known */
         if (rmem_read_cached(t->mem, pthread + (uint64_t)t->pthread_tid_off, 4, &tid) < 0)
                 return 0;
         return tid > 0 ? tid : 0;
 }
 
-/* ≤3.10: learn where the TID sits from the main thread (the oldest, last in the main
- * interpreter's list) before any thread is walked: the list is walked newest first, and a
- * thread walked before the offset is known would get TID 0 and be mistaken for another. */
+/* ≤3.10 has no native_thread_id: learn where the TID sits in glibc's struct pthread, before
+ * any thread is walked (the list is walked newest first, and a thread walked before the
+ * offset is known would get no TID). The main thread (the oldest, last in the main
+ * interpreter's list) holds the pid there. In a PID namespace the pid is small (1 in a
+ * container) and many words of the struct hold such a value (multiple_threads, flags): an
+ * offset is taken only when every other thread holds a plausible, distinct TID there, and
+ * while the process has a single thread nothing is learnt (that thread is the main one). */
 static void
 learn_pthread_tid(struct target *t)
 {
         const struct py_offsets *o = &t->off;
-        uint64_t tstate, next, ident = 0;
+        uint64_t tstate, next, idents[16];
+        int32_t bufs[16][512];
+        size_t n = 0;
 
-        /* a process whose main thread's struct pthread does not hold its pid (another PID
-         * namespace) never teaches it: stop trying, the threads then go without a TID */
         if (o->tstate.native_thread_id != OFF_NONE || t->pthread_tid_off >= 0 || !t->n_lists ||
-            t->pthread_tid_tries++ >= 16)
+            t->pthread_tid_tries >= 64)
                 return;
         tstate = t->lists[t->n_lists - 1].tstate; /* the main interpreter is the oldest: last */
-        for (int n = 0; tstate && n < MAX_THREADS; n++) {
+        for (int k = 0; tstate && k < MAX_THREADS; k++) {
+                uint64_t ident;
                 if (rmem_read(t->mem, tstate + o->tstate.next, 8, &next) < 0 ||
                     rmem_read(t->mem, tstate + o->tstate.thread_id, 8, &ident) < 0)
                         return;
-                if (!next)
-                        break;
+                /* keep the newest 15 and the main one (the last) */
+                if (n < ARRAY_SIZE(idents))
+                        idents[n++] = ident;
+                else
+                        idents[n - 1] = ident;
                 tstate = next;
         }
-        (void)tid_from_pthread(t, ident, true);
+        if (!n)
+                return;
+        /* the main thread first */
+        uint64_t main_ident = idents[n - 1];
+        idents[n - 1] = idents[0];
+        idents[0] = main_ident;
+        for (size_t i = 0; i < n; i++)
+                if (!idents[i] || rmem_read(t->mem, idents[i], sizeof(bufs[i]), bufs[i]) < 0)
+                        return;
+        bool small_pid = t->ns_pid < 300; /* a value common in the struct: other threads decide */
+        if (n < 2 && small_pid)
+                return; /* not counted as a try: wait for a second thread */
+        t->pthread_tid_tries++;
+        for (size_t off = 0; off < ARRAY_SIZE(bufs[0]); off++) {
+                if (bufs[0][off] != t->ns_pid)
+                        continue;
+                bool ok = true;
+                for (size_t i = 1; i < n && ok; i++) {
+                        int32_t v = bufs[i][off];
+                        ok = v > 0 && v != t->ns_pid && v < (1 << 22);
+                        for (size_t j = 1; j < i && ok; j++)
+                                ok = bufs[j][off] != v;
+                }
+                if (ok) {
+                        t->pthread_tid_off = (int)(off * 4);
+                        return;
+                }
+        }
 }
 
 /* Read thread state @tstate of @interp and walk its stack into t->stack_buf (innermost
@@ -762,7 +790,17 @@ walk_thread(struct target *t,
                 st->tid = (int32_t)rd_u32(tbuf, t->tstate_len, o->tstate.native_thread_id);
         else
                 st->tid = tid_from_pthread(t, st->ident, main_interp && !*ret_next);
-        st->is_main = main_interp && st->tid == t->pid;
+        /* TIDs in the target's memory are those of its own PID namespace (a container): ours
+         * (for /proc and ptrace) are looked up once per thread */
+        st->is_main = main_interp && st->tid == t->ns_pid;
+        if (t->ns_pid != t->pid && st->tid > 0) {
+                uint64_t host;
+                if (!u64map_get(&t->ns_tids, (uint64_t)st->tid, &host)) {
+                        host = (uint64_t)proc_host_tid(t->pid, st->tid);
+                        u64map_put(&t->ns_tids, (uint64_t)st->tid, host);
+                }
+                st->tid = (int32_t)host;
+        }
 
         if (o->tstate.cframe != OFF_NONE) {
                 /* 3.11/3.12: tstate->cframe->current_frame */

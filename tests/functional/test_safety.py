@@ -99,3 +99,44 @@ def test_target_killed(python, mode):
         assert p.returncode == 128 + 9, err
     frames = max(parse_collapsed(out), key=lambda s: s[1])[0]
     assert python_frames(frames) == expected_nested()
+
+
+def test_pid_namespace(python):
+    """A target in its own PID namespace (a container: unshare --pid): its main thread is
+    MainThread (its TIDs in memory are the namespace's), --main-thread finds it, and blocking
+    mode stops the right threads (ours are looked up from /proc/PID/task/*/status NSpid)."""
+    import shutil
+    from conftest import TARGETS
+    unshare = shutil.which("unshare")
+    if not unshare:
+        pytest.skip("NO unshare: the PID-namespace case is NOT TESTED")
+    outer = subprocess.Popen([unshare, "--pid", "--fork", "--mount-proc", *python.argv,
+                              str(TARGETS / "threads.py"), "30", "ready"],
+                             stdout=subprocess.PIPE, text=True, cwd=str(TARGETS))
+    try:
+        line = outer.stdout.readline()
+        if line.strip() != "ready":
+            pytest.skip("CANNOT MAKE A PID NAMESPACE here (%r): NOT TESTED" % line)
+        # the interpreter: unshare's child (through chroot(8) for the sid ones, which execs)
+        kids = subprocess.run(["pgrep", "-P", str(outer.pid)], capture_output=True,
+                              text=True).stdout.split()
+        pid = int(kids[0])
+        for blocking in ([], ["--blocking"]):
+            out = subprocess.run([PYINSTR, "attach", "--pid", str(pid), "-d", "0.5", "-q",
+                                  "-r", "collapsed", *blocking],
+                                 capture_output=True, text=True, timeout=60)
+            assert out.returncode == 0, out.stderr
+            stacks = parse_collapsed(out.stdout)
+            roots = [s[0][0][0] for s in stacks]
+            assert roots.count("MainThread") == 1 and len(roots) == 5, out.stdout
+            main = [s for s in stacks if s[0][0][0] == "MainThread"][0]
+            assert python_frames(main[0])[-1][0] == "main_spin", out.stdout
+            assert wait_running(pid), proc_state(pid)
+            out = subprocess.run([PYINSTR, "attach", "--pid", str(pid), "-d", "0.3", "-q",
+                                  "--main-thread", *blocking],
+                                 capture_output=True, text=True, timeout=60)
+            assert out.returncode == 0 and "main_spin" in out.stdout, out.stderr
+    finally:
+        outer.kill()
+        subprocess.run(["pkill", "-KILL", "-P", str(outer.pid)])
+        outer.wait()
