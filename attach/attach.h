@@ -201,6 +201,9 @@ pid_t proc_ns_pid(pid_t pid, pid_t tid);
 /* The other way: our TID of the thread the target calls @ns_tid; 0 when none has it. */
 pid_t proc_host_tid(pid_t pid, pid_t ns_tid);
 
+/* Is @pid stopped by job control (kill -STOP, Ctrl-Z; state T, not a tracing stop)? */
+bool proc_job_stopped(pid_t pid);
+
 /* Is @pid still there and not a zombie? */
 bool proc_running(pid_t pid);
 

@@ -58,6 +58,14 @@ is_exit(const siginfo_t *si)
         return si->si_code == CLD_EXITED || si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED;
 }
 
+/* A job-control stop (kill -STOP, Ctrl-Z): a PTRACE_EVENT_STOP with one of these as its stop
+ * signal is a group-stop, not our interrupt (ptrace(2), "Group-stop"). */
+static bool
+is_stop_signal(int sig)
+{
+        return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
 /* Is thread @tid of @pid gone: exited (a zombie, or dead) or no longer there? */
 static bool
 thread_gone(pid_t pid, pid_t tid)
@@ -104,7 +112,8 @@ reap_exited(const struct target *t, pid_t except)
 /* Wait for @tid to reach the interrupt stop. Signal-delivery stops on the way are passed on
  * at once (the pending interrupt stops the thread right after). Never blocks: it polls, reaps
  * the threads that exit meanwhile, and gives up on a thread that is gone or takes longer than
- * STOP_TIMEOUT_NS. @return 0 stopped; -ESRCH the thread exited; -ETIMEDOUT; -errno. */
+ * STOP_TIMEOUT_NS. @return 0 stopped; 1 stopped, and job-stopped (a group-stop: kill -STOP,
+ * Ctrl-Z; it must not be resumed); -ESRCH the thread exited; -ETIMEDOUT; -errno. */
 static int
 wait_interrupted(struct target *t, pid_t tid)
 {
@@ -169,7 +178,7 @@ wait_interrupted(struct target *t, pid_t tid)
                         continue;
                 }
                 if ((st >> 16) == PTRACE_EVENT_STOP)
-                        return 0;
+                        return is_stop_signal(WSTOPSIG(st)) ? 1 : 0;
                 /* a signal-delivery stop: deliver the signal and wait for our stop */
                 if (ptrace(PTRACE_CONT, tid, 0, (void *)(long)WSTOPSIG(st)) < 0)
                         return -ESRCH;
@@ -193,6 +202,13 @@ target_freeze(struct target *t)
 {
         int r;
 
+        /* a process job control stopped needs no stopping to be read whole; once it runs
+         * again, its threads are seized afresh */
+        if (t->job_stopped) {
+                if (proc_job_stopped(t->pid))
+                        return 0;
+                t->job_stopped = false;
+        }
         /* learn (or refresh) the Python threads: a cheap walk without stopping */
         if (!t->n_seized || t->stats.walks % 64 == 0) {
                 r = target_walk(t, note_tid, t);
@@ -221,6 +237,16 @@ target_freeze(struct target *t)
                 xgrow(&t->stopped, &t->cap_stopped, t->n_stopped + 1, sizeof(*t->stopped));
                 t->stopped[t->n_stopped++] = tid;
                 i++;
+                if (r == 1) {
+                        /* job control stopped the process (kill -STOP, Ctrl-Z): let go of it,
+                         * stopped as it is, and leave it to SIGCONT; resuming it overrode the
+                         * stop (and PTRACE_LISTEN, which keeps it stopped, has it trap again
+                         * after SIGCONT with the old stop signal in its status, which cannot
+                         * be told from a new stop) */
+                        target_release_threads(t);
+                        t->job_stopped = true;
+                        return 0;
+                }
         }
         return 0;
 }
@@ -277,7 +303,7 @@ release_leftovers(struct target *t)
                 pid_t tid = (pid_t)atoi(e->d_name);
                 if (tid <= 0 || !traced_by_us(t->pid, tid))
                         continue;
-                if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) == 0 && wait_interrupted(t, tid) == 0)
+                if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) == 0 && wait_interrupted(t, tid) >= 0)
                         (void)ptrace(PTRACE_DETACH, tid, 0, 0);
         }
         closedir(d);

@@ -172,6 +172,7 @@ struct target {
         size_t n_seized, cap_seized;
         pid_t *stopped;
         size_t n_stopped, cap_stopped;
+        bool job_stopped; /* job control stopped it (kill -STOP): let go until it runs again */
 };
 
 /* threadname.c */

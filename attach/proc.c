@@ -175,6 +175,32 @@ proc_cwd(pid_t pid, char *buf, size_t len)
         return 0;
 }
 
+/* The state letter of /proc/@pid/stat, or 0. */
+static char
+proc_state(pid_t pid)
+{
+        char path[64], buf[512];
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return 0;
+        buf[n] = '\0';
+        const char *p = strrchr(buf, ')');
+        return p && p[1] == ' ' ? p[2] : 0;
+}
+
+bool
+proc_job_stopped(pid_t pid)
+{
+        return proc_state(pid) == 'T';
+}
+
 bool
 proc_running(pid_t pid)
 {

@@ -186,3 +186,41 @@ def test_exec_followed(python, mode, who, tmp_path):
     # the report covers both programs: about 0.5 s before and 1 s after
     total = sum(int(line.rpartition(" ")[2]) for line in text.splitlines() if line)
     assert total > 1.2e6, total
+
+
+def _cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def test_job_control_respected(python):
+    """kill -STOP of a target under attach --blocking stops it (blocking mode used to resume
+    it at the next sample), and SIGCONT lets it run again at once; twice over."""
+    with open(os.devnull, "w"):
+        target = subprocess.Popen([*python.argv, str(TARGETS / "threads.py"), "30", "ready"],
+                                  stdout=subprocess.PIPE, text=True, cwd=str(TARGETS))
+    try:
+        assert target.stdout.readline().strip() == "ready"
+        p = subprocess.Popen([PYINSTR, "attach", "--pid", str(target.pid), "--blocking", "-q",
+                              "-d", "6", "-r", "collapsed"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        for _ in range(2):
+            target.send_signal(signal.SIGSTOP)
+            time.sleep(0.3)
+            c0 = _cpu_ticks(target.pid)
+            time.sleep(0.6)
+            assert _cpu_ticks(target.pid) == c0, "ran while job-stopped"
+            target.send_signal(signal.SIGCONT)
+            time.sleep(0.1)
+            c1 = _cpu_ticks(target.pid)
+            time.sleep(0.5)
+            assert _cpu_ticks(target.pid) > c1, "still stopped after SIGCONT"
+        out, err = p.communicate(timeout=BOUND + 10)
+        assert p.returncode == 0, err
+        assert "main_spin" in out
+        assert target.poll() is None
+    finally:
+        target.kill()
+        target.wait()
