@@ -130,6 +130,22 @@ struct frame_parts {
 };
 void target_frame_parts(const struct target *t, uint32_t id, struct frame_parts *ret);
 
+/* ---- the target's sys module ---------------------------------------------------------------- */
+
+/* sys.path and [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix] of the
+ * main interpreter, as the target has them now (strings malloc'd). */
+struct target_sys {
+        char **path;
+        size_t n_path;
+        char *prefixes[4];
+};
+
+/* Read them (replacing what *ret held only on success). @return 0; -ENOENT sys or its
+ * entries not there yet (early start-up); -EAGAIN, -EBADMSG torn; -ESRCH; -ENOTSUP no offsets
+ * for it. */
+int target_sys_read(struct target *t, struct target_sys *ret);
+void target_sys_release(struct target_sys *s);
+
 /* ---- launching and waiting ------------------------------------------------------------------ */
 
 /* fork+exec @argv (PATH searched). Reports exec failure as -errno (-ENOENT: no such command)
@@ -203,6 +219,10 @@ pid_t proc_host_tid(pid_t pid, pid_t ns_tid);
 
 /* Is @pid stopped by job control (kill -STOP, Ctrl-Z; state T, not a tracing stop)? */
 bool proc_job_stopped(pid_t pid);
+
+/* Is @pid alive and not on its way out (not a zombie, not exiting)? After its memory
+ * vanished, that means another program was put in it (execve). */
+bool proc_exec_ready(pid_t pid);
 
 /* Is @pid still there and not a zombie? */
 bool proc_running(pid_t pid);

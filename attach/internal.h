@@ -178,6 +178,31 @@ struct target {
 /* threadname.c */
 void threadname_release(struct target *t);
 
+/* ---- dicts and modules of the target (pydict.c) ---------------------------------------- */
+
+/* The entries of one dict's keys object, and where its values are when they are kept apart
+ * (a split dict, or an object's inline or managed values). */
+struct dict_view {
+        uint64_t entries;
+        uint64_t values; /* the values[] array, 0 for a combined dict */
+        uint64_t n;      /* entries in use (some may be deleted: key NULL) */
+        uint32_t esize;  /* bytes per entry; every kind ends with key, value */
+};
+
+/* The pointer at remote @addr. */
+int rmem_read_ptr(struct target *t, uint64_t addr, uint64_t *ret);
+/* The dict at @dict; the keys object at @keys with @values (0 for none: combined) apart. */
+int pydict_view(struct target *t, uint64_t dict, struct dict_view *ret);
+int pydict_keys_view(struct target *t, uint64_t keys, uint64_t values, struct dict_view *ret);
+/* Entry @i's key and value (0 when deleted or unset). */
+int pydict_entry(struct target *t, const struct dict_view *d, uint64_t i, uint64_t *ret_key,
+                 uint64_t *ret_value);
+/* The value of the str key @want in @d. @return 0; -ENOENT no such key; -errno. */
+int pydict_find_str(struct target *t, const struct dict_view *d, const char *want, uint64_t *ret);
+/* The __dict__ of sys.modules[@name] in interpreter @interp. */
+int pymodule_dict(struct target *t, uint64_t interp, const char *name, struct dict_view *ret);
+
+
 /* walker.c */
 void walker_flush_caches(struct target *t);
 void walker_release(struct target *t);

@@ -202,6 +202,32 @@ proc_job_stopped(pid_t pid)
 }
 
 bool
+proc_exec_ready(pid_t pid)
+{
+        char path[64], buf[1024];
+        _cleanup_close_ int fd = -1;
+        unsigned long flags;
+        char state;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return false;
+        buf[n] = '\0';
+        const char *p = strrchr(buf, ')');
+        /* state, then ppid pgrp session tty_nr tpgid, then the task's flags (proc(5)) */
+        if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
+                return false;
+        /* PF_EXITING (include/linux/sched.h): the task is on its way out, its memory gone
+         * before it is a zombie: an exit, not an exec */
+        return state != 'Z' && state != 'X' && !(flags & 0x4);
+}
+
+bool
 proc_running(pid_t pid)
 {
         char path[64], buf[512];

@@ -174,7 +174,7 @@ gone(const struct target *t)
          * a moment (fs/exec.c de_thread()): look again for up to 100 ms before calling it an
          * exit */
         for (int i = 0; i < 100; i++) {
-                if (proc_running(target_pid(t)))
+                if (proc_exec_ready(target_pid(t)))
                         return SAMPLER_END_EXEC;
                 if (access_gone(target_pid(t)))
                         break;

@@ -11,11 +11,6 @@
 #include "common/xalloc.h"
 #include "internal.h"
 
-/* A dict with more entries than this is not one pyinstr looks into (sys.modules of a large
- * program has a few thousand). */
-#define DICT_MAX_ENTRIES 65536
-/* Keys whose str length is looked at per process_vm_readv call. */
-#define KEY_BATCH 512
 
 uint64_t
 thread_stack_key(const struct thread_stack *st)
@@ -26,161 +21,7 @@ thread_stack_key(const struct thread_stack *st)
         return u64_hash(st->tstate ^ h) | 1;
 }
 
-/* ---- dicts ------------------------------------------------------------------------------ */
-
-/* The entries of one dict's keys object, and where its values are when they are kept apart
- * (a split dict, or an object's inline or managed values). */
-struct dict_view {
-        uint64_t entries;
-        uint64_t values; /* the values[] array, 0 for a combined dict */
-        uint64_t n;      /* entries in use (some may be deleted: key NULL) */
-        uint32_t esize;  /* bytes per entry; every kind ends with key, value */
-};
-
-static int
-read_ptr(struct target *t, uint64_t addr, uint64_t *ret)
-{
-        return rmem_read(t->mem, addr, sizeof(*ret), ret);
-}
-
-/* The keys object at @keys; @values (0 for none) is the split values[] array. */
-static int
-keys_view(struct target *t, uint64_t keys, uint64_t values, struct dict_view *ret)
-{
-        const struct py_offsets *o = &t->off;
-        uint8_t hdr[64];
-        uint64_t index_bytes, n;
-        unsigned kind = 0;
-        int r;
-
-        if (!keys || o->dict.dk_indices > sizeof(hdr))
-                return -EBADMSG;
-        r = rmem_read(t->mem, keys, o->dict.dk_indices, hdr);
-        if (r < 0)
-                return r;
-        if (o->dict.dk_log2_index_bytes != OFF_NONE) {
-                /* ≥3.11: the index is 1 << dk_log2_index_bytes bytes (pycore_dict.h) */
-                unsigned log2 = rd_u8(hdr, sizeof(hdr), o->dict.dk_log2_index_bytes);
-
-                if (log2 > 32)
-                        return -EBADMSG;
-                index_bytes = 1ULL << log2;
-                kind = rd_u8(hdr, sizeof(hdr), o->dict.dk_kind);
-        } else {
-                /* ≤3.10: dk_size slots of 1, 2, 4 or 8 bytes (Objects/dict-common.h) */
-                uint64_t size = rd_u64(hdr, sizeof(hdr), o->dict.dk_size);
-
-                if (!size || size > (1u << 30) || (size & (size - 1)))
-                        return -EBADMSG;
-                index_bytes = size * (size <= 0xff ? 1 : size <= 0xffff ? 2 : 4);
-        }
-        n = rd_u64(hdr, sizeof(hdr), o->dict.dk_nentries);
-        if (n > DICT_MAX_ENTRIES)
-                return -EBADMSG;
-        /* DICT_KEYS_GENERAL (0) has the hash in each entry; unicode and split keys do not */
-        ret->esize = kind && o->dict.unicode_entry_size != OFF_NONE ? o->dict.unicode_entry_size
-                                                                    : o->dict.entry_size;
-        if (ret->esize < 16 || ret->esize > 64)
-                return -EBADMSG;
-        ret->entries = keys + o->dict.dk_indices + index_bytes;
-        ret->values = values ? values + o->dict.values : 0;
-        ret->n = n;
-        return 0;
-}
-
-static int
-dict_view(struct target *t, uint64_t dict, struct dict_view *ret)
-{
-        const struct py_offsets *o = &t->off;
-        uint64_t keys, values;
-        int r;
-
-        if (!dict)
-                return -ENOENT;
-        r = read_ptr(t, dict + o->dict.ma_keys, &keys);
-        if (r < 0)
-                return r;
-        r = read_ptr(t, dict + o->dict.ma_values, &values);
-        if (r < 0)
-                return r;
-        return keys_view(t, keys, values, ret);
-}
-
-/* Entry @i's key and value (0 when deleted or unset). */
-static int
-entry_at(struct target *t, const struct dict_view *d, uint64_t i, uint64_t *ret_key,
-         uint64_t *ret_value)
-{
-        uint64_t kv[2];
-        int r;
-
-        r = rmem_read(t->mem, d->entries + i * d->esize + d->esize - 16, sizeof(kv), kv);
-        if (r < 0)
-                return r;
-        *ret_key = kv[0];
-        if (d->values)
-                return read_ptr(t, d->values + i * 8, ret_value);
-        *ret_value = kv[1];
-        return 0;
-}
-
-/* The value of the str key @want in @d. @return 0; -ENOENT no such key; -errno. */
-static int
-dict_find_str(struct target *t, const struct dict_view *d, const char *want, uint64_t *ret)
-{
-        const struct py_offsets *o = &t->off;
-        size_t want_len = strlen(want);
-        uint64_t keys[KEY_BATCH], lens[KEY_BATCH];
-        uint64_t kv[KEY_BATCH][2];
-        struct rmem_iov iov[KEY_BATCH];
-
-        for (uint64_t base = 0; base < d->n; base += KEY_BATCH) {
-                size_t n = (size_t)MIN((uint64_t)KEY_BATCH, d->n - base);
-                int r;
-
-                /* the keys of this batch, then their lengths, each in one syscall */
-                for (size_t i = 0; i < n; i++)
-                        iov[i] = (struct rmem_iov){
-                                .addr = d->entries + (base + i) * d->esize + d->esize - 16,
-                                .len = sizeof(kv[i]),
-                                .buf = kv[i],
-                        };
-                r = rmem_readv(t->mem, iov, n);
-                if (r < 0 && r != -EFAULT)
-                        return r;
-                size_t m = 0;
-                for (size_t i = 0; i < n; i++) {
-                        keys[i] = iov[i].err ? 0 : kv[i][0];
-                        lens[i] = UINT64_MAX;
-                }
-                for (size_t i = 0; i < n; i++)
-                        if (keys[i])
-                                iov[m++] = (struct rmem_iov){
-                                        .addr = keys[i] + o->unicode.length,
-                                        .len = 8,
-                                        .buf = &lens[i],
-                                };
-                r = rmem_readv(t->mem, iov, m);
-                if (r < 0 && r != -EFAULT)
-                        return r;
-                for (size_t i = 0; i < n; i++) {
-                        struct pystr s = { 0 };
-
-                        /* a failed piece left its length at UINT64_MAX */
-                        if (!keys[i] || lens[i] != want_len)
-                                continue;
-                        if (pystr_read(t->mem, o, keys[i], &s) < 0)
-                                continue;
-                        bool match = s.len == want_len && !memcmp(s.s, want, want_len);
-                        free(s.s);
-                        if (!match)
-                                continue;
-                        uint64_t key;
-                        return entry_at(t, d, base + i, &key, ret);
-                }
-        }
-        return -ENOENT;
-}
+/* ---- ints and objects ------------------------------------------------------------------- */
 
 /* The int at @addr, if it fits 64 bits. */
 static int
@@ -225,7 +66,7 @@ dict_find_int(struct target *t, const struct dict_view *d, uint64_t want, uint64
         for (uint64_t i = 0; i < d->n; i++) {
                 uint64_t key, value, v;
 
-                if (entry_at(t, d, i, &key, &value) < 0 || !key)
+                if (pydict_entry(t, d, i, &key, &value) < 0 || !key)
                         continue;
                 if (read_int(t, key, &v) == 0 && v == want) {
                         *ret = value;
@@ -254,7 +95,7 @@ instance_dict(struct target *t, uint64_t obj, struct dict_view *ret)
                 tlen = MAX(tlen, (size_t)o->type.tp_basicsize + 8);
         if (tlen > sizeof(type))
                 return -EBADMSG;
-        r = read_ptr(t, obj + o->object.ob_type, &tp);
+        r = rmem_read_ptr(t, obj + o->object.ob_type, &tp);
         if (r < 0)
                 return r;
         r = rmem_read(t->mem, tp, tlen, type);
@@ -263,7 +104,7 @@ instance_dict(struct target *t, uint64_t obj, struct dict_view *ret)
         flags = rd_u64(type, tlen, o->type.tp_flags);
 
         if (o->type.flag_managed_dict != OFF_NONE && (flags & o->type.flag_managed_dict)) {
-                r = read_ptr(t, obj - o->object.managed_dict, &word);
+                r = rmem_read_ptr(t, obj - o->object.managed_dict, &word);
                 if (r < 0)
                         return r;
                 if (o->object.managed_dict_tag != OFF_NONE && (word & o->object.managed_dict_tag))
@@ -271,10 +112,10 @@ instance_dict(struct target *t, uint64_t obj, struct dict_view *ret)
                          * (_PyDictOrValues_SetValues(), _PyDictOrValues_GetValues()) */
                         values = word + o->object.managed_dict_tag;
                 else if (word)
-                        return dict_view(t, word, ret); /* a dict was made */
+                        return pydict_view(t, word, ret); /* a dict was made */
                 else if (o->object.managed_values != OFF_NONE) {
                         /* 3.11: the values pointer beside the dict's */
-                        r = read_ptr(t, obj - o->object.managed_values, &values);
+                        r = rmem_read_ptr(t, obj - o->object.managed_values, &values);
                         if (r < 0)
                                 return r;
                 } else if (o->type.flag_inline_values != OFF_NONE &&
@@ -292,45 +133,31 @@ instance_dict(struct target *t, uint64_t obj, struct dict_view *ret)
                 if (!values)
                         return -ENOENT;
                 /* shared keys: the type's ht_cached_keys */
-                return keys_view(t, rd_u64(type, tlen, o->type.ht_cached_keys), values, ret);
+                return pydict_keys_view(t, rd_u64(type, tlen, o->type.ht_cached_keys), values, ret);
         }
         int64_t off = (int64_t)rd_u64(type, tlen, o->type.tp_dictoffset);
         if (off <= 0 || off > 4096)
                 return -ENOENT; /* no dict, or one at the end of a variable-size object */
-        r = read_ptr(t, obj + (uint64_t)off, &word);
+        r = rmem_read_ptr(t, obj + (uint64_t)off, &word);
         if (r < 0)
                 return r;
-        return dict_view(t, word, ret);
+        return pydict_view(t, word, ret);
 }
 
 /* sys.modules['threading']._active and _limbo of interpreter @interp. */
 static int
 find_registries(struct target *t, uint64_t interp, uint64_t *ret_active, uint64_t *ret_limbo)
 {
-        const struct py_offsets *o = &t->off;
         struct dict_view d;
-        uint64_t modules, module, md_dict;
         int r;
 
-        r = read_ptr(t, interp + o->interp.modules, &modules);
+        r = pymodule_dict(t, interp, "threading", &d);
         if (r < 0)
                 return r;
-        r = dict_view(t, modules, &d);
+        r = pydict_find_str(t, &d, "_active", ret_active);
         if (r < 0)
                 return r;
-        r = dict_find_str(t, &d, "threading", &module);
-        if (r < 0)
-                return r;
-        r = read_ptr(t, module + o->module.md_dict, &md_dict);
-        if (r < 0)
-                return r;
-        r = dict_view(t, md_dict, &d);
-        if (r < 0)
-                return r;
-        r = dict_find_str(t, &d, "_active", ret_active);
-        if (r < 0)
-                return r;
-        if (dict_find_str(t, &d, "_limbo", ret_limbo) < 0)
+        if (pydict_find_str(t, &d, "_limbo", ret_limbo) < 0)
                 *ret_limbo = 0;
         return 0;
 }
@@ -345,7 +172,7 @@ thread_name_attr(struct target *t, uint64_t thread, struct pystr *ret)
         r = instance_dict(t, thread, &d);
         if (r < 0)
                 return r;
-        r = dict_find_str(t, &d, "_name", &name);
+        r = pydict_find_str(t, &d, "_name", &name);
         if (r < 0)
                 return r;
         return pystr_read(t->mem, &t->off, name, ret);
@@ -361,19 +188,19 @@ name_in(struct target *t, uint64_t active, uint64_t limbo, uint64_t ident, struc
         uint64_t thread, key, value, v;
         int r;
 
-        r = dict_view(t, active, &d);
+        r = pydict_view(t, active, &d);
         if (r < 0)
                 return r;
         r = dict_find_int(t, &d, ident, &thread);
         if (r == 0)
                 return thread_name_attr(t, thread, ret);
-        if (!limbo || dict_view(t, limbo, &d) < 0)
+        if (!limbo || pydict_view(t, limbo, &d) < 0)
                 return r;
         for (uint64_t i = 0; i < d.n && i < 64; i++) {
-                if (entry_at(t, &d, i, &key, &value) < 0 || !value)
+                if (pydict_entry(t, &d, i, &key, &value) < 0 || !value)
                         continue;
                 if (instance_dict(t, value, &attrs) < 0 ||
-                    dict_find_str(t, &attrs, "_ident", &v) < 0 || read_int(t, v, &v) < 0 ||
+                    pydict_find_str(t, &attrs, "_ident", &v) < 0 || read_int(t, v, &v) < 0 ||
                     v != ident)
                         continue;
                 return thread_name_attr(t, value, ret);
@@ -393,7 +220,7 @@ read_name(struct target *t, uint64_t ident, struct pystr *ret)
         /* the last registries found first: a lookup then costs a handful of reads */
         if (t->tn_active && name_in(t, t->tn_active, t->tn_limbo, ident, ret) == 0)
                 return 0;
-        r = read_ptr(t, t->loc.runtime + o->runtime.interpreters_head, &interp);
+        r = rmem_read_ptr(t, t->loc.runtime + o->runtime.interpreters_head, &interp);
         if (r < 0)
                 return r;
         for (int i = 0; interp && i < MAX_INTERPRETERS; i++) {
@@ -406,7 +233,7 @@ read_name(struct target *t, uint64_t ident, struct pystr *ret)
                         t->tn_limbo = limbo;
                         return 0;
                 }
-                if (read_ptr(t, interp + o->interp.next, &interp) < 0)
+                if (rmem_read_ptr(t, interp + o->interp.next, &interp) < 0)
                         break;
         }
         return -ENOENT;

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
-#include "record.h"
+#include "internal.h"
 
 /* The folder of the script the interpreter runs: the first argument after the interpreter's
  * own options, when it names a .py file (relative to the target's @cwd). */
@@ -70,8 +70,15 @@ interpreter_prefix(const struct target *t, const char *root, char *buf, size_t l
                 snprintf(buf, len, "/usr");
 }
 
+static void
+add(char ***v, size_t *n, const char *s)
+{
+        *v = xrealloc(*v, (*n + 1) * sizeof(**v));
+        (*v)[(*n)++] = xstrdup(s);
+}
+
 void
-record_environment(struct session *s, const struct target *t)
+env_guess(const struct target *t, struct target_sys *ret)
 {
         char root[PATH_MAX], prefix[PATH_MAX], cwd[PATH_MAX], script_dir[PATH_MAX];
         char buf[PATH_MAX + 64], ver[32];
@@ -79,21 +86,22 @@ record_environment(struct session *s, const struct target *t)
         pid_t pid = target_pid(t);
         uint32_t v = target_version(t);
 
+        target_sys_release(ret);
         (void)proc_root(pid, root, sizeof(root));
         interpreter_prefix(t, root, prefix, sizeof(prefix));
 
         /* sys.path[0] is the script's folder (python3 path/app.py), else the cwd (-m, -c) */
         (void)proc_cwd(pid, cwd, sizeof(cwd));
         if (script_folder(pid, cwd, script_dir, sizeof(script_dir)) == 0)
-                session_add_sys_path(s, script_dir);
-        session_add_sys_path(s, cwd);
+                add(&ret->path, &ret->n_path, script_dir);
+        add(&ret->path, &ret->n_path, cwd);
         snprintf(ver, sizeof(ver), "%u.%u", v >> 24, (v >> 16) & 0xff);
         snprintf(buf, sizeof(buf), "%s/lib/python%s", prefix, ver);
-        session_add_sys_path(s, buf);
+        add(&ret->path, &ret->n_path, buf);
         snprintf(buf, sizeof(buf), "%s/lib/python%s/lib-dynload", prefix, ver);
-        session_add_sys_path(s, buf);
+        add(&ret->path, &ret->n_path, buf);
         snprintf(buf, sizeof(buf), "%s/lib/python%s/site-packages", prefix, ver);
-        session_add_sys_path(s, buf);
+        add(&ret->path, &ret->n_path, buf);
 
         /* a virtualenv: VIRTUAL_ENV in the target's environment */
         if (proc_getenv(pid, "VIRTUAL_ENV", &venv) == 0 && !*venv) {
@@ -102,12 +110,33 @@ record_environment(struct session *s, const struct target *t)
         }
         if (venv) {
                 snprintf(buf, sizeof(buf), "%s/lib/python%s/site-packages", venv, ver);
-                session_add_sys_path(s, buf);
-                session_add_sys_prefix(s, venv);
+                add(&ret->path, &ret->n_path, buf);
         }
-        /* [prefix, base_prefix, exec_prefix, base_exec_prefix], duplicates kept (spec §1.1) */
-        for (int i = venv ? 1 : 0; i < 4; i++)
-                session_add_sys_prefix(s, prefix);
+        /* [prefix, base_prefix, exec_prefix, base_exec_prefix] (spec §1.1); a venv is the
+         * prefix and exec_prefix, the interpreter's the base ones */
+        for (int i = 0; i < 4; i++)
+                ret->prefixes[i] = xstrdup(venv && i % 2 == 0 ? venv : prefix);
+}
+
+void
+env_write(struct session *s, const struct target_sys *sys)
+{
+        for (size_t i = 0; i < sys->n_path; i++)
+                session_add_sys_path(s, sys->path[i]);
+        for (size_t i = 0; i < ARRAY_SIZE(sys->prefixes); i++)
+                if (sys->prefixes[i])
+                        session_add_sys_prefix(s, sys->prefixes[i]);
+}
+
+void
+record_environment(struct session *s, struct target *t)
+{
+        struct target_sys sys = { 0 };
+
+        if (target_sys_read(t, &sys) < 0)
+                env_guess(t, &sys);
+        env_write(s, &sys);
+        target_sys_release(&sys);
 }
 
 char *

@@ -39,9 +39,10 @@ int record_thread_name(struct target *t, const struct thread_stack *st, char *bu
 
 /* ---- the target's environment -------------------------------------------------------------- */
 
-/* sys.path and the sys prefixes as the target has them, so that library code is told apart
- * from application code as pyinstrument decides it inside the process. */
-void record_environment(struct session *s, const struct target *t);
+/* sys.path and the sys prefixes as the target has them (read from its sys module; guessed
+ * from /proc when that cannot be read), so that library code is told apart from application
+ * code as pyinstrument decides it inside the process. */
+void record_environment(struct session *s, struct target *t);
 
 /* @pid's command line, its arguments joined by spaces ("?" when it cannot be read; malloc'd). */
 char *record_process_args(pid_t pid);

@@ -10,7 +10,7 @@
 
 #include "common/u64map.h"
 #include "common/xalloc.h"
-#include "record.h"
+#include "internal.h"
 
 struct thread_path {
         uint64_t key;
@@ -30,7 +30,16 @@ struct recorder {
         struct thread_path *threads;
         size_t n_threads, cap_threads;
         struct u64map thread_index; /* thread_stack_key() → index in threads */
+        struct target_sys *sys;     /* re-read now and then (recorder_watch_sys()) */
+        uint64_t samples, sys_next;
 };
+
+void
+recorder_watch_sys(struct recorder *r, struct target_sys *sys)
+{
+        r->sys = sys;
+        r->sys_next = 1;
+}
 
 struct recorder *
 recorder_new(struct session *s, struct target *t)
@@ -136,6 +145,11 @@ recorder_add(const struct thread_stack *st, double weight, void *recorder)
         struct recorder *r = recorder;
         struct thread_path *p = thread_path(r, st);
         uint32_t i = 0, parent;
+
+        if (r->sys && ++r->samples >= r->sys_next) {
+                r->sys_next = r->samples < 4096 ? r->samples * 2 : r->samples + 4096;
+                (void)target_sys_read(r->t, r->sys); /* kept as it was when it fails */
+        }
 
         /* a Thread is entered in threading._active a moment after it starts running: one first
          * seen before that gets its name at a later sample (retried at the 2nd, 4th, ...

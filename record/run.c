@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "common/xalloc.h"
-#include "record.h"
+#include "internal.h"
 
 static void
 set_meta(struct session *s, const struct record_opts *o)
@@ -87,9 +87,15 @@ record_run(struct target *t,
         double cpu0 = 0, cpu1 = 0;
         int r;
 
+        struct target_sys sys = { 0 };
+
         memset(ret, 0, sizeof(*ret));
         (void)proc_cpu_time(pid, &cpu0);
-        record_environment(s, t);
+        /* what /proc tells now, while the process surely is there; the sys module's own word
+         * replaces it as soon as it can be read, and is read again while sampling */
+        env_guess(t, &sys);
+        (void)target_sys_read(t, &sys);
+        recorder_watch_sys(rec, &sys);
         for (struct target *cur = t;;) {
                 struct sampler_opts so = {
                         .interval = o->interval,
@@ -109,6 +115,7 @@ record_run(struct target *t,
                 if (r < 0 && cur == t) {
                         if (o->child > 0)
                                 (void)kill(o->child, SIGKILL);
+                        target_sys_release(&sys);
                         return r;
                 }
                 ret->threads += recorder_thread_count(rec);
@@ -139,6 +146,7 @@ record_run(struct target *t,
                 }
                 recorder_free(rec);
                 rec = recorder_new(s, next);
+                recorder_watch_sys(rec, &sys);
                 target_free(followed);
                 followed = cur = next;
         }
@@ -158,6 +166,10 @@ record_run(struct target *t,
         }
         session_set_times(s, res->start_wall, res->elapsed, cpu1 - cpu0 > 0 ? cpu1 - cpu0 : 0);
         set_meta(s, o);
+        if (!o->child && proc_running(pid))
+                (void)target_sys_read(followed ? followed : t, &sys); /* attach: the last word */
+        env_write(s, &sys);
+        target_sys_release(&sys);
         ret->child_exited = res->child_exited;
         ret->child_status = res->child_status;
         *ret_session = TAKE_PTR(s);

@@ -1,0 +1,16 @@
+#pragma once
+/* Private to record/. */
+
+#include "record.h"
+
+/* sys.path and the prefixes as far as /proc tells them (the script's folder or the cwd, the
+ * interpreter's library folders, VIRTUAL_ENV): what a session gets when the target's sys
+ * module cannot be read. */
+void env_guess(const struct target *t, struct target_sys *ret);
+/* Put @sys into @s as its sys_path and sys_prefixes. */
+void env_write(struct session *s, const struct target_sys *sys);
+
+/* Have @r re-read @sys from its target now and then while it records (at its 1st, 2nd, 4th …
+ * sample, then every 4096th), so that the last word is the running program's sys.path after
+ * site and the program itself changed it. @sys is borrowed. */
+void recorder_watch_sys(struct recorder *r, struct target_sys *sys);
