@@ -407,18 +407,20 @@ self_class_name(struct target *t, uint64_t obj, int self_kind, uint64_t *ret_idx
                  * already gone: before its name is cached for good, check that it is a type
                  * (its own type is a metatype: Py_TPFLAGS_TYPE_SUBCLASS, Include/object.h) */
                 uint64_t meta, flags;
+                /* not a type: no class for this frame, rather than a dropped sample (a drop
+                 * would take the time from whatever runs while self is being set up) */
                 if (!type || (type & 7))
-                        return -EAGAIN;
+                        return SELF_NONE;
                 r = rmem_read_cached(t->mem, type + o->object.ob_type, 8, &meta);
-                if (r < 0)
-                        return r == -EFAULT ? -EAGAIN : r;
-                if (!meta || (meta & 7))
-                        return -EAGAIN;
+                if (r == -ESRCH || r == -EPERM)
+                        return r;
+                if (r < 0 || !meta || (meta & 7))
+                        return SELF_NONE;
                 r = rmem_read_cached(t->mem, meta + o->type.tp_flags, 8, &flags);
-                if (r < 0)
-                        return r == -EFAULT ? -EAGAIN : r;
-                if (!(flags & (1ULL << 31)))
-                        return -EAGAIN;
+                if (r == -ESRCH || r == -EPERM)
+                        return r;
+                if (r < 0 || !(flags & (1ULL << 31)))
+                        return SELF_NONE;
         }
         if (!u64map_get(&t->type_index, type, &v)) {
                 uint64_t name_ptr;
@@ -436,7 +438,7 @@ self_class_name(struct target *t, uint64_t obj, int self_kind, uint64_t *ret_idx
                 if (strlen(name) >= len && len == sizeof(name) - 1)
                         return -EAGAIN;
                 if (!class_name_valid(name))
-                        return -EAGAIN;
+                        return SELF_NONE;
                 const char *dot = strrchr(name, '.');
                 xgrow(&t->type_names, &t->cap_types, t->n_types + 1, sizeof(*t->type_names));
                 t->type_names[t->n_types] = xstrdup(dot ? dot + 1 : name);
