@@ -312,7 +312,10 @@ class Fidelity:
             base = Path(chroot, "tmp")
             host = tempfile.mkdtemp(prefix="pyinstr-fidelity-", dir=base)
             return host, "/tmp/" + os.path.basename(host)
-        host = tempfile.mkdtemp(prefix="pyinstr-fidelity-")
+        # tmpfs when there is one: compileall and pydoc write files, and a disk's writeback
+        # stalls would differ from run to run
+        shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+        host = tempfile.mkdtemp(prefix="pyinstr-fidelity-", dir=shm)
         return host, host
 
     def target_cmd(self, py, inner, argv, xperf=False):
@@ -387,21 +390,35 @@ class Fidelity:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=self.args.seconds * 20 + 120)
         if r.returncode != 0:
             raise RuntimeError("perf record: exit %d: %s" % (r.returncode, r.stderr.strip()[-600:]))
-        script = ["perf", "script", "-i", data, "-F", "comm,pid,tid,ip,sym,dso"]
-        if py.kind.startswith("sid"):
-            # the target's binaries and its /tmp/perf-PID.map are inside the chroot
-            script += ["--symfs", py.argv[1]]
-        s = subprocess.run(script, capture_output=True, text=True, timeout=900)
-        if s.returncode != 0:
-            raise RuntimeError("perf script: " + s.stderr.strip()[-600:])
+        head = subprocess.run(["perf", "script", "-i", data, "-F", "comm,pid"],
+                              capture_output=True, text=True, timeout=900)
         pid = None
-        for line in s.stdout.splitlines():
-            head = line.split()
-            if head and head[0].startswith("python") and len(head) > 1:
-                pid = int(head[1].split("/")[0])
+        for line in head.stdout.splitlines():
+            f = line.split()
+            if len(f) > 1 and f[0].startswith("python"):
+                pid = int(f[1].split("/")[0])
                 break
         if pid is None:
-            raise RuntimeError("perf recorded no sample of the interpreter")
+            raise RuntimeError("perf recorded no sample of the interpreter: " + head.stderr.strip()[-300:])
+        script = ["perf", "script", "--no-inline", "-i", data, "-F", "comm,pid,tid,ip,sym,dso"]
+        copied = None
+        if py.kind.startswith("sid"):
+            # the target's binaries are inside the chroot (--symfs), and so is the
+            # /tmp/perf-PID.map it wrote, which perf reads from the host's /tmp only
+            script += ["--symfs", py.argv[1]]
+            inside = Path(py.argv[1], "tmp", "perf-%d.map" % pid)
+            copied = Path("/tmp/perf-%d.map" % pid)
+            if inside.exists() and not copied.exists():
+                shutil.copy(inside, copied)
+            else:
+                copied = None
+        try:
+            s = subprocess.run(script, capture_output=True, text=True, timeout=900)
+        finally:
+            if copied:
+                copied.unlink()
+        if not s.stdout:
+            raise RuntimeError("perf script: " + s.stderr.strip()[-600:])
         res = read_perf(s.stdout, pid)
         for f in Path(py.argv[1] if py.kind.startswith("sid") else "/", "tmp").glob("perf-%d.map" % pid):
             f.unlink()
