@@ -281,6 +281,7 @@ class Fidelity:
         self.pin = not args.no_pin and (os.cpu_count() or 1) >= 2 and shutil.which("taskset")
         self.results = []
         self.retried = []
+        self.mounted = set()
         self.perf_problem = self.check_perf()
 
     def log(self, msg):
@@ -328,6 +329,14 @@ class Fidelity:
             chroot = py.argv[1]
             base = Path(chroot, "tmp")
             host = tempfile.mkdtemp(prefix="pyinstr-fidelity-", dir=base)
+            # the chroot's /tmp is on disk: a tmpfs of our own on this dir (unmounted in
+            # cleanup), as /dev/shm for the others
+            r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4g,mode=0755", "tmpfs", host],
+                               capture_output=True, text=True)
+            if r.returncode == 0:
+                self.mounted.add(host)
+            else:
+                self.log("fidelity: no tmpfs for %s (%s): the inputs stay on disk" % (host, r.stderr.strip()))
             return host, "/tmp/" + os.path.basename(host)
         # tmpfs when there is one: compileall and pydoc write files, and a disk's writeback
         # stalls would differ from run to run
@@ -501,6 +510,9 @@ class Fidelity:
             print("\n### %s\n\n**NOT MEASURED**: %s" % (name, e))
             sys.stdout.flush()
         finally:
+            if host in self.mounted and not self.args.keep:
+                subprocess.run(["umount", host])
+                self.mounted.discard(host)
             if not self.args.keep:
                 shutil.rmtree(host, ignore_errors=True)
         self.results.append(res)
