@@ -7,6 +7,8 @@ stacks) and, on 3.12+, with `perf record` on `python -X perf` as an independent 
     python3 bench/run.py --only fidelity                 # default interpreters, as is
     python3 bench/fidelity.py --seconds 5 --load         # the same, with every core kept busy
     python3 bench/fidelity.py --all-pythons --json out.json
+    python3 bench/fidelity.py --runs 3 --workloads json.tool --pythons pyenv-3.12
+    bash bench/fidelity-setup.sh        # once, as root: Debian's sympy, Flask, 3.11 test suite
 
 Per workload and interpreter, one table: rows = mode (default, blocking, perf), columns =
 samples, dropped %, cut-off % (share of the main thread's samples whose outermost frame is not
@@ -29,6 +31,23 @@ the trampoline: a frame walker already sees the caller) and samples whose unwind
 `py::` frame are left out and their shares shown (see
 /work/shared/reference/sampler-races.md, "Referee for B"). When blocking and perf differ by
 more than 1.5 pp themselves, the default mode's difference from perf is shown but not judged.
+
+Noise: each table has a row "blocking again", a second --blocking recording compared with the
+first: the difference a perfect sampler would still show, from sampling error (the ±2σ given
+beside every difference) and from the workload itself varying between runs (on this shared
+machine up to 4 pp at about 4,000 samples). `--runs N` records every mode N times, alternating,
+and pools them; `--seconds` makes each run longer. The 1.5 pp target needs ~10,000 samples per
+mode to be decided, i.e. `--seconds 10` or `--runs 3`.
+
+Workloads (inputs made by the target interpreter itself in a temp dir on tmpfs, sized so that
+an unprofiled run takes about --seconds): `-m json.tool` of a generated JSON file,
+`-m pydoc -w` of 22 stdlib modules (repeated as needed), `-m compileall -f` of copies of the
+`email` package, `-m timeit` of `difflib.ndiff` on difflib's own source, `-m test test_json`
+(without test_tool, whose subprocesses leave the main process waiting) repeated, and where
+Debian's packages are installed (bench/fidelity-setup.sh) `-m timeit` of a sympy integral and
+of requests through Flask's test client (routing, Werkzeug, a Jinja template). Missing
+packages or test suites are reported as SKIPPED; a workload that fails prints why and the
+others go on.
 
 The target runs on CPU 1 and the profiler on CPU 0 by default (`taskset`), because the
 sampler's races only exist when the target runs while the profiler reads; `--no-pin` turns
@@ -597,6 +616,8 @@ class Fidelity:
                   else "no pinning",
                   "one busy loop per core during the measurement (--load)" if self.args.load
                   else "no added load (--load adds a busy loop per core)", self.args.seconds))
+        ver = subprocess.run([self.pyinstr, "--version"], capture_output=True, text=True)
+        print("pyinstr: %s (%s)." % (self.pyinstr, (ver.stdout or ver.stderr).strip() or "?"))
         if self.perf_problem:
             print("\n**PERF REFEREE NOT AVAILABLE: %s. The perf column is left out.**" % self.perf_problem)
         elif self.args.no_perf:
