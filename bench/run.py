@@ -8,7 +8,9 @@ the same invocation. Figures are medians of several runs with their spread (min.
 
 Sections: rate (max sustained sampling rate and cost per sample), slowdown (the target's own
 work time with and without a profiler, paired A/B runs), accuracy (a known CPU/sleep mix),
-latency (attach to first sample), render (memory and rendering time of 1M/10M samples).
+latency (attach to first sample), render (memory and rendering time of 1M/10M samples),
+fidelity (bench/fidelity.py: the default mode's stacks against --blocking and perf on real
+workloads; not in the default set, about 10 minutes: `--only fidelity`, options below).
 Baselines: cProfile, and CPython 3.15's own sampler
 (profiling.sampling) when the Debian-unstable chroot exists (tools/sid-chroot.sh).
 
@@ -319,6 +321,11 @@ class Bench:
               ["pyinstr ms", "target (austin 3.7, baseline.md)"],
               [[median_spread(ms, "%.2f"), "4-9 ms"]])
 
+    # ---- 7. fidelity (bench/fidelity.py) ------------------------------------------------
+    def section_fidelity(self):
+        import fidelity
+        fidelity.run(self.args)
+
     # ---- 4/5. memory and rendering ----------------------------------------------------------
     def render_run(self, args):
         """One bench-render process: its printed seconds (wall, CPU) per step and its peak RSS
@@ -400,6 +407,9 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--pairs", type=int, default=20, help="A/B pairs per slowdown row (20)")
     ap.add_argument("--only", default="rate,slowdown,accuracy,latency,render")
+    sys.path.insert(0, str(HERE))
+    import fidelity
+    fidelity.add_arguments(ap)
     args = ap.parse_args()
     if not args.python:
         root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip() \
