@@ -286,20 +286,36 @@ static const struct field_map map_313[] = { MAP_COMMON(struct debug_offsets_313)
 static const struct field_map map_314[] = { MAP_COMMON(struct debug_offsets_314) };
 static const struct field_map map_315[] = {
         MAP_COMMON(struct debug_offsets_315),
+        /* 3.15 names the frame every thread's stack starts from (Include/cpython/pystate.h) */
+        OFFSET(struct debug_offsets_315, tstate.base_frame, thread_state, base_frame),
         /* 3.15 publishes sizeof(PyCompactUnicodeObject) itself */
         PREFIX(struct debug_offsets_315, unicode.compact_size, unicode_object,
                compactunicodeobject_size),
 };
+
+/* Values the debug offsets do not carry, from the headers of each minor (tests/offsets checks
+ * them against those headers). ob_refcnt is the first word of a GIL build's PyObject
+ * (Include/object.h). The frame owners are enum _frameowner: FRAME_OWNED_BY_GENERATOR 1
+ * throughout; a thread's bottom frame is the outermost eval's entry frame, owned by
+ * FRAME_OWNED_BY_CSTACK (3) in 3.13 (Include/internal/pycore_frame.h) and by
+ * FRAME_OWNED_BY_INTERPRETER (3) from 3.14 (Include/internal/pycore_interpframe_structs.h). */
+#define CONSTS_FRAMES                                                                              \
+        { offsetof(struct py_offsets, object.ob_refcnt), 0 },                                      \
+        { offsetof(struct py_offsets, iframe.owner_generator), 1 },                                \
+        { offsetof(struct py_offsets, iframe.owner_bottom), 3 }
 
 /* sizeof(PyCompactUnicodeObject) = PyASCIIObject (40) + utf8_length + utf8 in the 3.13 and
  * 3.14 GIL builds (Include/cpython/unicodeobject.h); the free-threaded object header would
  * make it 72, but those builds are refused before this is used. */
 static const struct field_const consts_313_314[] = {
         { offsetof(struct py_offsets, unicode.compact_size), 56 },
+        CONSTS_FRAMES,
 };
+static const struct field_const consts_315[] = { CONSTS_FRAMES };
 
 /* Members not set by the map or the consts stay OFF_NONE: tstate.cframe and
- * tstate.cframe_frame (_PyCFrame was removed in 3.13), frameobj.* and code.varnames. */
+ * tstate.cframe_frame (_PyCFrame was removed in 3.13), tstate.base_frame before 3.15,
+ * frameobj.*, iframe.is_entry (3.11 only) and code.varnames. */
 static const struct debug_layout layouts[] = {
         {
                 .minor = 0x030d,
@@ -335,6 +351,8 @@ static const struct debug_layout layouts[] = {
                 .stackref_mask = ~3ULL,
                 .map = map_315,
                 .n_map = ARRAY_SIZE(map_315),
+                .consts = consts_315,
+                .n_consts = ARRAY_SIZE(consts_315),
         },
 };
 

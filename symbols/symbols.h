@@ -53,12 +53,22 @@ struct py_offsets {
                 uint32_t cframe_frame; /* 3.11/3.12 _PyCFrame.current_frame, else OFF_NONE */
                 uint32_t thread_id;    /* pthread_t */
                 uint32_t native_thread_id; /* Linux TID, ≥3.11; OFF_NONE before */
+                /* ≥3.15 tstate->base_frame: the frame every complete walk ends at, else OFF_NONE */
+                uint32_t base_frame;
         } tstate;
         struct { /* ≤3.10 PyFrameObject (Include/cpython/frameobject.h) */
                 uint32_t size, back, code, lasti, localsplus;
+                uint32_t gen;   /* f_gen: the generator a frame belongs to, NULL if none */
+                uint32_t state; /* one byte: ≤3.9 char f_executing, 3.10 PyFrameState f_state */
+                uint32_t state_executing; /* its value while the frame runs: 1, FRAME_EXECUTING */
         } frameobj;
         struct { /* ≥3.11 _PyInterpreterFrame (Include/internal/pycore_frame.h) */
                 uint32_t size, previous, code, instr, owner, localsplus;
+                uint32_t is_entry;        /* 3.11 bool is_entry, else OFF_NONE */
+                uint32_t owner_generator; /* FRAME_OWNED_BY_GENERATOR */
+                /* the owner of a thread's bottom frame: 3.11 FRAME_OWNED_BY_THREAD (with
+                 * is_entry), 3.12/3.13 FRAME_OWNED_BY_CSTACK, ≥3.14 FRAME_OWNED_BY_INTERPRETER */
+                uint32_t owner_bottom;
         } iframe;
         struct { /* PyCodeObject (Include/cpython/code.h) */
                 uint32_t size, argcount, firstlineno, filename, name;
@@ -70,7 +80,7 @@ struct py_offsets {
                         code_adaptive; /* ≥3.11 co_code_adaptive (inline bytecode), else OFF_NONE */
         } code;
         struct {
-                uint32_t ob_type;
+                uint32_t ob_refcnt, ob_type;
         } object;
         struct {
                 uint32_t tp_name, tp_flags;

@@ -38,14 +38,15 @@ FIELDS = [
     'runtime.size', 'runtime.interpreters_head',
     'interp.size', 'interp.next', 'interp.threads_head', 'interp.id',
     'tstate.size', 'tstate.next', 'tstate.interp', 'tstate.frame', 'tstate.cframe',
-    'tstate.cframe_frame', 'tstate.thread_id', 'tstate.native_thread_id',
+    'tstate.cframe_frame', 'tstate.thread_id', 'tstate.native_thread_id', 'tstate.base_frame',
     'frameobj.size', 'frameobj.back', 'frameobj.code', 'frameobj.lasti', 'frameobj.localsplus',
+    'frameobj.gen', 'frameobj.state', 'frameobj.state_executing',
     'iframe.size', 'iframe.previous', 'iframe.code', 'iframe.instr', 'iframe.owner',
-    'iframe.localsplus',
+    'iframe.localsplus', 'iframe.is_entry', 'iframe.owner_generator', 'iframe.owner_bottom',
     'code.size', 'code.argcount', 'code.firstlineno', 'code.filename', 'code.name',
     'code.qualname', 'code.linetable', 'code.varnames', 'code.localsplusnames',
     'code.code_adaptive',
-    'object.ob_type',
+    'object.ob_refcnt', 'object.ob_type',
     'type.tp_name', 'type.tp_flags',
     'tuple.ob_size', 'tuple.ob_item',
     'bytes.ob_size', 'bytes.ob_sval',
@@ -87,11 +88,20 @@ def spec(minor):
         'tstate.cframe_frame': 'offsetof(_PyCFrame, current_frame)' if cframe else None,
         'tstate.thread_id': 'offsetof(PyThreadState, thread_id)',
         'tstate.native_thread_id': 'offsetof(PyThreadState, native_thread_id)' if interp else None,
+        # 3.15 points every thread state at the frame its stack starts from
+        # (Include/cpython/pystate.h, "used by profilers to validate complete stack unwinding")
+        'tstate.base_frame': 'offsetof(PyThreadState, base_frame)' if minor >= 15 else None,
         'frameobj.size': 'sizeof(PyFrameObject)' if old else None,
         'frameobj.back': 'offsetof(PyFrameObject, f_back)' if old else None,
         'frameobj.code': 'offsetof(PyFrameObject, f_code)' if old else None,
         'frameobj.lasti': 'offsetof(PyFrameObject, f_lasti)' if old else None,
         'frameobj.localsplus': 'offsetof(PyFrameObject, f_localsplus)' if old else None,
+        'frameobj.gen': 'offsetof(PyFrameObject, f_gen)' if old else None,
+        # ≤3.9 char f_executing is 1 while the frame runs (Python/ceval.c); 3.10 replaced it
+        # with PyFrameState f_state (Include/cpython/frameobject.h)
+        'frameobj.state': ('offsetof(PyFrameObject, %s)' % ('f_executing' if minor <= 9 else
+                                                            'f_state')) if old else None,
+        'frameobj.state_executing': ((1,) if minor <= 9 else 'FRAME_EXECUTING') if old else None,
         'iframe.size': 'sizeof(_PyInterpreterFrame)' if interp else None,
         'iframe.previous': 'offsetof(_PyInterpreterFrame, previous)' if interp else None,
         'iframe.code': ('offsetof(_PyInterpreterFrame, %s)'
@@ -100,6 +110,15 @@ def spec(minor):
                          % ('prev_instr' if cframe else 'instr_ptr')) if interp else None,
         'iframe.owner': 'offsetof(_PyInterpreterFrame, owner)' if interp else None,
         'iframe.localsplus': 'offsetof(_PyInterpreterFrame, localsplus)' if interp else None,
+        # 3.11 marks the first frame of each _PyEval_EvalFrameDefault call is_entry; 3.12 made
+        # those entry frames separate FRAME_OWNED_BY_CSTACK frames (Include/internal/
+        # pycore_frame.h), 3.14 renamed their owner FRAME_OWNED_BY_INTERPRETER
+        # (pycore_interpframe_structs.h)
+        'iframe.is_entry': 'offsetof(_PyInterpreterFrame, is_entry)' if minor == 11 else None,
+        'iframe.owner_generator': 'FRAME_OWNED_BY_GENERATOR' if interp else None,
+        'iframe.owner_bottom': ('FRAME_OWNED_BY_THREAD' if minor == 11 else
+                                'FRAME_OWNED_BY_CSTACK' if minor in (12, 13) else
+                                'FRAME_OWNED_BY_INTERPRETER') if interp else None,
         'code.size': 'sizeof(PyCodeObject)',
         'code.argcount': 'offsetof(PyCodeObject, co_argcount)',
         'code.firstlineno': 'offsetof(PyCodeObject, co_firstlineno)',
@@ -111,6 +130,7 @@ def spec(minor):
         'code.varnames': 'offsetof(PyCodeObject, co_varnames)' if old else None,
         'code.localsplusnames': 'offsetof(PyCodeObject, co_localsplusnames)' if interp else None,
         'code.code_adaptive': 'offsetof(PyCodeObject, co_code_adaptive)' if interp else None,
+        'object.ob_refcnt': 'offsetof(PyObject, ob_refcnt)',
         'object.ob_type': 'offsetof(PyObject, ob_type)',
         'type.tp_name': 'offsetof(PyTypeObject, tp_name)',
         'type.tp_flags': 'offsetof(PyTypeObject, tp_flags)',

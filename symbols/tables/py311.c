@@ -29,6 +29,7 @@ const struct py_offsets symbols_table_py311 = {
                 .cframe_frame = 8,
                 .thread_id = 152,
                 .native_thread_id = 160,
+                .base_frame = OFF_NONE,
         },
         .frameobj = {
                 .size = OFF_NONE,
@@ -36,6 +37,9 @@ const struct py_offsets symbols_table_py311 = {
                 .code = OFF_NONE,
                 .lasti = OFF_NONE,
                 .localsplus = OFF_NONE,
+                .gen = OFF_NONE,
+                .state = OFF_NONE,
+                .state_executing = OFF_NONE,
         },
         .iframe = {
                 .size = 80,
@@ -44,6 +48,9 @@ const struct py_offsets symbols_table_py311 = {
                 .instr = 56,
                 .owner = 69,
                 .localsplus = 72,
+                .is_entry = 68,
+                .owner_generator = 1,
+                .owner_bottom = 0,
         },
         .code = {
                 .size = 192,
@@ -58,6 +65,7 @@ const struct py_offsets symbols_table_py311 = {
                 .code_adaptive = 184,
         },
         .object = {
+                .ob_refcnt = 0,
                 .ob_type = 8,
         },
         .type = {

@@ -29,6 +29,7 @@ const struct py_offsets symbols_table_py312 = {
                 .cframe_frame = 0,
                 .thread_id = 136,
                 .native_thread_id = 144,
+                .base_frame = OFF_NONE,
         },
         .frameobj = {
                 .size = OFF_NONE,
@@ -36,6 +37,9 @@ const struct py_offsets symbols_table_py312 = {
                 .code = OFF_NONE,
                 .lasti = OFF_NONE,
                 .localsplus = OFF_NONE,
+                .gen = OFF_NONE,
+                .state = OFF_NONE,
+                .state_executing = OFF_NONE,
         },
         .iframe = {
                 .size = 80,
@@ -44,6 +48,9 @@ const struct py_offsets symbols_table_py312 = {
                 .instr = 56,
                 .owner = 70,
                 .localsplus = 72,
+                .is_entry = OFF_NONE,
+                .owner_generator = 1,
+                .owner_bottom = 3,
         },
         .code = {
                 .size = 200,
@@ -58,6 +65,7 @@ const struct py_offsets symbols_table_py312 = {
                 .code_adaptive = 192,
         },
         .object = {
+                .ob_refcnt = 0,
                 .ob_type = 8,
         },
         .type = {

@@ -29,6 +29,7 @@ const struct py_offsets symbols_table_py39 = {
                 .cframe_frame = OFF_NONE,
                 .thread_id = 176,
                 .native_thread_id = OFF_NONE,
+                .base_frame = OFF_NONE,
         },
         .frameobj = {
                 .size = 368,
@@ -36,6 +37,9 @@ const struct py_offsets symbols_table_py39 = {
                 .code = 32,
                 .lasti = 104,
                 .localsplus = 360,
+                .gen = 96,
+                .state = 116,
+                .state_executing = 1,
         },
         .iframe = {
                 .size = OFF_NONE,
@@ -44,6 +48,9 @@ const struct py_offsets symbols_table_py39 = {
                 .instr = OFF_NONE,
                 .owner = OFF_NONE,
                 .localsplus = OFF_NONE,
+                .is_entry = OFF_NONE,
+                .owner_generator = OFF_NONE,
+                .owner_bottom = OFF_NONE,
         },
         .code = {
                 .size = 176,
@@ -58,6 +65,7 @@ const struct py_offsets symbols_table_py39 = {
                 .code_adaptive = OFF_NONE,
         },
         .object = {
+                .ob_refcnt = 0,
                 .ob_type = 8,
         },
         .type = {
