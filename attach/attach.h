@@ -101,6 +101,9 @@ struct thread_stack {
 
 struct walk_stats {
         uint64_t walks, threads, dropped, frames;
+        /* thread walks whose chain ended above the thread's bottom frame, and of those the
+         * ones completed from the thread's previous walk (a generator suspended meanwhile) */
+        uint64_t cut, repaired;
 };
 
 /* Walk every thread of every interpreter. Calls @fn for each thread that has Python frames.

@@ -1,6 +1,7 @@
 #pragma once
 /* Private to attach/: pure decoders (tested and fuzzed on their own) and shared helpers. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -83,15 +84,6 @@ struct code_info {
         bool stale;            /* its address now holds another object */
 };
 
-/* The previous walk of one thread, to resolve an unchanged outer part of its stack without
- * lookups: stacks mostly change at the top. */
-struct thread_memo {
-        uint64_t tstate;
-        uint32_t n, cap;
-        struct raw_frame *raw;
-        uint32_t *ids;
-};
-
 /* One interpreter and the head of its thread list. */
 struct thread_list {
         uint64_t interp, tstate, next_interp;
@@ -99,10 +91,33 @@ struct thread_list {
 
 /* A frame as read from the chain, before its code object is resolved. */
 struct raw_frame {
+        uint64_t addr; /* of the remote frame (PyFrameObject or _PyInterpreterFrame) */
         uint64_t code;
         int64_t addrq;     /* byte offset of the current instruction */
         uint64_t self_obj; /* ≤3.10: the first local (for type(self)), else 0 */
         uint32_t idx;      /* index into codes, UINT32_MAX until resolved */
+        bool gen;          /* a generator's (or coroutine's) frame */
+};
+
+/* The previous complete walk of one thread, to resolve an unchanged outer part of its stack
+ * without lookups (stacks mostly change at the top), and to restore the callers of a generator
+ * that was suspended while its stack was read (walker.c, repair_from_memo()). */
+struct thread_memo {
+        uint64_t tstate;
+        uint32_t n, cap;
+        struct raw_frame *raw;
+        uint32_t *ids;
+        /* the caller of each generator frame of recent complete walks, by frame address
+         * (direct-mapped, MEMO_GEN_LINKS slots, allocated at the first generator seen) */
+        struct gen_link *links;
+};
+
+#define MEMO_GEN_LINKS 64
+
+/* A generator's frame and the frame that called it, as a complete walk saw them. */
+struct gen_link {
+        uint64_t addr, code;     /* the generator's frame, 0 for a free slot */
+        struct raw_frame caller; /* its caller */
 };
 
 struct frame_rec {

@@ -36,8 +36,10 @@ static void
 compute_read_lengths(struct target *t)
 {
         const struct py_offsets *o = &t->off;
-        uint32_t tstate[] = { o->tstate.next,   o->tstate.interp,    o->tstate.frame,
-                              o->tstate.cframe, o->tstate.thread_id, o->tstate.native_thread_id };
+        uint32_t tstate[] = { o->tstate.next,      o->tstate.interp,
+                              o->tstate.frame,     o->tstate.cframe,
+                              o->tstate.thread_id, o->tstate.native_thread_id,
+                              o->tstate.base_frame };
         uint32_t code[] = { o->code.argcount, o->code.firstlineno,     o->code.filename,
                             o->code.name,     o->code.qualname,        o->code.linetable,
                             o->code.varnames, o->code.localsplusnames, o->object.ob_type };
@@ -45,14 +47,16 @@ compute_read_lengths(struct target *t)
         t->tstate_len = max_off(tstate, ARRAY_SIZE(tstate));
         t->code_len = max_off(code, ARRAY_SIZE(code));
         if (o->frame_model == PY_FRAMES_OBJECT) {
-                uint32_t f[] = { o->frameobj.back, o->frameobj.code, o->frameobj.lasti,
-                                 o->frameobj.localsplus };
+                uint32_t f[] = { o->frameobj.back,       o->frameobj.code, o->frameobj.lasti,
+                                 o->frameobj.localsplus, o->frameobj.gen,  o->frameobj.state };
                 t->iframe_len = max_off(f, ARRAY_SIZE(f));
         } else {
                 /* only the header: a frame with no locals can end a data-stack chunk, and
                  * reading past it (localsplus, or 8 bytes for the 1-byte owner) may fault */
                 uint32_t f[] = { o->iframe.previous, o->iframe.code, o->iframe.instr };
                 t->iframe_len = MAX(max_off(f, ARRAY_SIZE(f)), o->iframe.owner + 1);
+                if (o->iframe.is_entry != OFF_NONE)
+                        t->iframe_len = MAX(t->iframe_len, o->iframe.is_entry + 1);
         }
 }
 

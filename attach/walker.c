@@ -77,6 +77,7 @@ walker_release(struct target *t)
         for (size_t i = 0; i < t->n_memos; i++) {
                 free(t->memos[i].raw);
                 free(t->memos[i].ids);
+                free(t->memos[i].links);
         }
         free(t->memos);
         for (size_t i = 0; i < t->n_frames; i++) {
@@ -454,6 +455,7 @@ decode_iframe(const struct target *t, const uint8_t *buf, struct raw_frame *ret,
         *ret = (struct raw_frame){
                 .code = code,
                 .addrq = ((int64_t)(rd_u64(buf, n, o->iframe.instr) - base) / 2) * 2,
+                .gen = rd_u8(buf, n, o->iframe.owner) == o->iframe.owner_generator,
         };
         return true;
 }
@@ -475,14 +477,64 @@ decode_frameobj(const struct target *t,
                 .code = rd_u64(buf, n, o->frameobj.code),
                 .addrq = o->linetable == PY_LINES_310 ? (int64_t)lasti * 2 : lasti,
                 .self_obj = rd_u64(buf, n, o->frameobj.localsplus),
+                .gen = rd_u64(buf, n, o->frameobj.gen) != 0,
         };
         return true;
 }
 
-/* Follow the frame chain from @addr into t->raw (innermost first), for either frame model.
+/* Where a frame chain ended. */
+enum chain_end {
+        CHAIN_BOTTOM,    /* at the thread's bottom frame: the stack is whole */
+        CHAIN_GENERATOR, /* at a generator's frame: suspended after the chain was entered */
+        CHAIN_CUT,       /* anywhere else: a frame popped or rewritten while we read */
+};
+
+/* Is the frame @buf (at @addr), whose link to its caller is NULL, the bottom of its thread's
+ * stack? A suspended generator's frame has a NULL link too (≤3.10 gen_send_ex clears f_back;
+ * 3.11 gen_send_ex2 and 3.12+ YIELD_VALUE set previous = NULL): reached through a pointer
+ * read before it yielded, its copy ends the chain early, and the callers are lost.
+ *   ≤3.9  the bottom frame is executing (f_executing == 1) and no generator's (f_gen NULL);
+ *   3.10  the same with f_state == FRAME_EXECUTING;
+ *   3.11  owned by the thread and is_entry (a suspended 3.11 generator frame is also is_entry);
+ *   3.12+ the outermost eval's entry frame: FRAME_OWNED_BY_CSTACK (3.12/3.13) or
+ *         FRAME_OWNED_BY_INTERPRETER (3.14+), and from 3.15 the thread's tstate->base_frame.
+ * (Include/cpython/frameobject.h ≤3.10, Include/internal/pycore_frame.h 3.11-3.13,
+ * pycore_interpframe_structs.h and cpython/pystate.h 3.14+.) A thread whose bottom frame is
+ * a generator driven from C with no Python caller (a finaliser at shutdown, ≤3.11) is lost. */
+static enum chain_end
+chain_end_at(const struct target *t, const uint8_t *buf, uint64_t addr, uint64_t base_frame)
+{
+        const struct py_offsets *o = &t->off;
+        size_t n = t->iframe_len;
+
+        if (o->frame_model == PY_FRAMES_OBJECT) {
+                if (rd_u64(buf, n, o->frameobj.gen))
+                        return CHAIN_GENERATOR;
+                return rd_u8(buf, n, o->frameobj.state) == o->frameobj.state_executing
+                               ? CHAIN_BOTTOM
+                               : CHAIN_CUT;
+        }
+        uint8_t owner = rd_u8(buf, n, o->iframe.owner);
+        if (owner == o->iframe.owner_generator)
+                return CHAIN_GENERATOR;
+        if (base_frame)
+                return addr == base_frame ? CHAIN_BOTTOM : CHAIN_CUT;
+        if (owner != o->iframe.owner_bottom)
+                return CHAIN_CUT;
+        if (o->iframe.is_entry != OFF_NONE && !rd_u8(buf, n, o->iframe.is_entry))
+                return CHAIN_CUT;
+        return CHAIN_BOTTOM;
+}
+
+/* Follow the frame chain from @addr into t->raw (innermost first), for either frame model,
+ * and say where it ended (@base_frame: the thread's tstate->base_frame, 0 if unknown).
  * A cycle, the depth cap or an unreadable frame is a torn read. */
 static int
-walk_frames(struct target *t, uint64_t addr, uint32_t *ret_depth)
+walk_frames(struct target *t,
+            uint64_t addr,
+            uint64_t base_frame,
+            uint32_t *ret_depth,
+            enum chain_end *ret_end)
 {
         bool (*decode)(const struct target *, const uint8_t *, struct raw_frame *, uint64_t *) =
                 t->off.frame_model == PY_FRAMES_OBJECT ? decode_frameobj : decode_iframe;
@@ -497,19 +549,26 @@ walk_frames(struct target *t, uint64_t addr, uint32_t *ret_depth)
          * cost a cache miss per frame (a third of the walk). Every frame visited, Python or
          * not, counts against the cap. */
         uint64_t saved = 0;
+        enum chain_end end = CHAIN_CUT;
         for (uint32_t steps = 0; addr; steps++) {
                 if (steps >= MAX_DEPTH || addr == saved)
                         return -EAGAIN;
                 if ((steps & (steps - 1)) == 0)
                         saved = addr;
                 const void *bytes;
+                uint64_t here = addr;
                 r = rmem_peek_cached(t->mem, addr, t->iframe_len, buf, &bytes);
                 if (r < 0)
                         return r == -EFAULT ? -EAGAIN : r;
-                if (decode(t, bytes, &t->raw[depth], &addr))
+                if (decode(t, bytes, &t->raw[depth], &addr)) {
+                        t->raw[depth].addr = here;
                         depth++;
+                }
+                if (!addr)
+                        end = chain_end_at(t, bytes, here, base_frame);
         }
         *ret_depth = depth;
+        *ret_end = end;
         return 0;
 }
 
@@ -524,6 +583,7 @@ thread_memo(struct target *t, uint64_t tstate)
                 for (size_t i = 0; i < t->n_memos; i++) {
                         free(t->memos[i].raw);
                         free(t->memos[i].ids);
+                        free(t->memos[i].links);
                 }
                 t->n_memos = 0;
         }
@@ -532,6 +592,90 @@ thread_memo(struct target *t, uint64_t tstate)
         memset(m, 0, sizeof(*m));
         m->tstate = tstate;
         return m;
+}
+
+static uint32_t
+link_slot(uint64_t addr)
+{
+        return (uint32_t)(u64_hash(addr) % MEMO_GEN_LINKS);
+}
+
+/* Re-read the frame @f was read from: is it still a frame of the same code? Then *ret is it
+ * as it is now (its instruction may have moved). */
+static bool
+frame_still(struct target *t, const struct raw_frame *f, struct raw_frame *ret)
+{
+        uint8_t buf[512];
+        const void *bytes;
+        uint64_t next;
+
+        if (t->iframe_len > sizeof(buf) ||
+            rmem_peek_cached(t->mem, f->addr, t->iframe_len, buf, &bytes) < 0)
+                return false;
+        bool python = t->off.frame_model == PY_FRAMES_OBJECT
+                              ? decode_frameobj(t, bytes, ret, &next)
+                              : decode_iframe(t, bytes, ret, &next);
+        ret->addr = f->addr;
+        return python && ret->code == f->code;
+}
+
+/* A chain that ended at a generator's frame G (t->raw[*depth_io - 1]): G was running at the
+ * sample's instant (the tstate copy, from which the chain was entered) and yielded or
+ * returned before G itself was copied, so the callers it had then are not linked to it any
+ * more. Re-reading would sample a later instant, after the yield, and move the generator's
+ * time to its consumer; dropping would lose it. Instead the callers are restored from what
+ * this thread's complete walks saw: the caller each generator frame address had (a frame
+ * lives inside its generator object, and pymalloc gives a finished generator's address to the
+ * next one, created by the same code: the same caller, in practice), up the chain of
+ * generators to the first frame of the previous complete walk, whose outer part is taken.
+ * Every restored frame must still hold the code it had. @return whether it was completed. */
+static bool
+repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *depth_io)
+{
+        uint32_t depth = *depth_io;
+        struct raw_frame cur = t->raw[depth - 1];
+
+        for (uint32_t hops = 0; hops < MAX_DEPTH; hops++) {
+                /* on the previous complete walk: its outer part below cur */
+                for (uint32_t j = 0; j + 1 < memo->n; j++) {
+                        struct raw_frame now;
+                        if (memo->raw[j].addr != cur.addr || memo->raw[j].code != cur.code)
+                                continue;
+                        if (depth + (memo->n - j - 1) > MAX_DEPTH ||
+                            !frame_still(t, &memo->raw[j + 1], &now))
+                                return false;
+                        memcpy(&t->raw[depth], &memo->raw[j + 1],
+                               (memo->n - j - 1) * sizeof(*t->raw));
+                        *depth_io = depth + (memo->n - j - 1);
+                        return true;
+                }
+                if (!cur.gen)
+                        return false; /* a consumer that was not on the previous walk */
+                /* else the caller this generator frame had last */
+                const struct gen_link *l = memo->links ? &memo->links[link_slot(cur.addr)] : NULL;
+                if (!l || l->addr != cur.addr || l->code != cur.code || depth >= MAX_DEPTH)
+                        return false;
+                if (!frame_still(t, &l->caller, &t->raw[depth]))
+                        return false;
+                /* its instruction as seen then: where it resumed the generator */
+                t->raw[depth] = l->caller;
+                cur = t->raw[depth++];
+        }
+        return false;
+}
+
+/* Remember the caller of each generator frame of a complete walk. */
+static void
+memo_links(struct thread_memo *memo, const struct raw_frame *raw, uint32_t depth)
+{
+        for (uint32_t i = 0; i + 1 < depth; i++) {
+                if (!raw[i].gen)
+                        continue;
+                if (!memo->links)
+                        memo->links = xcalloc(MEMO_GEN_LINKS, sizeof(*memo->links));
+                struct gen_link *l = &memo->links[link_slot(raw[i].addr)];
+                *l = (struct gen_link){ raw[i].addr, raw[i].code, raw[i + 1] };
+        }
 }
 
 /* Turn the raw frames of one thread into frame ids (t->stack_buf, same order, without shim
@@ -612,6 +756,7 @@ resolve_frames(struct target *t, uint64_t tstate, uint32_t *depth_io)
         memcpy(memo->raw, t->raw, depth * sizeof(*memo->raw));
         memcpy(memo->ids, t->stack_buf, depth * sizeof(*memo->ids));
         memo->n = depth;
+        memo_links(memo, t->raw, depth);
         for (uint32_t i = 0; i < depth; i++)
                 if (t->stack_buf[i] != NO_FRAME)
                         t->stack_buf[kept++] = t->stack_buf[i];
@@ -682,8 +827,19 @@ walk_thread(struct target *t,
         } else {
                 frame = rd_u64(tbuf, t->tstate_len, o->tstate.frame);
         }
-        if (frame)
-                r = walk_frames(t, frame, ret_depth);
+        if (frame) {
+                enum chain_end end;
+                r = walk_frames(t, frame, rd_u64(tbuf, t->tstate_len, o->tstate.base_frame),
+                                ret_depth, &end);
+                if (r == 0 && end != CHAIN_BOTTOM) {
+                        t->stats.cut++;
+                        if (end == CHAIN_GENERATOR && *ret_depth &&
+                            repair_from_memo(t, thread_memo(t, st->tstate), ret_depth))
+                                t->stats.repaired++;
+                        else
+                                r = -EAGAIN;
+                }
+        }
         if (r == 0 && *ret_depth)
                 r = resolve_frames(t, st->tstate, ret_depth);
         return r;

@@ -214,7 +214,8 @@ new_code(struct layout *l, size_t type, const char *name, const char *qualname, 
 }
 
 /* One frame of @code at instruction @k, called by @prev (0: none), with @self as its first
- * local; ≥3.11 @owner as _PyInterpreterFrame.owner (3: a C-stack shim). */
+ * local; ≥3.11 @owner as _PyInterpreterFrame.owner (3: a C-stack shim; owner_bottom and, 3.11,
+ * is_entry, the bottom frame of the thread). ≤3.10 frames are executing, no generator's. */
 static size_t
 new_frame(struct layout *l, size_t prev, size_t code, int k, size_t self, uint8_t owner)
 {
@@ -222,18 +223,19 @@ new_frame(struct layout *l, size_t prev, size_t code, int k, size_t self, uint8_
         size_t off;
 
         if (o->frame_model == PY_FRAMES_OBJECT) {
-                uint32_t f[] = { o->frameobj.back, o->frameobj.code, o->frameobj.lasti,
-                                 o->frameobj.localsplus };
+                uint32_t f[] = { o->frameobj.back,       o->frameobj.code, o->frameobj.lasti,
+                                 o->frameobj.localsplus, o->frameobj.gen,  o->frameobj.state };
                 off = alloc(l, span(f, ARRAY_SIZE(f), 0));
                 put(l, off, o->frameobj.back, prev ? addr_of(prev) : 0, 8);
                 put(l, off, o->frameobj.code, addr_of(code), 8);
                 put(l, off, o->frameobj.lasti,
                     (uint64_t)(o->linetable == PY_LINES_310 ? k : 2 * k), 4);
                 put(l, off, o->frameobj.localsplus, self ? addr_of(self) : 0, 8);
+                put(l, off, o->frameobj.state, o->frameobj.state_executing, 1);
                 return off;
         }
-        uint32_t f[] = { o->iframe.previous, o->iframe.code, o->iframe.instr, o->iframe.owner,
-                         o->iframe.localsplus };
+        uint32_t f[] = { o->iframe.previous, o->iframe.code,       o->iframe.instr,
+                         o->iframe.owner,    o->iframe.localsplus, o->iframe.is_entry };
         off = alloc(l, span(f, ARRAY_SIZE(f), 0));
         put(l, off, o->iframe.previous, prev ? addr_of(prev) : 0, 8);
         put(l, off, o->iframe.instr, addr_of(code) + o->code.code_adaptive + 2 * (uint64_t)k, 8);
@@ -241,16 +243,20 @@ new_frame(struct layout *l, size_t prev, size_t code, int k, size_t self, uint8_
         /* ≥3.14 f_executable is a _PyStackRef: set a tag bit for the mask to clear */
         put(l, off, o->iframe.code, addr_of(code) | (o->stackref_mask != ~0ULL), 8);
         put(l, off, o->iframe.owner, owner, 1);
+        if (!prev)
+                put(l, off, o->iframe.is_entry, 1, 1);
         return off;
 }
 
 static size_t
-new_tstate(struct layout *l, size_t interp, size_t next, size_t frame, size_t pthread,
-           int32_t tid)
+new_tstate(struct layout *l, size_t interp, size_t next, size_t frame, size_t base,
+           size_t pthread, int32_t tid)
 {
         const struct py_offsets *o = l->o;
-        uint32_t f[] = { o->tstate.next,   o->tstate.interp,    o->tstate.frame,
-                         o->tstate.cframe, o->tstate.thread_id, o->tstate.native_thread_id };
+        uint32_t f[] = { o->tstate.next,      o->tstate.interp,
+                         o->tstate.frame,     o->tstate.cframe,
+                         o->tstate.thread_id, o->tstate.native_thread_id,
+                         o->tstate.base_frame };
         size_t cframe = 0;
 
         if (o->tstate.cframe != OFF_NONE) {
@@ -264,6 +270,7 @@ new_tstate(struct layout *l, size_t interp, size_t next, size_t frame, size_t pt
         put(l, off, o->tstate.cframe, cframe ? addr_of(cframe) : 0, 8);
         put(l, off, o->tstate.thread_id, addr_of(pthread), 8);
         put(l, off, o->tstate.native_thread_id, (uint64_t)tid, 4);
+        put(l, off, o->tstate.base_frame, addr_of(base), 8);
         return off;
 }
 
@@ -291,14 +298,18 @@ layout_build(struct layout *l, const struct py_offsets *o)
         memset(l->buf + pthread, 0xff, 2048);
         put(l, pthread, 720, 0, 4);
 
-        bool shims = o->frame_model == PY_FRAMES_INTERP;
-        size_t f0 = shims ? new_frame(l, 0, outer, 0, 0, 3) : 0;
-        size_t f1 = new_frame(l, f0, outer, 3, 0, 0);
+        /* ≥3.12 a thread's stack starts at an entry frame owned by the C stack or the
+         * interpreter (owner_bottom), 3.11 at a Python frame with is_entry set */
+        bool shims = o->frame_model == PY_FRAMES_INTERP && o->iframe.is_entry == OFF_NONE;
+        uint8_t bottom = o->frame_model == PY_FRAMES_INTERP ? (uint8_t)o->iframe.owner_bottom : 0;
+        size_t f0 = shims ? new_frame(l, 0, outer, 0, 0, bottom) : 0;
+        size_t f1 = new_frame(l, f0, outer, 3, 0, f0 ? 0 : bottom);
         size_t f2 = new_frame(l, f1, inner, 1, 0, 0);
         size_t f3 = new_frame(l, f2, method, 2, self, 0);
-        size_t g1 = new_frame(l, 0, inner, 4, 0, 0);
-        size_t t2 = new_tstate(l, interp, 0, g1, pthread, 4242);
-        size_t t1 = new_tstate(l, interp, t2, f3, pthread, 0);
+        size_t g0 = shims ? new_frame(l, 0, outer, 0, 0, bottom) : 0;
+        size_t g1 = new_frame(l, g0, inner, 4, 0, g0 ? 0 : bottom);
+        size_t t2 = new_tstate(l, interp, 0, g1, g0 ? g0 : g1, pthread, 4242);
+        size_t t1 = new_tstate(l, interp, t2, f3, f0 ? f0 : f1, pthread, 0);
         put(l, runtime, o->runtime.interpreters_head, addr_of(interp), 8);
         put(l, interp, o->interp.threads_head, addr_of(t1), 8);
         /* memory is mapped in whole pages, and the walker reads frames a page at a time */
