@@ -42,6 +42,19 @@ rd_u8(const void *buf, size_t size, uint32_t off)
         return off != UINT32_MAX && (size_t)off < size ? ((const uint8_t *)buf)[off] : 0;
 }
 
+/* Does the first word of a remote object, its reference count (at py_offsets.object.ob_refcnt),
+ * say it is alive? A freed object's first word is the allocator's link to the next free block
+ * (pymalloc's freelist, glibc's tcache/fastbin fd, mangled or not): NULL or a user-space
+ * address, 2^32 <= v < 2^48. A live object's count is 1..2^32 - 1 in the low half (≥3.12
+ * immortals: 3.12/3.13 0xffffffff, ≥3.14 3 << 30; Include/refcount.h, Include/object.h), the
+ * high half 0 up to 3.13 and from 3.14 ob_overflow and ob_flags (flags in the top 16 bits). A
+ * code object or name read through a stale frame is often a freed one. */
+static inline bool
+pyobj_alive(uint64_t refcnt)
+{
+        return (uint32_t)refcnt != 0 && !(refcnt >> 32 != 0 && refcnt >> 48 == 0);
+}
+
 /* Decode the line of byte offset @addrq in a code object whose first line is @firstlineno,
  * from its line table @tab (@format as in enum py_linetable). Returns the line, or -1 when
  * the table says "no line" or is malformed. Pure, bounded, safe on any input. */
@@ -55,7 +68,10 @@ struct pystr {
 };
 
 /* Decode the PyUnicode object at @addr (any layout: compact ASCII, compact latin-1/UCS-2/
- * UCS-4, legacy ≤3.11) into UTF-8. @return 0; -EFAULT; -EBADMSG not a sane str. */
+ * UCS-4, legacy ≤3.11) into UTF-8. A freed object (pyobj_alive()) or a compact str whose
+ * characters do not fit its kind (PEP 393: ASCII only below 0x80, latin-1 with one ≥ 0x80,
+ * UCS-2 with one > 0xff, UCS-4 with one > 0xffff) is not a sane str: a torn or reused one.
+ * @return 0; -EFAULT; -EBADMSG not a sane str. */
 int pystr_read(struct rmem *m, const struct py_offsets *o, uint64_t addr, struct pystr *ret);
 
 /* Pure part of pystr_read(): decode @n characters of @kind (1, 2, 4 bytes) at @data into

@@ -203,6 +203,21 @@ learn_code_type(struct target *t, uint64_t type)
         return 0;
 }
 
+/* Could @s be a code object's co_name? Compiled code names are identifiers or "<module>",
+ * "<lambda>", "<genexpr>"...: never empty, no control character, and no U+FFFD (what
+ * pystr_to_utf8() makes of a lone surrogate, and not an identifier character). An empty or
+ * garbled name comes from a code object read while freed or reused. */
+static bool
+code_name_sane(const char *s)
+{
+        if (!*s)
+                return false;
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+                if (*p < 0x20 || *p == 0x7f || (p[0] == 0xef && p[1] == 0xbf && p[2] == 0xbd))
+                        return false;
+        return true;
+}
+
 static int
 read_code(struct target *t, uint64_t addr, struct code_info *ret)
 {
@@ -223,6 +238,8 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
         }
         if (rd_u64(buf, t->code_len, o->object.ob_type) != t->loc.code_type)
                 return -EAGAIN; /* not a code object: a torn frame or a reused address */
+        if (!pyobj_alive(rd_u64(buf, t->code_len, o->object.ob_refcnt)))
+                return -EAGAIN; /* a freed one: its names may be freed and reused too */
         memset(ret, 0, sizeof(*ret));
         ret->addr = addr;
         ret->fingerprint = code_fingerprint(t, buf);
@@ -238,6 +255,10 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
         r = pystr_read(t->mem, o, rd_u64(buf, t->code_len, o->code.filename), &file);
         if (r < 0)
                 goto fail;
+        if (!code_name_sane(name.s) || !*file.s) {
+                r = -EAGAIN;
+                goto fail;
+        }
         ret->function = TAKE_PTR(name.s);
         ret->file = TAKE_PTR(file.s);
         /* 3.13+ CALL_ALLOC_AND_ENTER_INIT runs __init__ under a shim frame of the static code
@@ -273,6 +294,15 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
         } else {
                 /* ≤3.10: type(self) / cls is read from the frame's first local, per sample */
                 ret->self_kind = self_kind;
+        }
+        /* the code object did not change (freed, reused) while its names were read */
+        r = rmem_read(t->mem, addr, t->code_len, buf);
+        if (r < 0)
+                goto fail;
+        if (code_fingerprint(t, buf) != ret->fingerprint ||
+            !pyobj_alive(rd_u64(buf, t->code_len, o->object.ob_refcnt))) {
+                r = -EAGAIN;
+                goto fail;
         }
         return 0;
 fail:

@@ -126,6 +126,7 @@ new_str(struct layout *l, const char *s, enum str_kind kind)
         }
         }
         put(l, off, o->unicode.length, n, 8);
+        put(l, off, o->object.ob_refcnt, 1, 8); /* alive */
         return off;
 }
 
@@ -201,6 +202,7 @@ new_code(struct layout *l, size_t type, const char *name, const char *qualname, 
                 size = MAX(size, o->code.code_adaptive + 64); /* the bytecode, inline */
         size_t off = alloc(l, size);
 
+        put(l, off, o->object.ob_refcnt, 1, 8);
         put(l, off, o->object.ob_type, addr_of(type), 8);
         put(l, off, o->code.argcount, method ? 1 : 0, 4);
         put(l, off, o->code.firstlineno, (uint64_t)firstlineno, 4);
