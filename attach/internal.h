@@ -15,6 +15,7 @@
 #define MAX_THREADS 8192
 #define MAX_INTERPRETERS 256
 #define MAX_TUPLE 65536
+#define MAX_CODE_BYTES (1 << 24) /* of a code object's bytecode */
 
 /* Typed, bounds-checked field reads from a copied remote struct (alignment-safe). A field at
  * OFF_NONE or past @size reads as 0. */
@@ -113,6 +114,9 @@ struct raw_frame {
         uint64_t self_obj; /* ≤3.10: the first local (for type(self)), else 0 */
         uint32_t idx;      /* index into codes, UINT32_MAX until resolved */
         bool gen;          /* a generator's (or coroutine's) frame */
+        /* returned after the sample's instant: ≤3.10 not executing, ≥3.14 f_executable NULL
+         * (then addrq holds the raw instruction pointer until the code is known) */
+        bool popped;
 };
 
 /* The previous complete walk of one thread, to resolve an unchanged outer part of its stack
@@ -158,6 +162,11 @@ struct target {
         struct u64map code_index;  /* code addr → index */
         struct u64map frame_index; /* (code idx, addrq) [+ type] → frame id */
         struct u64map type_index;  /* ≤3.10 type addr → index into type_names */
+        /* the innermost live frames of recent walks, for frames popped before they were read:
+         * hash of (frame addr, caller frame addr) → code addr, and (≤3.10) code addr → the
+         * first local (self) it last ran with */
+        struct u64map slot_code;
+        struct u64map last_self;
         char **type_names;
         size_t n_types, cap_types;
         uint64_t walks_since_flush;

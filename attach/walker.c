@@ -62,6 +62,8 @@ walker_flush_caches(struct target *t)
         u64map_clear(&t->code_index);
         u64map_clear(&t->frame_index);
         u64map_clear(&t->type_index);
+        u64map_clear(&t->slot_code);
+        u64map_clear(&t->last_self);
         for (size_t i = 0; i < t->n_types; i++)
                 free(t->type_names[i]);
         t->n_types = 0;
@@ -89,6 +91,8 @@ walker_release(struct target *t)
         u64map_release(&t->frame_index);
         u64map_release(&t->type_index);
         u64map_release(&t->info_index);
+        u64map_release(&t->slot_code);
+        u64map_release(&t->last_self);
 }
 
 /* ---- code objects ------------------------------------------------------------------------------
@@ -465,6 +469,14 @@ frame_id(struct target *t, uint32_t code_idx, int64_t addrq, uint64_t self_obj, 
 
 /* ---- the walk ------------------------------------------------------------------------------- */
 
+/* ≥3.11: the byte offset of instruction pointer @instr in the bytecode of code object @code
+ * (inline at co_code_adaptive), rounded down to a code unit. */
+static int64_t
+instr_offset(const struct target *t, uint64_t code, uint64_t instr)
+{
+        return ((int64_t)(instr - (code + t->off.code.code_adaptive)) / 2) * 2;
+}
+
 /* ≥3.11: one _PyInterpreterFrame (Include/internal/pycore_frame.h). Frames owned by the C
  * stack or the interpreter are not Python frames: skip owner >= 3, which is 3.12/3.13
  * FRAME_OWNED_BY_CSTACK (shims, entry frames), 3.14 FRAME_OWNED_BY_INTERPRETER = 3 and
@@ -481,11 +493,13 @@ decode_iframe(const struct target *t, const uint8_t *buf, struct raw_frame *ret,
         if (rd_u8(buf, n, o->iframe.owner) >= 3)
                 return false;
         uint64_t code = rd_u64(buf, n, o->iframe.code) & o->stackref_mask;
-        uint64_t base = code + o->code.code_adaptive;
+        uint64_t instr = rd_u64(buf, n, o->iframe.instr);
         *ret = (struct raw_frame){
                 .code = code,
-                .addrq = ((int64_t)(rd_u64(buf, n, o->iframe.instr) - base) / 2) * 2,
+                .addrq = code ? instr_offset(t, code, instr) : (int64_t)instr,
                 .gen = rd_u8(buf, n, o->iframe.owner) == o->iframe.owner_generator,
+                /* 3.14+ pops a frame by clearing f_executable; its previous stays */
+                .popped = !code,
         };
         return true;
 }
@@ -509,6 +523,9 @@ decode_frameobj(const struct target *t,
                 .self_obj = rd_u64(buf, n, o->frameobj.localsplus),
                 .gen = rd_u64(buf, n, o->frameobj.gen) != 0,
         };
+        /* frame_dealloc keeps f_code and f_back of a returned frame but clears its locals, and
+         * the eval loop cleared f_executing/f_state (Objects/frameobject.c, Python/ceval.c) */
+        ret->popped = !ret->gen && rd_u8(buf, n, o->frameobj.state) != o->frameobj.state_executing;
         return true;
 }
 
@@ -580,6 +597,7 @@ walk_frames(struct target *t,
          * not, counts against the cap. */
         uint64_t saved = 0;
         enum chain_end end = CHAIN_CUT;
+        bool live = false;
         for (uint32_t steps = 0; addr; steps++) {
                 if (steps >= MAX_DEPTH || addr == saved)
                         return -EAGAIN;
@@ -591,6 +609,11 @@ walk_frames(struct target *t,
                 if (r < 0)
                         return r == -EFAULT ? -EAGAIN : r;
                 if (decode(t, bytes, &t->raw[depth], &addr)) {
+                        /* frames return innermost first: one that returned below one that
+                         * runs is a slot reused under us */
+                        if (t->raw[depth].popped && live)
+                                return -EAGAIN;
+                        live |= !t->raw[depth].popped;
                         t->raw[depth].addr = here;
                         depth++;
                 }
@@ -706,6 +729,89 @@ memo_links(struct thread_memo *memo, const struct raw_frame *raw, uint32_t depth
                 struct gen_link *l = &memo->links[link_slot(raw[i].addr)];
                 *l = (struct gen_link){ raw[i].addr, raw[i].code, raw[i + 1] };
         }
+}
+
+/* Is @obj, remembered from an earlier walk, still an object whose type can be named? */
+static bool
+object_alive(struct target *t, uint64_t obj)
+{
+        const struct py_offsets *o = &t->off;
+        uint64_t refcnt, type, name;
+
+        return rmem_read_cached(t->mem, obj + o->object.ob_refcnt, 8, &refcnt) == 0 &&
+               pyobj_alive(refcnt) &&
+               rmem_read_cached(t->mem, obj + o->object.ob_type, 8, &type) == 0 && type &&
+               !(type & 7) && rmem_read_cached(t->mem, type + o->type.tp_name, 8, &name) == 0 &&
+               name;
+}
+
+static uint64_t
+slot_key(uint64_t frame, uint64_t caller)
+{
+        return u64_hash(frame ^ u64_hash(caller)) | 1;
+}
+
+/* The frames at the top of a walk that returned after the sample's instant (raw.popped): the
+ * thread state, copied first, led to them, so they ran then. ≤3.10 keeps the code of a
+ * returned frame but not its first local (self: the class), 3.14+ keeps neither, only the
+ * link to the caller. They are reported as they were: as the same frame (address, caller) was
+ * on this thread's previous walk, else with the code last seen running at that address under
+ * the same caller and (≤3.10) the last `self` that code ran with, if that object is alive.
+ * Re-reading would sample a later instant and give their time to their callers: short calls
+ * would be under-counted. @return 0; -EAGAIN the code of a popped frame is unknown. */
+static int
+revive_popped(struct target *t, const struct thread_memo *memo, uint32_t depth)
+{
+        for (uint32_t i = 0; i < depth && t->raw[i].popped; i++) {
+                struct raw_frame *f = &t->raw[i];
+                uint64_t caller = i + 1 < depth ? t->raw[i + 1].addr : 0, v;
+                bool found = false;
+
+                for (uint32_t j = 0; j < memo->n && !found; j++) {
+                        const struct raw_frame *m = &memo->raw[j];
+                        uint64_t mcaller = j + 1 < memo->n ? memo->raw[j + 1].addr : 0;
+                        if (m->addr != f->addr || mcaller != caller || m->popped ||
+                            (f->code && m->code != f->code))
+                                continue;
+                        f->code = m->code;
+                        f->addrq = m->addrq;
+                        f->self_obj = m->self_obj;
+                        found = true;
+                }
+                if (!f->code) {
+                        if (!u64map_get(&t->slot_code, slot_key(f->addr, caller), &v))
+                                return -EAGAIN;
+                        f->code = v;
+                        f->addrq = instr_offset(t, v, (uint64_t)f->addrq);
+                        if (f->addrq < 0 || f->addrq > MAX_CODE_BYTES)
+                                f->addrq = -1; /* the line is unknown, the function is not */
+                }
+                if (t->off.frame_model != PY_FRAMES_OBJECT)
+                        continue;
+                if (!f->self_obj && u64map_get(&t->last_self, f->code, &v))
+                        f->self_obj = v;
+                if (f->self_obj && !object_alive(t, f->self_obj))
+                        f->self_obj = 0; /* its class is not known */
+        }
+        return 0;
+}
+
+/* Remember the innermost frame of a walk that was still running when read, for
+ * revive_popped(): its code by address and caller, and (≤3.10) its first local by code. */
+static void
+note_live_top(struct target *t, uint32_t depth)
+{
+        uint32_t i = 0;
+
+        while (i < depth && t->raw[i].popped)
+                i++;
+        if (i == depth)
+                return;
+        const struct raw_frame *f = &t->raw[i];
+        u64map_put(&t->slot_code, slot_key(f->addr, i + 1 < depth ? t->raw[i + 1].addr : 0),
+                   f->code);
+        if (f->self_obj && t->off.frame_model == PY_FRAMES_OBJECT)
+                u64map_put(&t->last_self, f->code, f->self_obj);
 }
 
 /* Turn the raw frames of one thread into frame ids (t->stack_buf, same order, without shim
@@ -869,6 +975,12 @@ walk_thread(struct target *t,
                         else
                                 r = -EAGAIN;
                 }
+                if (r == 0 && *ret_depth && t->raw[0].popped) {
+                        t->stats.popped++;
+                        r = revive_popped(t, thread_memo(t, st->tstate), *ret_depth);
+                }
+                if (r == 0 && *ret_depth)
+                        note_live_top(t, *ret_depth);
         }
         if (r == 0 && *ret_depth)
                 r = resolve_frames(t, st->tstate, ret_depth);
