@@ -39,7 +39,7 @@ compute_read_lengths(struct target *t)
         uint32_t tstate[] = { o->tstate.next,      o->tstate.interp,
                               o->tstate.frame,     o->tstate.cframe,
                               o->tstate.thread_id, o->tstate.native_thread_id,
-                              o->tstate.base_frame };
+                              o->tstate.base_frame, o->tstate.datastack_top };
         uint32_t code[] = { o->code.argcount, o->code.firstlineno,     o->code.filename,
                             o->code.name,     o->code.qualname,        o->code.linetable,
                             o->code.varnames, o->code.localsplusnames, o->object.ob_type };
@@ -132,6 +132,8 @@ target_alloc(pid_t pid, struct rmem *mem)
         u64map_init(&t->info_index);
         u64map_init(&t->slot_code);
         u64map_init(&t->last_self);
+        u64map_init(&t->last_type);
+        u64map_init(&t->entry_top);
         t->stack_buf = xmalloc(MAX_DEPTH * sizeof(*t->stack_buf));
         t->raw = xmalloc(MAX_DEPTH * sizeof(*t->raw));
         return t;

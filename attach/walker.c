@@ -64,6 +64,8 @@ walker_flush_caches(struct target *t)
         u64map_clear(&t->type_index);
         u64map_clear(&t->slot_code);
         u64map_clear(&t->last_self);
+        u64map_clear(&t->last_type);
+        u64map_clear(&t->entry_top);
         for (size_t i = 0; i < t->n_types; i++)
                 free(t->type_names[i]);
         t->n_types = 0;
@@ -93,6 +95,8 @@ walker_release(struct target *t)
         u64map_release(&t->info_index);
         u64map_release(&t->slot_code);
         u64map_release(&t->last_self);
+        u64map_release(&t->last_type);
+        u64map_release(&t->entry_top);
 }
 
 /* ---- code objects ------------------------------------------------------------------------------
@@ -731,18 +735,15 @@ memo_links(struct thread_memo *memo, const struct raw_frame *raw, uint32_t depth
         }
 }
 
-/* Is @obj, remembered from an earlier walk, still an object whose type can be named? */
-static bool
-object_alive(struct target *t, uint64_t obj)
+/* The type of object @obj, 0 if unreadable. */
+static uint64_t
+object_type(struct target *t, uint64_t obj)
 {
-        const struct py_offsets *o = &t->off;
-        uint64_t refcnt, type, name;
+        uint64_t type;
 
-        return rmem_read_cached(t->mem, obj + o->object.ob_refcnt, 8, &refcnt) == 0 &&
-               pyobj_alive(refcnt) &&
-               rmem_read_cached(t->mem, obj + o->object.ob_type, 8, &type) == 0 && type &&
-               !(type & 7) && rmem_read_cached(t->mem, type + o->type.tp_name, 8, &name) == 0 &&
-               name;
+        if (rmem_read_cached(t->mem, obj + t->off.object.ob_type, 8, &type) < 0 || (type & 7))
+                return 0;
+        return type;
 }
 
 static uint64_t
@@ -756,7 +757,8 @@ slot_key(uint64_t frame, uint64_t caller)
  * returned frame but not its first local (self: the class), 3.14+ keeps neither, only the
  * link to the caller. They are reported as they were: as the same frame (address, caller) was
  * on this thread's previous walk, else with the code last seen running at that address under
- * the same caller and (≤3.10) the last `self` that code ran with, if that object is alive.
+ * the same caller and (≤3.10) the last `self` that code ran with, if that object still has
+ * the type it had then.
  * Re-reading would sample a later instant and give their time to their callers: short calls
  * would be under-counted. @return 0; -EAGAIN the code of a popped frame is unknown. */
 static int
@@ -790,14 +792,19 @@ revive_popped(struct target *t, const struct thread_memo *memo, uint32_t depth)
                         continue;
                 if (!f->self_obj && u64map_get(&t->last_self, f->code, &v))
                         f->self_obj = v;
-                if (f->self_obj && !object_alive(t, f->self_obj))
+                /* the object, freed with the call most often, names the class as long as it
+                 * still has the type its code last ran with (dealloc leaves ob_type alone) */
+                uint64_t type;
+                if (f->self_obj && !(u64map_get(&t->last_type, f->code, &type) &&
+                                     object_type(t, f->self_obj) == type))
                         f->self_obj = 0; /* its class is not known */
         }
         return 0;
 }
 
 /* Remember the innermost frame of a walk that was still running when read, for
- * revive_popped(): its code by address and caller, and (≤3.10) its first local by code. */
+ * revive_popped(): its code by address and caller, and (≤3.10) its first local and that
+ * object's type by code. */
 static void
 note_live_top(struct target *t, uint32_t depth)
 {
@@ -810,8 +817,13 @@ note_live_top(struct target *t, uint32_t depth)
         const struct raw_frame *f = &t->raw[i];
         u64map_put(&t->slot_code, slot_key(f->addr, i + 1 < depth ? t->raw[i + 1].addr : 0),
                    f->code);
-        if (f->self_obj && t->off.frame_model == PY_FRAMES_OBJECT)
-                u64map_put(&t->last_self, f->code, f->self_obj);
+        if (f->self_obj && t->off.frame_model == PY_FRAMES_OBJECT) {
+                uint64_t type = object_type(t, f->self_obj);
+                if (type) {
+                        u64map_put(&t->last_self, f->code, f->self_obj);
+                        u64map_put(&t->last_type, f->code, type);
+                }
+        }
 }
 
 /* Turn the raw frames of one thread into frame ids (t->stack_buf, same order, without shim
@@ -925,6 +937,53 @@ tid_from_pthread(struct target *t, uint64_t pthread, bool learn)
         return tid > 0 ? tid : 0;
 }
 
+/* 3.12: the frame the innermost eval ran at the sample's instant. tstate->cframe is copied
+ * with the thread state, its current_frame a few microseconds later; a call made by a C
+ * function (a class's __init__ from slot_tp_init, a generator's next()) runs in an eval of
+ * its own, and once it returned, its dead _PyCFrame on the C stack still says current_frame =
+ * the eval's entry frame (RETURN_VALUE sets it to the dying frame's previous, then
+ * INTERPRETER_EXIT restores tstate->cframe; Python/bytecodes.c): the call would be given to
+ * its caller. So when the chain starts at an entry frame (not a Python frame) that has a
+ * caller, the frame last seen on top of that entry frame is taken if it was still pushed then
+ * (below tstate->datastack_top of the copy: popping sets the top to the frame) and still
+ * links to it. Generator frames live outside the data stack and are not restored. */
+static uint64_t
+entry_top_at(struct target *t, uint64_t frame, uint64_t datastack_top)
+{
+        uint8_t buf[512];
+        const void *bytes;
+        struct raw_frame f;
+        uint64_t next, top;
+
+        if (!datastack_top || t->iframe_len > sizeof(buf) ||
+            rmem_peek_cached(t->mem, frame, t->iframe_len, buf, &bytes) < 0 ||
+            decode_iframe(t, bytes, &f, &next) || !next || !u64map_get(&t->entry_top, frame, &top))
+                return frame;
+        if (top >= datastack_top ||
+            rmem_peek_cached(t->mem, top, t->iframe_len, buf, &bytes) < 0 ||
+            !decode_iframe(t, bytes, &f, &next) || next != frame || f.gen || !f.code)
+                return frame;
+        return top;
+}
+
+/* 3.12: remember the innermost Python frame of a walk if it runs right on an entry frame. */
+static void
+note_entry_top(struct target *t, uint64_t first)
+{
+        uint8_t buf[512];
+        const void *bytes;
+        struct raw_frame f;
+        uint64_t entry, next;
+
+        if (t->iframe_len > sizeof(buf) ||
+            rmem_peek_cached(t->mem, first, t->iframe_len, buf, &bytes) < 0 ||
+            !decode_iframe(t, bytes, &f, &entry) || f.gen || !entry ||
+            rmem_peek_cached(t->mem, entry, t->iframe_len, buf, &bytes) < 0 ||
+            decode_iframe(t, bytes, &f, &next) || !next)
+                return;
+        u64map_put(&t->entry_top, entry, first);
+}
+
 /* Read thread state @tstate of @interp and walk its stack into t->stack_buf (innermost
  * first). @return 0 with st and *ret_depth set; -EAGAIN torn; -ESRCH, -EPERM. */
 static int
@@ -960,6 +1019,9 @@ walk_thread(struct target *t,
                 if (cframe &&
                     rmem_read_piece(t->mem, cframe + o->tstate.cframe_frame, 8, &frame) < 0)
                         return -EAGAIN;
+                if (frame && o->tstate.datastack_top != OFF_NONE)
+                        frame = entry_top_at(t, frame,
+                                             rd_u64(tbuf, t->tstate_len, o->tstate.datastack_top));
         } else {
                 frame = rd_u64(tbuf, t->tstate_len, o->tstate.frame);
         }
@@ -979,8 +1041,11 @@ walk_thread(struct target *t,
                         t->stats.popped++;
                         r = revive_popped(t, thread_memo(t, st->tstate), *ret_depth);
                 }
-                if (r == 0 && *ret_depth)
+                if (r == 0 && *ret_depth) {
                         note_live_top(t, *ret_depth);
+                        if (o->tstate.datastack_top != OFF_NONE)
+                                note_entry_top(t, frame);
+                }
         }
         if (r == 0 && *ret_depth)
                 r = resolve_frames(t, st->tstate, ret_depth);

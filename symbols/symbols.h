@@ -55,6 +55,8 @@ struct py_offsets {
                 uint32_t native_thread_id; /* Linux TID, ≥3.11; OFF_NONE before */
                 /* ≥3.15 tstate->base_frame: the frame every complete walk ends at, else OFF_NONE */
                 uint32_t base_frame;
+                /* 3.11/3.12 tstate->datastack_top: the end of the frames pushed, else OFF_NONE */
+                uint32_t datastack_top;
         } tstate;
         struct { /* ≤3.10 PyFrameObject (Include/cpython/frameobject.h) */
                 uint32_t size, back, code, lasti, localsplus;

@@ -39,6 +39,7 @@ FIELDS = [
     'interp.size', 'interp.next', 'interp.threads_head', 'interp.id',
     'tstate.size', 'tstate.next', 'tstate.interp', 'tstate.frame', 'tstate.cframe',
     'tstate.cframe_frame', 'tstate.thread_id', 'tstate.native_thread_id', 'tstate.base_frame',
+    'tstate.datastack_top',
     'frameobj.size', 'frameobj.back', 'frameobj.code', 'frameobj.lasti', 'frameobj.localsplus',
     'frameobj.gen', 'frameobj.state', 'frameobj.state_executing',
     'iframe.size', 'iframe.previous', 'iframe.code', 'iframe.instr', 'iframe.owner',
@@ -91,6 +92,9 @@ def spec(minor):
         # 3.15 points every thread state at the frame its stack starts from
         # (Include/cpython/pystate.h, "used by profilers to validate complete stack unwinding")
         'tstate.base_frame': 'offsetof(PyThreadState, base_frame)' if minor >= 15 else None,
+        # read with tstate->cframe, to tell whether a frame was still pushed at that instant
+        # (3.11/3.12 _PyThreadState_PopFrame sets datastack_top to the popped frame)
+        'tstate.datastack_top': 'offsetof(PyThreadState, datastack_top)' if cframe else None,
         'frameobj.size': 'sizeof(PyFrameObject)' if old else None,
         'frameobj.back': 'offsetof(PyFrameObject, f_back)' if old else None,
         'frameobj.code': 'offsetof(PyFrameObject, f_code)' if old else None,

@@ -30,6 +30,7 @@ const struct py_offsets symbols_table_py310 = {
                 .thread_id = 176,
                 .native_thread_id = OFF_NONE,
                 .base_frame = OFF_NONE,
+                .datastack_top = OFF_NONE,
         },
         .frameobj = {
                 .size = 360,

@@ -30,6 +30,7 @@ const struct py_offsets symbols_table_py311 = {
                 .thread_id = 152,
                 .native_thread_id = 160,
                 .base_frame = OFF_NONE,
+                .datastack_top = 304,
         },
         .frameobj = {
                 .size = OFF_NONE,

@@ -30,6 +30,7 @@ const struct py_offsets symbols_table_py312 = {
                 .thread_id = 136,
                 .native_thread_id = 144,
                 .base_frame = OFF_NONE,
+                .datastack_top = 240,
         },
         .frameobj = {
                 .size = OFF_NONE,

@@ -51,6 +51,7 @@ static const struct member members[] = {
         MEMBER(K_OFF, tstate.thread_id),
         MEMBER(K_OFF, tstate.native_thread_id),
         MEMBER(K_OFF, tstate.base_frame),
+        MEMBER(K_OFF, tstate.datastack_top),
         MEMBER(K_OFF, frameobj.size),
         MEMBER(K_OFF, frameobj.back),
         MEMBER(K_OFF, frameobj.code),
