@@ -39,7 +39,8 @@ compute_read_lengths(struct target *t)
         uint32_t tstate[] = { o->tstate.next,      o->tstate.interp,
                               o->tstate.frame,     o->tstate.cframe,
                               o->tstate.thread_id, o->tstate.native_thread_id,
-                              o->tstate.base_frame, o->tstate.datastack_top };
+                              o->tstate.base_frame, o->tstate.datastack_top,
+                              o->tstate.exc_info };
         uint32_t code[] = { o->code.argcount, o->code.firstlineno,     o->code.filename,
                             o->code.name,     o->code.qualname,        o->code.linetable,
                             o->code.varnames, o->code.localsplusnames, o->object.ob_type };

@@ -938,31 +938,41 @@ tid_from_pthread(struct target *t, uint64_t pthread, bool learn)
 }
 
 /* 3.12: the frame the innermost eval ran at the sample's instant. tstate->cframe is copied
- * with the thread state, its current_frame a few microseconds later; a call made by a C
- * function (a class's __init__ from slot_tp_init, a generator's next()) runs in an eval of
- * its own, and once it returned, its dead _PyCFrame on the C stack still says current_frame =
- * the eval's entry frame (RETURN_VALUE sets it to the dying frame's previous, then
- * INTERPRETER_EXIT restores tstate->cframe; Python/bytecodes.c): the call would be given to
- * its caller. So when the chain starts at an entry frame (not a Python frame) that has a
- * caller, the frame last seen on top of that entry frame is taken if it was still pushed then
- * (below tstate->datastack_top of the copy: popping sets the top to the frame) and still
- * links to it. Generator frames live outside the data stack and are not restored. */
+ * with the thread state (@tbuf), its current_frame a few microseconds later; a call made by C
+ * (a class's __init__ from slot_tp_init, a generator's next() from sum()) runs in an eval of
+ * its own, and once it returned or yielded, its dead _PyCFrame on the C stack still says
+ * current_frame = the eval's entry frame (RETURN_VALUE and YIELD_VALUE set it to the frame's
+ * previous, then INTERPRETER_EXIT restores tstate->cframe; Python/bytecodes.c): the call
+ * would be given to its caller. So when the chain starts at an entry frame (not a Python
+ * frame) that has a caller, the frame last seen on top of that entry frame is taken if it ran
+ * at the copy: a data-stack frame still pushed then (below tstate->datastack_top: popping sets
+ * the top to the frame) and still linked to the entry frame, or a generator's frame whose
+ * gi_exc_state was tstate->exc_info then (gen_send_ex2 points it there while it runs,
+ * Objects/genobject.c). */
 static uint64_t
-entry_top_at(struct target *t, uint64_t frame, uint64_t datastack_top)
+entry_top_at(struct target *t, uint64_t frame, const uint8_t *tbuf)
 {
+        const struct py_offsets *o = &t->off;
         uint8_t buf[512];
         const void *bytes;
         struct raw_frame f;
         uint64_t next, top;
 
-        if (!datastack_top || t->iframe_len > sizeof(buf) ||
+        if (t->iframe_len > sizeof(buf) ||
             rmem_peek_cached(t->mem, frame, t->iframe_len, buf, &bytes) < 0 ||
             decode_iframe(t, bytes, &f, &next) || !next || !u64map_get(&t->entry_top, frame, &top))
                 return frame;
-        if (top >= datastack_top ||
-            rmem_peek_cached(t->mem, top, t->iframe_len, buf, &bytes) < 0 ||
-            !decode_iframe(t, bytes, &f, &next) || next != frame || f.gen || !f.code)
+        if (rmem_peek_cached(t->mem, top, t->iframe_len, buf, &bytes) < 0 ||
+            !decode_iframe(t, bytes, &f, &next) || !f.code)
                 return frame;
+        if (f.gen) {
+                uint64_t exc = rd_u64(tbuf, t->tstate_len, o->tstate.exc_info);
+                if (o->gen.iframe == OFF_NONE || o->gen.exc_state == OFF_NONE ||
+                    exc != top - o->gen.iframe + o->gen.exc_state)
+                        return frame;
+        } else if (next != frame || top >= rd_u64(tbuf, t->tstate_len, o->tstate.datastack_top)) {
+                return frame;
+        }
         return top;
 }
 
@@ -977,7 +987,7 @@ note_entry_top(struct target *t, uint64_t first)
 
         if (t->iframe_len > sizeof(buf) ||
             rmem_peek_cached(t->mem, first, t->iframe_len, buf, &bytes) < 0 ||
-            !decode_iframe(t, bytes, &f, &entry) || f.gen || !entry ||
+            !decode_iframe(t, bytes, &f, &entry) || !entry ||
             rmem_peek_cached(t->mem, entry, t->iframe_len, buf, &bytes) < 0 ||
             decode_iframe(t, bytes, &f, &next) || !next)
                 return;
@@ -1020,8 +1030,7 @@ walk_thread(struct target *t,
                     rmem_read_piece(t->mem, cframe + o->tstate.cframe_frame, 8, &frame) < 0)
                         return -EAGAIN;
                 if (frame && o->tstate.datastack_top != OFF_NONE)
-                        frame = entry_top_at(t, frame,
-                                             rd_u64(tbuf, t->tstate_len, o->tstate.datastack_top));
+                        frame = entry_top_at(t, frame, tbuf);
         } else {
                 frame = rd_u64(tbuf, t->tstate_len, o->tstate.frame);
         }

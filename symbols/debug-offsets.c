@@ -314,7 +314,8 @@ static const struct field_const consts_313_314[] = {
 static const struct field_const consts_315[] = { CONSTS_FRAMES };
 
 /* Members not set by the map or the consts stay OFF_NONE: tstate.cframe,
- * tstate.cframe_frame and tstate.datastack_top (_PyCFrame was removed in 3.13),
+ * tstate.cframe_frame, tstate.datastack_top, tstate.exc_info and gen.* (used with _PyCFrame,
+ * which was removed in 3.13),
  * tstate.base_frame before 3.15,
  * frameobj.*, iframe.is_entry (3.11 only) and code.varnames. */
 static const struct debug_layout layouts[] = {

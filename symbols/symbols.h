@@ -57,6 +57,8 @@ struct py_offsets {
                 uint32_t base_frame;
                 /* 3.11/3.12 tstate->datastack_top: the end of the frames pushed, else OFF_NONE */
                 uint32_t datastack_top;
+                /* 3.11/3.12 tstate->exc_info: a running generator's gi_exc_state, else OFF_NONE */
+                uint32_t exc_info;
         } tstate;
         struct { /* ≤3.10 PyFrameObject (Include/cpython/frameobject.h) */
                 uint32_t size, back, code, lasti, localsplus;
@@ -72,6 +74,9 @@ struct py_offsets {
                  * is_entry), 3.12/3.13 FRAME_OWNED_BY_CSTACK, ≥3.14 FRAME_OWNED_BY_INTERPRETER */
                 uint32_t owner_bottom;
         } iframe;
+        struct { /* 3.11/3.12 PyGenObject (Include/cpython/genobject.h), else OFF_NONE */
+                uint32_t iframe, exc_state; /* gi_iframe, gi_exc_state */
+        } gen;
         struct { /* PyCodeObject (Include/cpython/code.h) */
                 uint32_t size, argcount, firstlineno, filename, name;
                 uint32_t qualname;  /* ≥3.11, else OFF_NONE */

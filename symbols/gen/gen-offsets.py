@@ -39,11 +39,12 @@ FIELDS = [
     'interp.size', 'interp.next', 'interp.threads_head', 'interp.id',
     'tstate.size', 'tstate.next', 'tstate.interp', 'tstate.frame', 'tstate.cframe',
     'tstate.cframe_frame', 'tstate.thread_id', 'tstate.native_thread_id', 'tstate.base_frame',
-    'tstate.datastack_top',
+    'tstate.datastack_top', 'tstate.exc_info',
     'frameobj.size', 'frameobj.back', 'frameobj.code', 'frameobj.lasti', 'frameobj.localsplus',
     'frameobj.gen', 'frameobj.state', 'frameobj.state_executing',
     'iframe.size', 'iframe.previous', 'iframe.code', 'iframe.instr', 'iframe.owner',
     'iframe.localsplus', 'iframe.is_entry', 'iframe.owner_generator', 'iframe.owner_bottom',
+    'gen.iframe', 'gen.exc_state',
     'code.size', 'code.argcount', 'code.firstlineno', 'code.filename', 'code.name',
     'code.qualname', 'code.linetable', 'code.varnames', 'code.localsplusnames',
     'code.code_adaptive',
@@ -95,6 +96,9 @@ def spec(minor):
         # read with tstate->cframe, to tell whether a frame was still pushed at that instant
         # (3.11/3.12 _PyThreadState_PopFrame sets datastack_top to the popped frame)
         'tstate.datastack_top': 'offsetof(PyThreadState, datastack_top)' if cframe else None,
+        # and a generator's frame was running when tstate->exc_info was its gi_exc_state
+        # (gen_send_ex2 sets it for the time the generator runs, Objects/genobject.c)
+        'tstate.exc_info': 'offsetof(PyThreadState, exc_info)' if cframe else None,
         'frameobj.size': 'sizeof(PyFrameObject)' if old else None,
         'frameobj.back': 'offsetof(PyFrameObject, f_back)' if old else None,
         'frameobj.code': 'offsetof(PyFrameObject, f_code)' if old else None,
@@ -123,6 +127,8 @@ def spec(minor):
         'iframe.owner_bottom': ('FRAME_OWNED_BY_THREAD' if minor == 11 else
                                 'FRAME_OWNED_BY_CSTACK' if minor in (12, 13) else
                                 'FRAME_OWNED_BY_INTERPRETER') if interp else None,
+        'gen.iframe': 'offsetof(PyGenObject, gi_iframe)' if cframe else None,
+        'gen.exc_state': 'offsetof(PyGenObject, gi_exc_state)' if cframe else None,
         'code.size': 'sizeof(PyCodeObject)',
         'code.argcount': 'offsetof(PyCodeObject, co_argcount)',
         'code.firstlineno': 'offsetof(PyCodeObject, co_firstlineno)',

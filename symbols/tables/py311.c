@@ -31,6 +31,7 @@ const struct py_offsets symbols_table_py311 = {
                 .native_thread_id = 160,
                 .base_frame = OFF_NONE,
                 .datastack_top = 304,
+                .exc_info = 120,
         },
         .frameobj = {
                 .size = OFF_NONE,
@@ -52,6 +53,10 @@ const struct py_offsets symbols_table_py311 = {
                 .is_entry = 68,
                 .owner_generator = 1,
                 .owner_bottom = 0,
+        },
+        .gen = {
+                .iframe = 80,
+                .exc_state = 48,
         },
         .code = {
                 .size = 192,

@@ -31,6 +31,7 @@ const struct py_offsets symbols_table_py312 = {
                 .native_thread_id = 144,
                 .base_frame = OFF_NONE,
                 .datastack_top = 240,
+                .exc_info = 104,
         },
         .frameobj = {
                 .size = OFF_NONE,
@@ -52,6 +53,10 @@ const struct py_offsets symbols_table_py312 = {
                 .is_entry = OFF_NONE,
                 .owner_generator = 1,
                 .owner_bottom = 3,
+        },
+        .gen = {
+                .iframe = 72,
+                .exc_state = 40,
         },
         .code = {
                 .size = 200,

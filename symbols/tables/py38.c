@@ -31,6 +31,7 @@ const struct py_offsets symbols_table_py38 = {
                 .native_thread_id = OFF_NONE,
                 .base_frame = OFF_NONE,
                 .datastack_top = OFF_NONE,
+                .exc_info = OFF_NONE,
         },
         .frameobj = {
                 .size = 368,
@@ -52,6 +53,10 @@ const struct py_offsets symbols_table_py38 = {
                 .is_entry = OFF_NONE,
                 .owner_generator = OFF_NONE,
                 .owner_bottom = OFF_NONE,
+        },
+        .gen = {
+                .iframe = OFF_NONE,
+                .exc_state = OFF_NONE,
         },
         .code = {
                 .size = 176,

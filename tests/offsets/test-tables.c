@@ -79,6 +79,9 @@ test_consistent(void **state)
                 assert_true(set(t->iframe.owner_bottom) == !objects);
                 assert_false(set(t->tstate.base_frame));
                 assert_true(set(t->tstate.datastack_top) == cframe);
+                assert_true(set(t->tstate.exc_info) == cframe);
+                assert_true(set(t->gen.iframe) == cframe);
+                assert_true(set(t->gen.exc_state) == cframe);
                 assert_int_equal(t->object.ob_refcnt, 0);
                 /* one way to local names */
                 assert_true(set(t->code.varnames) == objects);
