@@ -651,10 +651,12 @@ thread_memo(struct target *t, uint64_t tstate)
         return m;
 }
 
+/* a generator frame's slot: by address and code (pymalloc gives a generator's address to the
+ * next one of the same size, whatever its code) */
 static uint32_t
-link_slot(uint64_t addr)
+link_slot(uint64_t addr, uint64_t code)
 {
-        return (uint32_t)(u64_hash(addr) % MEMO_GEN_LINKS);
+        return (uint32_t)(u64_hash(addr ^ u64_hash(code)) % MEMO_GEN_LINKS);
 }
 
 /* Re-read the frame @f was read from: is it still a frame of the same code? Then *ret is it
@@ -686,10 +688,54 @@ frame_still(struct target *t, const struct raw_frame *f, struct raw_frame *ret)
  * next one, created by the same code: the same caller, in practice), up the chain of
  * generators to the first frame of the previous complete walk, whose outer part is taken.
  * Every restored frame must still hold the code it had. @return whether it was completed. */
+/* ≥3.11: is @instr inside the bytecode of code object @code (co_code_adaptive, Py_SIZE(code)
+ * code units: PyVarObject.ob_size is at the same offset in every variable-size object)? */
+static bool
+code_holds(struct target *t, uint64_t code, uint64_t instr)
+{
+        const struct py_offsets *o = &t->off;
+        uint8_t hdr[32];
+        uint64_t start = code + o->code.code_adaptive;
+
+        if (!code || (code & 7) || o->code.code_adaptive == OFF_NONE ||
+            o->tuple.ob_size + 8 > sizeof(hdr) || o->object.ob_type + 8 > sizeof(hdr) ||
+            rmem_read_cached(t->mem, code, sizeof(hdr), hdr) < 0 ||
+            rd_u64(hdr, sizeof(hdr), o->object.ob_type) != t->loc.code_type)
+                return false;
+        uint64_t units = rd_u64(hdr, sizeof(hdr), o->tuple.ob_size);
+        return units < MAX_CODE_BYTES && instr >= start && instr < start + 2 * units;
+}
+
+/* 3.14+ clears the frame of a generator that returned (f_executable NULL, or None while it is
+ * being cleared): its code is found among those recent walks saw at its address, as the one
+ * whose bytecode its instruction pointer, left alone, points into. */
+static bool
+find_gen_code(struct target *t, const struct thread_memo *memo, struct raw_frame *g)
+{
+        uint64_t instr = g->popped ? (uint64_t)g->addrq
+                                   : g->code + t->off.code.code_adaptive + (uint64_t)g->addrq;
+
+        if (!g->popped && code_holds(t, g->code, instr))
+                return true;
+        for (uint32_t i = 0; memo->links && i < MEMO_GEN_LINKS; i++) {
+                const struct gen_link *l = &memo->links[i];
+                if (l->addr == g->addr && code_holds(t, l->code, instr)) {
+                        g->code = l->code;
+                        g->addrq = instr_offset(t, l->code, instr);
+                        g->popped = false;
+                        return true;
+                }
+        }
+        return false;
+}
+
 static bool
 repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *depth_io)
 {
         uint32_t depth = *depth_io;
+
+        if (t->off.frame_model == PY_FRAMES_INTERP && !find_gen_code(t, memo, &t->raw[depth - 1]))
+                return false;
         struct raw_frame cur = t->raw[depth - 1];
 
         for (uint32_t hops = 0; hops < MAX_DEPTH; hops++) {
@@ -709,7 +755,7 @@ repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *dep
                 if (!cur.gen)
                         return false; /* a consumer that was not on the previous walk */
                 /* else the caller this generator frame had last */
-                const struct gen_link *l = memo->links ? &memo->links[link_slot(cur.addr)] : NULL;
+                const struct gen_link *l = memo->links ? &memo->links[link_slot(cur.addr, cur.code)] : NULL;
                 if (!l || l->addr != cur.addr || l->code != cur.code || depth >= MAX_DEPTH)
                         return false;
                 if (!frame_still(t, &l->caller, &t->raw[depth]))
@@ -730,7 +776,7 @@ memo_links(struct thread_memo *memo, const struct raw_frame *raw, uint32_t depth
                         continue;
                 if (!memo->links)
                         memo->links = xcalloc(MEMO_GEN_LINKS, sizeof(*memo->links));
-                struct gen_link *l = &memo->links[link_slot(raw[i].addr)];
+                struct gen_link *l = &memo->links[link_slot(raw[i].addr, raw[i].code)];
                 *l = (struct gen_link){ raw[i].addr, raw[i].code, raw[i + 1] };
         }
 }
@@ -781,12 +827,12 @@ revive_popped(struct target *t, const struct thread_memo *memo, uint32_t depth)
                         found = true;
                 }
                 if (!f->code) {
-                        if (!u64map_get(&t->slot_code, slot_key(f->addr, caller), &v))
+                        /* the instruction pointer is left alone: it must be in that code */
+                        if (!u64map_get(&t->slot_code, slot_key(f->addr, caller), &v) ||
+                            !code_holds(t, v, (uint64_t)f->addrq))
                                 return -EAGAIN;
                         f->code = v;
                         f->addrq = instr_offset(t, v, (uint64_t)f->addrq);
-                        if (f->addrq < 0 || f->addrq > MAX_CODE_BYTES)
-                                f->addrq = -1; /* the line is unknown, the function is not */
                 }
                 if (t->off.frame_model != PY_FRAMES_OBJECT)
                         continue;
