@@ -164,9 +164,9 @@ struct target {
         struct u64map type_index;  /* ≤3.10 type addr → index into type_names */
         /* the innermost live frames of recent walks, for frames popped before they were read:
          * hash of (frame addr, caller frame addr) → code addr, and (≤3.10) code addr → the
-         * first local (self) it last ran with and that object's type then */
+         * frame id (with the class of its self) it last ran as */
         struct u64map slot_code;
-        struct u64map last_self, last_type;
+        struct u64map last_id;
         /* 3.12: an eval's entry frame addr → the frame it last ran on top of it */
         struct u64map entry_top;
         char **type_names;

@@ -132,8 +132,7 @@ target_alloc(pid_t pid, struct rmem *mem)
         u64map_init(&t->type_index);
         u64map_init(&t->info_index);
         u64map_init(&t->slot_code);
-        u64map_init(&t->last_self);
-        u64map_init(&t->last_type);
+        u64map_init(&t->last_id);
         u64map_init(&t->entry_top);
         t->stack_buf = xmalloc(MAX_DEPTH * sizeof(*t->stack_buf));
         t->raw = xmalloc(MAX_DEPTH * sizeof(*t->raw));

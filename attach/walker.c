@@ -63,8 +63,7 @@ walker_flush_caches(struct target *t)
         u64map_clear(&t->frame_index);
         u64map_clear(&t->type_index);
         u64map_clear(&t->slot_code);
-        u64map_clear(&t->last_self);
-        u64map_clear(&t->last_type);
+        u64map_clear(&t->last_id);
         u64map_clear(&t->entry_top);
         for (size_t i = 0; i < t->n_types; i++)
                 free(t->type_names[i]);
@@ -94,8 +93,7 @@ walker_release(struct target *t)
         u64map_release(&t->type_index);
         u64map_release(&t->info_index);
         u64map_release(&t->slot_code);
-        u64map_release(&t->last_self);
-        u64map_release(&t->last_type);
+        u64map_release(&t->last_id);
         u64map_release(&t->entry_top);
 }
 
@@ -781,17 +779,6 @@ memo_links(struct thread_memo *memo, const struct raw_frame *raw, uint32_t depth
         }
 }
 
-/* The type of object @obj, 0 if unreadable. */
-static uint64_t
-object_type(struct target *t, uint64_t obj)
-{
-        uint64_t type;
-
-        if (rmem_read_cached(t->mem, obj + t->off.object.ob_type, 8, &type) < 0 || (type & 7))
-                return 0;
-        return type;
-}
-
 static uint64_t
 slot_key(uint64_t frame, uint64_t caller)
 {
@@ -803,8 +790,8 @@ slot_key(uint64_t frame, uint64_t caller)
  * returned frame but not its first local (self: the class), 3.14+ keeps neither, only the
  * link to the caller. They are reported as they were: as the same frame (address, caller) was
  * on this thread's previous walk, else with the code last seen running at that address under
- * the same caller and (≤3.10) the last `self` that code ran with, if that object still has
- * the type it had then.
+ * the same caller; ≤3.10 names the class as the code's last running frame did
+ * (resolve_frames(): the object, freed with the call, is often reallocated and zeroed).
  * Re-reading would sample a later instant and give their time to their callers: short calls
  * would be under-counted. @return 0; -EAGAIN the code of a popped frame is unknown. */
 static int
@@ -834,23 +821,12 @@ revive_popped(struct target *t, const struct thread_memo *memo, uint32_t depth)
                         f->code = v;
                         f->addrq = instr_offset(t, v, (uint64_t)f->addrq);
                 }
-                if (t->off.frame_model != PY_FRAMES_OBJECT)
-                        continue;
-                if (!f->self_obj && u64map_get(&t->last_self, f->code, &v))
-                        f->self_obj = v;
-                /* the object, freed with the call most often, names the class as long as it
-                 * still has the type its code last ran with (dealloc leaves ob_type alone) */
-                uint64_t type;
-                if (f->self_obj && !(u64map_get(&t->last_type, f->code, &type) &&
-                                     object_type(t, f->self_obj) == type))
-                        f->self_obj = 0; /* its class is not known */
         }
         return 0;
 }
 
 /* Remember the innermost frame of a walk that was still running when read, for
- * revive_popped(): its code by address and caller, and (≤3.10) its first local and that
- * object's type by code. */
+ * revive_popped(): its code by address and caller. */
 static void
 note_live_top(struct target *t, uint32_t depth)
 {
@@ -863,13 +839,6 @@ note_live_top(struct target *t, uint32_t depth)
         const struct raw_frame *f = &t->raw[i];
         u64map_put(&t->slot_code, slot_key(f->addr, i + 1 < depth ? t->raw[i + 1].addr : 0),
                    f->code);
-        if (f->self_obj && t->off.frame_model == PY_FRAMES_OBJECT) {
-                uint64_t type = object_type(t, f->self_obj);
-                if (type) {
-                        u64map_put(&t->last_self, f->code, f->self_obj);
-                        u64map_put(&t->last_type, f->code, type);
-                }
-        }
 }
 
 /* Turn the raw frames of one thread into frame ids (t->stack_buf, same order, without shim
@@ -938,9 +907,21 @@ resolve_frames(struct target *t, uint64_t tstate, uint32_t *depth_io)
                         t->stack_buf[i] = NO_FRAME;
                         continue;
                 }
+                /* ≤3.10: a method that returned before it was read has lost its self; it
+                 * is named as its code's last running frame was, class included */
+                bool by_self = t->codes[code_idx].self_kind != 0;
+                uint64_t v;
+                if (by_self && t->raw[i].popped &&
+                    u64map_get(&t->last_id, t->raw[i].code, &v)) {
+                        t->stack_buf[i] = (uint32_t)v;
+                        continue;
+                }
                 r = frame_id(t, code_idx, t->raw[i].addrq, t->raw[i].self_obj, &t->stack_buf[i]);
                 if (r < 0)
                         return r;
+                if (by_self && !t->raw[i].popped && t->raw[i].self_obj &&
+                    (i == 0 || t->raw[i - 1].popped))
+                        u64map_put(&t->last_id, t->raw[i].code, t->stack_buf[i]);
         }
         if (depth > memo->cap) {
                 memo->cap = depth * 2;
