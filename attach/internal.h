@@ -127,6 +127,7 @@ struct thread_memo {
         uint32_t n, cap;
         struct raw_frame *raw;
         uint32_t *ids;
+        uint64_t bottom; /* the frame its chain ended at */
         /* the caller of each generator frame of recent complete walks, by frame address
          * (direct-mapped, MEMO_GEN_LINKS slots, allocated at the first generator seen) */
         struct gen_link *links;

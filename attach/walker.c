@@ -583,7 +583,8 @@ walk_frames(struct target *t,
             uint64_t addr,
             uint64_t base_frame,
             uint32_t *ret_depth,
-            enum chain_end *ret_end)
+            enum chain_end *ret_end,
+            uint64_t *ret_end_addr)
 {
         bool (*decode)(const struct target *, const uint8_t *, struct raw_frame *, uint64_t *) =
                 t->off.frame_model == PY_FRAMES_OBJECT ? decode_frameobj : decode_iframe;
@@ -619,12 +620,36 @@ walk_frames(struct target *t,
                         t->raw[depth].addr = here;
                         depth++;
                 }
-                if (!addr)
+                if (!addr) {
                         end = chain_end_at(t, bytes, here, base_frame);
+                        *ret_end_addr = here;
+                }
         }
         *ret_depth = depth;
         *ret_end = end;
         return 0;
+}
+
+/* A bottom frame not seen at the bottom of the thread's previous walk is read once more, on its
+ * own: a frame copied while it was being torn down and set up again (≤3.10 a frame object
+ * reused for a new generator: f_back and f_gen read cleared, f_state read running) can pass
+ * for one. Bottom frames change only when a thread starts or runs code from C. */
+static bool
+bottom_confirmed(struct target *t, const struct thread_memo *memo, uint64_t addr, uint64_t base)
+{
+        uint8_t buf[512];
+        struct raw_frame f;
+        uint64_t next;
+
+        if (memo->n && memo->bottom == addr)
+                return true;
+        if (t->iframe_len > sizeof(buf) || rmem_read(t->mem, addr, t->iframe_len, buf) < 0)
+                return false;
+        if (t->off.frame_model == PY_FRAMES_OBJECT)
+                decode_frameobj(t, buf, &f, &next);
+        else
+                decode_iframe(t, buf, &f, &next);
+        return !next && chain_end_at(t, buf, addr, base) == CHAIN_BOTTOM;
 }
 
 static struct thread_memo *
@@ -1061,10 +1086,16 @@ walk_thread(struct target *t,
         } else {
                 frame = rd_u64(tbuf, t->tstate_len, o->tstate.frame);
         }
+        uint64_t bottom = 0;
+        bool whole = false;
         if (frame) {
                 enum chain_end end;
-                r = walk_frames(t, frame, rd_u64(tbuf, t->tstate_len, o->tstate.base_frame),
-                                ret_depth, &end);
+                uint64_t base = rd_u64(tbuf, t->tstate_len, o->tstate.base_frame);
+                r = walk_frames(t, frame, base, ret_depth, &end, &bottom);
+                if (r == 0 && end == CHAIN_BOTTOM &&
+                    !bottom_confirmed(t, thread_memo(t, st->tstate), bottom, base))
+                        end = CHAIN_CUT;
+                whole = end == CHAIN_BOTTOM;
                 if (r == 0 && end != CHAIN_BOTTOM) {
                         t->stats.cut++;
                         if (end == CHAIN_GENERATOR && *ret_depth &&
@@ -1083,8 +1114,11 @@ walk_thread(struct target *t,
                                 note_entry_top(t, frame);
                 }
         }
-        if (r == 0 && *ret_depth)
+        if (r == 0 && *ret_depth) {
                 r = resolve_frames(t, st->tstate, ret_depth);
+                if (r == 0 && whole)
+                        thread_memo(t, st->tstate)->bottom = bottom;
+        }
         return r;
 }
 
