@@ -99,6 +99,11 @@ struct thread_stack {
         const uint32_t *frames;
 };
 
+/* The OS thread behind @st, as a non-zero key: its TID with the tstate and pthread_t, since a
+ * thread that ends hands both to the next one at once (glibc caches stacks, CPython its
+ * tstates) but never its TID while it lives. Equal keys are the same thread. */
+uint64_t thread_stack_key(const struct thread_stack *st);
+
 struct walk_stats {
         uint64_t walks, threads, dropped, frames;
         /* thread walks whose chain ended above the thread's bottom frame, and of those the
@@ -161,13 +166,21 @@ int target_thaw(struct target *t);
 /* Detach from every seized thread (also done by target_free()). */
 void target_release_threads(struct target *t);
 
-/* ---- process facts
- * ------------------------------------------------------------------------------- */
+/* ---- process facts (attach/proc.c) ------------------------------------------------------ */
 
 /* The OS name of thread @tid (/proc/PID/task/TID/comm) when it differs from the process's:
  * CPython 3.14+ gives each threading.Thread's name (cut to 15 bytes) to the OS thread.
  * @return 0 with @buf set; -ENOENT no name of its own; -ESRCH. */
 int proc_thread_name(pid_t pid, int32_t tid, char *buf, size_t len);
+
+/* The threading.Thread name of the thread @ident (threading.get_ident()) whose TID is @tid,
+ * read from the target's memory (sys.modules['threading']._active[ident]._name) the first
+ * time, then from a cache until another thread with that ident (another TID) asks. Names
+ * longer than @len - 1 bytes are cut at a character boundary.
+ * @return 0 with @buf set; -ENOENT not a threading.Thread (yet: a thread is entered in _active
+ * just after it starts), or no threading module; -ENOTSUP no layout for it; -EFAULT/-EBADMSG
+ * a torn or unexpected read; -ESRCH. */
+int target_thread_name(struct target *t, uint64_t ident, int32_t tid, char *buf, size_t len);
 
 /* The command line of @pid: its NUL-separated arguments (malloc'd, NUL-terminated after the
  * last one) in *ret and their total length in *ret_len. @return 0; -ESRCH. */
@@ -175,6 +188,20 @@ int proc_cmdline(pid_t pid, char **ret, size_t *ret_len);
 
 /* CPU time (user+system) of the whole process in seconds, from /proc/PID/stat. */
 int proc_cpu_time(pid_t pid, double *ret);
+
+/* The value of environment variable @name in @pid's initial environment (malloc'd in *ret).
+ * @return 0; -ENOENT not set; -ESRCH; -EPERM. */
+int proc_getenv(pid_t pid, const char *name, char **ret);
+
+/* The root folder @pid sees (/proc/PID/root) when it is not "/" (a chroot or a container's
+ * mount namespace), else "". @return 0 or -errno (@buf is "" then). */
+int proc_root(pid_t pid, char *buf, size_t len);
+
+/* @pid's working folder as it sees it (inside its root). @return 0, or -errno with "/". */
+int proc_cwd(pid_t pid, char *buf, size_t len);
+
+/* Is @pid still there and not a zombie? */
+bool proc_running(pid_t pid);
 
 /* ---- the sampling loop ---------------------------------------------------------------------- */
 
@@ -190,6 +217,7 @@ enum sampler_end {
         SAMPLER_END_STOPPED, /* *stop was set */
         SAMPLER_END_DURATION,
         SAMPLER_END_EXITED, /* the target exited */
+        SAMPLER_END_EXEC,   /* the target replaced its program (execve): same pid, new image */
 };
 
 struct sampler_result {

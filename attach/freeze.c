@@ -5,8 +5,15 @@
  * target_release_threads() detaches whatever is still seized. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
@@ -32,41 +39,135 @@ remove_at(pid_t *v, size_t *n, size_t i)
         v[i] = v[--*n];
 }
 
-/* Wait for @tid to reach the interrupt stop. Signal-delivery stops on the way are passed on
- * at once (the pending interrupt stops the thread right after). @return 0 stopped; -ESRCH the
- * thread exited; -errno. */
-static int
-wait_interrupted(pid_t tid, bool leader)
+/* How long one thread may take to reach its interrupt stop before this round goes on without
+ * it: a thread in uninterruptible sleep (D: disk, NFS) stops only when it leaves it. */
+#define STOP_TIMEOUT_NS (200 * 1000000LL)
+
+static int64_t
+now_ns(void)
 {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static bool
+is_exit(const siginfo_t *si)
+{
+        return si->si_code == CLD_EXITED || si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED;
+}
+
+/* Is thread @tid of @pid gone: exited (a zombie, or dead) or no longer there? */
+static bool
+thread_gone(pid_t pid, pid_t tid)
+{
+        char path[96], buf[256];
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return true;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return true;
+        buf[n] = '\0';
+        const char *p = strrchr(buf, ')');
+        return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+}
+
+/* Reap the seized threads other than the leader (and @except, being waited for) that have
+ * exited: a traced thread stays a zombie until its tracer waits for it, and until then the
+ * leader's own exit is not reported to its parent and an execve() in another thread waits for
+ * it (kernel/exit.c, fs/exec.c de_thread()): not reaping them left a dying or exec'ing target
+ * stuck for good. Only exits are taken: a stop is peeked at (WNOWAIT) and left, since the
+ * tracer is told of stops whatever the flags and consuming one would lose it. The reaped
+ * threads stay in the list until PTRACE_INTERRUPT fails on them. */
+static void
+reap_exited(const struct target *t, pid_t except)
+{
+        for (size_t i = 0; i < t->n_seized; i++) {
+                pid_t tid = t->seized[i];
+                siginfo_t si = { 0 };
+                int st;
+
+                if (tid == t->pid || tid == except)
+                        continue;
+                if (waitid(P_PID, (id_t)tid, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
+                    si.si_pid == tid && is_exit(&si))
+                        (void)waitpid(tid, &st, __WALL | WNOHANG);
+        }
+}
+
+/* Wait for @tid to reach the interrupt stop. Signal-delivery stops on the way are passed on
+ * at once (the pending interrupt stops the thread right after). Never blocks: it polls, reaps
+ * the threads that exit meanwhile, and gives up on a thread that is gone or takes longer than
+ * STOP_TIMEOUT_NS. @return 0 stopped; -ESRCH the thread exited; -ETIMEDOUT; -errno. */
+static int
+wait_interrupted(struct target *t, pid_t tid)
+{
+        bool leader = tid == t->pid;
+        int64_t deadline = now_ns() + STOP_TIMEOUT_NS;
+        long pause_ns = 10000;
+
         for (;;) {
                 siginfo_t si = { 0 };
                 int st;
 
                 /* peek first: the exit of the thread-group leader of our own child must be
                  * left for the sampler to reap with its status (record passes it on) */
-                if (waitid(P_PID, (id_t)tid, &si, WEXITED | WSTOPPED | WNOWAIT | __WALL) < 0) {
+                if (waitid(P_PID, (id_t)tid, &si, WEXITED | WSTOPPED | WNOWAIT | WNOHANG | __WALL) <
+                    0) {
                         if (errno == EINTR)
                                 continue;
                         return -ESRCH;
                 }
-                if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED ||
-                    si.si_code == CLD_DUMPED) {
+                if (si.si_pid != tid) {
+                        /* nothing yet: is it gone (a zombie leader whose threads are still
+                         * dying), or slow? */
+                        reap_exited(t, tid);
+                        if (thread_gone(t->pid, tid)) {
+                                /* a zombie thread is ours to reap (an exec waits for it),
+                                 * once the kernel reports it; a zombie leader is its
+                                 * parent's */
+                                if (leader || waitpid(tid, &st, __WALL | WNOHANG) != 0)
+                                        return -ESRCH;
+                        }
+                        if (now_ns() > deadline)
+                                return -ETIMEDOUT;
+                        struct timespec ts = { 0, pause_ns };
+                        nanosleep(&ts, NULL);
+                        pause_ns = MIN(pause_ns * 2, 1000000L);
+                        continue;
+                }
+                if (is_exit(&si) && leader && proc_running(t->pid)) {
+                        /* another thread's execve() replaced the leader: its old self is
+                         * reported dead although the process goes on in the exec'd thread,
+                         * which now has the leader's TID (ptrace(2), "execve(2) under
+                         * ptrace"). Take that report and wait for the new one's stop. */
+                        (void)waitid(P_PID, (id_t)tid, &si, WEXITED | WNOHANG | __WALL);
+                        continue;
+                }
+                if (is_exit(&si)) {
                         /* another thread's exit is ours to reap (it stays a zombie for its
                          * tracer otherwise); the leader's is the parent's */
                         if (!leader)
-                                (void)waitpid(tid, &st, __WALL);
+                                (void)waitpid(tid, &st, __WALL | WNOHANG);
                         return -ESRCH;
                 }
-                pid_t w = waitpid(tid, &st, __WALL);
+                pid_t w = waitpid(tid, &st, __WALL | WNOHANG);
                 if (w < 0) {
                         if (errno == EINTR)
                                 continue;
                         return -errno == -ECHILD ? -ESRCH : -errno;
                 }
-                if (WIFEXITED(st) || WIFSIGNALED(st))
-                        return -ESRCH;
-                if (!WIFSTOPPED(st))
+                if (w == 0 || !WIFSTOPPED(st)) {
+                        if (w > 0 && (WIFEXITED(st) || WIFSIGNALED(st)))
+                                return -ESRCH;
                         continue;
+                }
                 if ((st >> 16) == PTRACE_EVENT_STOP)
                         return 0;
                 /* a signal-delivery stop: deliver the signal and wait for our stop */
@@ -105,10 +206,15 @@ target_freeze(struct target *t)
                 }
         }
         t->n_stopped = 0;
+        reap_exited(t, 0);
         for (size_t i = 0; i < t->n_seized;) {
                 pid_t tid = t->seized[i];
-                if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 ||
-                    wait_interrupted(tid, tid == t->pid) < 0) {
+                r = ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 ? -ESRCH : wait_interrupted(t, tid);
+                if (r == -ETIMEDOUT) {
+                        i++; /* slow to stop: this round goes on without it */
+                        continue;
+                }
+                if (r < 0) {
                         remove_at(t->seized, &t->n_seized, i); /* the thread is gone */
                         continue;
                 }
@@ -131,6 +237,52 @@ target_thaw(struct target *t)
         return r;
 }
 
+/* Is thread @tid of @pid traced by us? */
+static bool
+traced_by_us(pid_t pid, pid_t tid)
+{
+        char path[96], line[128];
+        bool ours = false;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
+        f = fopen(path, "re");
+        if (!f)
+                return false;
+        while (fgets(line, sizeof(line), f))
+                if (!strncmp(line, "TracerPid:", 10)) {
+                        ours = atoi(line + 10) == (int)getpid();
+                        break;
+                }
+        fclose(f);
+        return ours;
+}
+
+/* Detach from every thread of the target still traced by us that the seized list lost track
+ * of: after another thread's execve() the survivor carries the leader's TID, and the TIDs we
+ * seized are gone (ptrace(2), "execve(2) under ptrace"). Left traced, it would stop for good
+ * at the next interrupt or signal. */
+static void
+release_leftovers(struct target *t)
+{
+        char path[64];
+        DIR *d;
+        struct dirent *e;
+
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)t->pid);
+        d = opendir(path);
+        if (!d)
+                return;
+        while ((e = readdir(d))) {
+                pid_t tid = (pid_t)atoi(e->d_name);
+                if (tid <= 0 || !traced_by_us(t->pid, tid))
+                        continue;
+                if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) == 0 && wait_interrupted(t, tid) == 0)
+                        (void)ptrace(PTRACE_DETACH, tid, 0, 0);
+        }
+        closedir(d);
+}
+
 void
 target_release_threads(struct target *t)
 {
@@ -139,11 +291,13 @@ target_release_threads(struct target *t)
                 /* PTRACE_DETACH needs a stopped tracee */
                 if (!contains(t->stopped, t->n_stopped, tid)) {
                         if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 ||
-                            wait_interrupted(tid, tid == t->pid) < 0)
+                            wait_interrupted(t, tid) < 0)
                                 continue;
                 }
                 (void)ptrace(PTRACE_DETACH, tid, 0, 0);
         }
+        if (t->pid > 0)
+                release_leftovers(t);
         t->n_seized = 0;
         t->n_stopped = 0;
 }

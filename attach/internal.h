@@ -89,9 +89,10 @@ int pybytes_read(
 
 struct code_info {
         uint64_t addr;
-        char *function, *file, *class_name; /* class_name: from co_qualname (≥3.11), else NULL */
+        /* class_name: from co_qualname (≥3.11), else NULL; only used when self is a cell */
+        char *function, *file, *class_name;
         int firstlineno;
-        int self_kind; /* ≤3.10: 1 first argument named self, 2 named cls, 0 neither */
+        int self_kind; /* 1 first argument named self, 2 named cls, 0 neither */
         bool tbhide;   /* __tracebackhide__ is a local name */
         bool shim;     /* not a function: 3.13+ _Py_InitCleanup, reported by no profiler */
         uint8_t *linetable;
@@ -111,7 +112,7 @@ struct raw_frame {
         uint64_t addr; /* of the remote frame (PyFrameObject or _PyInterpreterFrame) */
         uint64_t code;
         int64_t addrq;     /* byte offset of the current instruction */
-        uint64_t self_obj; /* ≤3.10: the first local (for type(self)), else 0 */
+        uint64_t self_obj; /* the first local (for type(self)), 0 if unknown */
         uint32_t idx;      /* index into codes, UINT32_MAX until resolved */
         bool gen;          /* a generator's (or coroutine's) frame */
         /* returned after the sample's instant: ≤3.10 not executing, ≥3.14 f_executable NULL
@@ -156,16 +157,18 @@ struct target {
         struct py_offsets off;
         uint32_t version;
         size_t tstate_len, iframe_len, code_len; /* bytes to copy per struct */
+        size_t iframe_hdr_len; /* ≥3.11: iframe_len without localsplus[0] */
 
         /* caches, flushed periodically against address reuse */
         struct code_info *codes;
         size_t n_codes, cap_codes;
         struct u64map code_index;  /* code addr → index */
         struct u64map frame_index; /* (code idx, addrq) [+ type] → frame id */
-        struct u64map type_index;  /* ≤3.10 type addr → index into type_names */
+        struct u64map type_index;  /* type addr → index into type_names */
+        struct u64map class_frame_index; /* (frame id + 1) << 32 | type_names index → frame id */
         /* the innermost live frames of recent walks, for frames popped before they were read:
-         * hash of (frame addr, caller frame addr) → code addr, and (≤3.10) code addr → the
-         * frame id (with the class of its self) it last ran as */
+         * hash of (frame addr, caller frame addr) → code addr, and code addr → the frame id
+         * (with the class of its self) it last ran as */
         struct u64map slot_code;
         struct u64map last_id;
         /* 3.12: an eval's entry frame addr → the frame it last ran on top of it */
@@ -188,8 +191,15 @@ struct target {
         struct thread_memo *memos;
         size_t n_memos, cap_memos;
 
+        /* threading.Thread names by ident (threadname.c), and the threading module's _active
+         * and _limbo dicts last found */
+        struct thread_name *names;
+        size_t n_names, cap_names;
+        uint64_t tn_active, tn_limbo;
+
         /* ≤3.10: offset of the TID inside glibc's struct pthread, learned once; -1 unknown */
         int pthread_tid_off;
+        int pthread_tid_tries; /* learn_pthread_tid() gives up after a few */
 
         /* per-walk scratch */
         uint32_t walk_no;
@@ -204,6 +214,9 @@ struct target {
         pid_t *stopped;
         size_t n_stopped, cap_stopped;
 };
+
+/* threadname.c */
+void threadname_release(struct target *t);
 
 /* walker.c */
 void walker_flush_caches(struct target *t);

@@ -6,17 +6,24 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "common/u64map.h"
 #include "internal.h"
 
+/* Entries of threads unseen for this long are dropped (a program that starts threads all day
+ * would otherwise grow the map by one per thread). A thread seen again after that is weighed
+ * as a new one: one round at most. */
+#define SAMPLER_FORGET_S 1.0
+
 struct round {
-        struct u64map last; /* tstate → bits of the last sample time (double) */
-        double now, prev_round;
+        struct u64map last; /* thread_stack_key() → bits of the last sample time (double) */
+        double now, prev_round, last_prune;
         sample_fn fn;
         void *userdata;
         uint64_t samples;
@@ -45,7 +52,9 @@ on_thread(const struct thread_stack *st, void *userdata)
         uint64_t bits;
         double last = rd->prev_round;
 
-        uint64_t key = (st->tstate ^ st->ident) | 1;
+        /* the OS thread, not the tstate or the pthread_t: both are reused by the next thread
+         * at once, whose first sample would then weigh the gap since the previous one's last */
+        uint64_t key = thread_stack_key(st);
 
         if (u64map_get(&rd->last, key, &bits))
                 memcpy(&last, &bits, sizeof(last));
@@ -55,19 +64,84 @@ on_thread(const struct thread_stack *st, void *userdata)
         rd->fn(st, rd->now - last, rd->userdata);
 }
 
+/* Forget the threads not sampled for SAMPLER_FORGET_S (checked once a second). */
+static void
+prune(struct round *rd)
+{
+        struct u64map keep;
+
+        if (rd->now - rd->last_prune < SAMPLER_FORGET_S)
+                return;
+        rd->last_prune = rd->now;
+        size_t stale = 0;
+        for (size_t i = 0; i < rd->last.cap; i++) {
+                double when;
+
+                memcpy(&when, &rd->last.slots[i].val, sizeof(when));
+                stale += rd->last.slots[i].key && rd->now - when >= SAMPLER_FORGET_S;
+        }
+        if (!stale)
+                return;
+        u64map_init(&keep);
+        for (size_t i = 0; i < rd->last.cap; i++) {
+                const struct u64map_slot *sl = &rd->last.slots[i];
+                double when;
+
+                if (!sl->key)
+                        continue;
+                memcpy(&when, &sl->val, sizeof(when));
+                if (rd->now - when < SAMPLER_FORGET_S)
+                        u64map_put(&keep, sl->key, sl->val);
+        }
+        u64map_release(&rd->last);
+        rd->last = keep;
+}
+
+/* Is this a report of the process's end (not of a stop)? */
+static bool
+is_exit(const siginfo_t *si)
+{
+        return si->si_code == CLD_EXITED || si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED;
+}
+
 bool
 launch_reap(pid_t child, bool block, int *ret_status, double *ret_cpu)
 {
-        siginfo_t si = { 0 };
+        siginfo_t si;
         int r;
 
-        /* waitid(WEXITED) ignores ptrace stops, which blocking mode may own; WNOWAIT leaves
-         * the zombie, whose /proc/PID/stat still holds the CPU time of the whole process */
-        do
-                r = waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT | (block ? 0 : WNOHANG));
-        while (r < 0 && errno == EINTR);
-        if (r < 0 || si.si_pid != child)
-                return false;
+        for (;;) {
+                /* WNOWAIT leaves the zombie, whose /proc/PID/stat still holds the CPU time of
+                 * the whole process. A tracer is told of its tracees' ptrace stops whatever the
+                 * flags say (kernel/exit.c wait_task_stopped(): WSTOPPED is only required of a
+                 * parent that does not trace), so with blocking mode this also sees the child's
+                 * signal-delivery stops: those are blocking mode's to handle (freeze.c), never to
+                 * be taken for an exit or consumed here, or the child stays stopped for good */
+                memset(&si, 0, sizeof(si));
+                do
+                        r = waitid(P_PID, (id_t)child, &si,
+                                   WEXITED | WNOWAIT | (block ? 0 : WNOHANG));
+                while (r < 0 && errno == EINTR);
+                if (r < 0 || si.si_pid != child)
+                        return false;
+                if (is_exit(&si) && proc_running(child)) {
+                        /* the leader of a traced child that another thread's execve() replaced
+                         * is reported dead although the process goes on (ptrace(2), "execve(2)
+                         * under ptrace"): take that report and wait on */
+                        (void)waitid(P_PID, (id_t)child, &si, WEXITED | WNOHANG | __WALL);
+                        continue;
+                }
+                if (is_exit(&si))
+                        break;
+                if (!block)
+                        return false;
+                /* blocking: the child is still traced (its threads could not all be released):
+                 * let the stop go, with its signal when it is one, and wait on */
+                int st;
+                if (waitpid(child, &st, __WALL) == child && WIFSTOPPED(st))
+                        (void)ptrace(PTRACE_CONT, child, 0,
+                                     (void *)(long)((st >> 16) ? 0 : WSTOPSIG(st)));
+        }
         if (proc_cpu_time(child, ret_cpu) < 0)
                 *ret_cpu = -1;
         *ret_status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
@@ -82,6 +156,32 @@ sleep_until(double t)
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
                 if (t <= mono())
                         break;
+}
+
+/* Is there no process @pid at all any more (not even a zombie)? */
+static bool
+access_gone(pid_t pid)
+{
+        return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* The target can no longer be read: did it exit, or is it still running with another
+ * program in it (an execve() unmaps the interpreter we located)? */
+static enum sampler_end
+gone(const struct target *t)
+{
+        /* while another thread's execve() replaces the leader, the pid reads as a zombie for
+         * a moment (fs/exec.c de_thread()): look again for up to 100 ms before calling it an
+         * exit */
+        for (int i = 0; i < 100; i++) {
+                if (proc_running(target_pid(t)))
+                        return SAMPLER_END_EXEC;
+                if (access_gone(target_pid(t)))
+                        break;
+                struct timespec ts = { 0, 1000000 };
+                nanosleep(&ts, NULL);
+        }
+        return SAMPLER_END_EXITED;
 }
 
 int
@@ -100,7 +200,7 @@ sampler_run(struct target *t,
         /* the default 50 µs timer slack would add up to 5 % jitter at 1 kHz */
         (void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
         ret->start_wall = wall();
-        start = next = rd.prev_round = mono();
+        start = next = rd.prev_round = rd.last_prune = mono();
         rd.prev_round -= o->interval;
         ret->first_sample = 0;
 
@@ -126,7 +226,7 @@ sampler_run(struct target *t,
                                 target_thaw(t);
                                 if (r == -EPERM && ret->rounds == 0)
                                         goto out;
-                                ret->end = SAMPLER_END_EXITED;
+                                ret->end = gone(t);
                                 r = 0;
                                 break;
                         }
@@ -140,8 +240,8 @@ sampler_run(struct target *t,
                 if (r == -EPERM && ret->rounds == 1)
                         goto out;
                 if (r == -ESRCH || r == -EPERM) {
-                        if (!o->child) {
-                                ret->end = SAMPLER_END_EXITED;
+                        if (!o->child || gone(t) == SAMPLER_END_EXEC) {
+                                ret->end = gone(t);
                                 r = 0;
                                 break;
                         }
@@ -150,6 +250,7 @@ sampler_run(struct target *t,
                         ret->dropped++;
                 }
                 rd.prev_round = rd.now;
+                prune(&rd);
                 ret->elapsed = rd.now - start;
                 if (o->interval > 0) {
                         next += o->interval;

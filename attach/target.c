@@ -52,12 +52,15 @@ compute_read_lengths(struct target *t)
                                  o->frameobj.localsplus, o->frameobj.gen,  o->frameobj.state };
                 t->iframe_len = max_off(f, ARRAY_SIZE(f));
         } else {
-                /* only the header: a frame with no locals can end a data-stack chunk, and
-                 * reading past it (localsplus, or 8 bytes for the 1-byte owner) may fault */
+                /* the header and localsplus[0] (self, for pyinstrument's class names); a
+                 * frame with no locals can end a data-stack chunk, and reading past it
+                 * (localsplus, or 8 bytes for the 1-byte owner) may fault: the walker then
+                 * reads the header alone (iframe_hdr_len) */
                 uint32_t f[] = { o->iframe.previous, o->iframe.code, o->iframe.instr };
-                t->iframe_len = MAX(max_off(f, ARRAY_SIZE(f)), o->iframe.owner + 1);
+                t->iframe_hdr_len = MAX(max_off(f, ARRAY_SIZE(f)), o->iframe.owner + 1);
                 if (o->iframe.is_entry != OFF_NONE)
-                        t->iframe_len = MAX(t->iframe_len, o->iframe.is_entry + 1);
+                        t->iframe_hdr_len = MAX(t->iframe_hdr_len, o->iframe.is_entry + 1);
+                t->iframe_len = MAX(t->iframe_hdr_len, (size_t)o->iframe.localsplus + 8);
         }
 }
 
@@ -130,6 +133,7 @@ target_alloc(pid_t pid, struct rmem *mem)
         u64map_init(&t->code_index);
         u64map_init(&t->frame_index);
         u64map_init(&t->type_index);
+        u64map_init(&t->class_frame_index);
         u64map_init(&t->info_index);
         u64map_init(&t->slot_code);
         u64map_init(&t->last_id);
@@ -250,6 +254,7 @@ target_free(struct target *t)
                 return NULL;
         target_release_threads(t);
         walker_release(t);
+        threadname_release(t);
         rmem_free(t->mem);
         free(t->stack_buf);
         free(t->raw);
@@ -358,8 +363,10 @@ launch_wait_python(
 
                 if (is_child) {
                         int st;
-                        pid_t w = waitpid(pid, &st, WNOHANG);
-                        if (w == pid) {
+                        double cpu;
+                        /* launch_reap(): a ptrace stop (blocking mode, after an exec) is not
+                         * an exit, and must not be consumed */
+                        if (launch_reap(pid, false, &st, &cpu)) {
                                 if (child_status)
                                         *child_status = st;
                                 /* a program that is over in a few milliseconds can end
@@ -387,92 +394,4 @@ launch_wait_python(
                 struct timespec ts = { 0, 1000 * 1000 };
                 nanosleep(&ts, NULL);
         }
-}
-
-/* ---- process facts ----------------------------------------------------------------------------
- */
-
-int
-proc_cpu_time(pid_t pid, double *ret)
-{
-        char path[64], buf[1024];
-        _cleanup_close_ int fd = -1;
-        ssize_t n;
-        unsigned long long ut, st;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return errno == ENOENT ? -ESRCH : -errno;
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return -ESRCH;
-        buf[n] = '\0';
-        /* the command name may contain spaces and parentheses: fields start after the last ')' */
-        const char *p = strrchr(buf, ')');
-        if (!p ||
-            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-                return -EBADMSG;
-        *ret = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-        return 0;
-}
-
-static int
-read_comm(const char *path, char *buf, size_t len)
-{
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        ssize_t n;
-
-        if (fd < 0)
-                return -ESRCH;
-        n = read(fd, buf, len - 1);
-        if (n <= 0)
-                return -ESRCH;
-        while (n > 0 && buf[n - 1] == '\n')
-                n--;
-        buf[n] = '\0';
-        return 0;
-}
-
-int
-proc_thread_name(pid_t pid, int32_t tid, char *buf, size_t len)
-{
-        char path[96], own[64];
-
-        if (tid <= 0 || len < 2)
-                return -ENOENT;
-        snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-        if (read_comm(path, own, sizeof(own)) < 0)
-                return -ESRCH;
-        snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pid, (int)tid);
-        if (read_comm(path, buf, len) < 0)
-                return -ESRCH;
-        return strcmp(buf, own) != 0 && buf[0] ? 0 : -ENOENT;
-}
-
-int
-proc_cmdline(pid_t pid, char **ret, size_t *ret_len)
-{
-        char path[64];
-        _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 0;
-
-        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -ESRCH;
-        for (;;) {
-                xgrow(&buf, &cap, len + 4096, 1);
-                ssize_t n = read(fd, buf + len, cap - len - 1);
-                if (n < 0)
-                        return -ESRCH;
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        buf[len] = '\0';
-        *ret_len = len;
-        *ret = TAKE_PTR(buf);
-        return 0;
 }

@@ -65,6 +65,7 @@ walker_flush_caches(struct target *t)
         u64map_clear(&t->slot_code);
         u64map_clear(&t->last_id);
         u64map_clear(&t->entry_top);
+        u64map_clear(&t->class_frame_index);
         for (size_t i = 0; i < t->n_types; i++)
                 free(t->type_names[i]);
         t->n_types = 0;
@@ -91,6 +92,7 @@ walker_release(struct target *t)
         u64map_release(&t->code_index);
         u64map_release(&t->frame_index);
         u64map_release(&t->type_index);
+        u64map_release(&t->class_frame_index);
         u64map_release(&t->info_index);
         u64map_release(&t->slot_code);
         u64map_release(&t->last_id);
@@ -289,17 +291,14 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
                              &ret->tbhide);
         if (r < 0)
                 goto fail;
-        if (o->code.qualname != OFF_NONE) {
-                /* ≥3.11: the class comes from co_qualname (no per-sample read of self), and
-                 * only for functions whose first argument is self or cls, as pyinstrument */
-                if (self_kind &&
-                    pystr_read(t->mem, o, rd_u64(buf, t->code_len, o->code.qualname), &qual) == 0) {
-                        ret->class_name = class_from_qualname(qual.s);
-                        free(qual.s);
-                }
-        } else {
-                /* ≤3.10: type(self) / cls is read from the frame's first local, per sample */
-                ret->self_kind = self_kind;
+        /* type(self) / cls is read from the frame's first local, per sample, as pyinstrument
+         * does; ≥3.11 a self captured by a closure is a cell there (MAKE_CELL), and then
+         * co_qualname's class (the defining one) stands in */
+        ret->self_kind = self_kind;
+        if (self_kind && o->code.qualname != OFF_NONE &&
+            pystr_read(t->mem, o, rd_u64(buf, t->code_len, o->code.qualname), &qual) == 0) {
+                ret->class_name = class_from_qualname(qual.s);
+                free(qual.s);
         }
         /* the code object did not change (freed, reused) while its names were read */
         r = rmem_read(t->mem, addr, t->code_len, buf);
@@ -387,17 +386,45 @@ make_frame(struct target *t, uint32_t code_idx, int line, const char *class_name
         return intern_info(t, buf, (size_t)n, code_idx, line, class_name);
 }
 
-/* ≤3.10: the bare name of type(self), or of cls when it is a type (_PyType_Name). */
+/* What pyinstrument names a method by (spec §1.3): the bare name of type(self), or of cls
+ * when it is a type (_PyType_Name), read from the frame's first local @obj.
+ * @return SELF_CLASS with *ret_idx its index in t->type_names (cached by type address);
+ * SELF_NONE no class (self deleted, cls not a type); SELF_CELL ≥3.11 self is a cell
+ * (captured by a closure); -errno. */
+enum { SELF_CLASS, SELF_NONE, SELF_CELL };
+
+/* A type's tp_name as CPython makes them: a non-empty C string of valid UTF-8 without control
+ * characters (Objects/typeobject.c takes it from __qualname__, a str). Anything else was read
+ * from a freed or reused object. */
+static bool
+class_name_valid(const char *s)
+{
+        const uint8_t *p = (const uint8_t *)s;
+
+        if (!*p)
+                return false;
+        while (*p) {
+                int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
+                        : (*p & 0xf8) == 0xf0 ? 4 : 0;
+                if (!n || *p < 0x20 || *p == 0x7f || (n == 2 && *p < 0xc2))
+                        return false;
+                for (int i = 1; i < n; i++)
+                        if ((p[i] & 0xc0) != 0x80)
+                                return false;
+                p += n;
+        }
+        return true;
+}
+
 static int
-self_class_name(struct target *t, uint64_t obj, int self_kind, const char **ret)
+self_class_name(struct target *t, uint64_t obj, int self_kind, uint64_t *ret_idx)
 {
         const struct py_offsets *o = &t->off;
         uint64_t type, v;
         int r;
 
-        *ret = NULL;
         if (!obj)
-                return 0;
+                return SELF_NONE;
         r = rmem_read_cached(t->mem, obj + o->object.ob_type, 8, &type);
         if (r < 0)
                 return r;
@@ -408,8 +435,25 @@ self_class_name(struct target *t, uint64_t obj, int self_kind, const char **ret)
                 if (r < 0)
                         return r;
                 if (!(flags & (1ULL << 31)))
-                        return 0;
+                        return SELF_NONE;
                 type = obj;
+        } else if (!u64map_get(&t->type_index, type, &v)) {
+                /* self's type, read while the frame may be half set up or its first local
+                 * already gone: before its name is cached for good, check that it is a type
+                 * (its own type is a metatype: Py_TPFLAGS_TYPE_SUBCLASS, Include/object.h) */
+                uint64_t meta, flags;
+                if (!type || (type & 7))
+                        return -EAGAIN;
+                r = rmem_read_cached(t->mem, type + o->object.ob_type, 8, &meta);
+                if (r < 0)
+                        return r == -EFAULT ? -EAGAIN : r;
+                if (!meta || (meta & 7))
+                        return -EAGAIN;
+                r = rmem_read_cached(t->mem, meta + o->type.tp_flags, 8, &flags);
+                if (r < 0)
+                        return r == -EFAULT ? -EAGAIN : r;
+                if (!(flags & (1ULL << 31)))
+                        return -EAGAIN;
         }
         if (!u64map_get(&t->type_index, type, &v)) {
                 uint64_t name_ptr;
@@ -426,23 +470,28 @@ self_class_name(struct target *t, uint64_t obj, int self_kind, const char **ret)
                 name[len] = '\0';
                 if (strlen(name) >= len && len == sizeof(name) - 1)
                         return -EAGAIN;
+                if (!class_name_valid(name))
+                        return -EAGAIN;
                 const char *dot = strrchr(name, '.');
                 xgrow(&t->type_names, &t->cap_types, t->n_types + 1, sizeof(*t->type_names));
                 t->type_names[t->n_types] = xstrdup(dot ? dot + 1 : name);
                 v = t->n_types++;
                 u64map_put(&t->type_index, type, v);
         }
-        *ret = t->type_names[v];
-        return 0;
+        /* PyCell_Type's tp_name (Objects/cellobject.c) */
+        if (self_kind == 1 && !strcmp(t->type_names[v], "cell"))
+                return SELF_CELL;
+        *ret_idx = v;
+        return SELF_CLASS;
 }
 
-/* The frame id for code @code_idx executing at byte offset @addrq (and, ≤3.10 with a self/cls
- * first argument, the first local @self_obj). */
+/* The frame id for code @code_idx executing at byte offset @addrq (and, with a self/cls first
+ * argument, the first local @self_obj). */
 static int
 frame_id(struct target *t, uint32_t code_idx, int64_t addrq, uint64_t self_obj, uint32_t *ret)
 {
         const struct code_info *c = &t->codes[code_idx];
-        uint64_t key, v;
+        uint64_t key, v, cls = 0, cv;
 
         if (addrq < -1)
                 addrq = -1;
@@ -456,14 +505,22 @@ frame_id(struct target *t, uint32_t code_idx, int64_t addrq, uint64_t self_obj, 
                 u64map_put(&t->frame_index, key, v);
         }
         if (c->self_kind) {
-                const char *cls;
                 int r = self_class_name(t, self_obj, c->self_kind, &cls);
                 if (r < 0)
                         return r;
-                if (cls) {
-                        const struct frame_rec *base = &t->frames[v];
-                        v = make_frame(t, code_idx, base->line, cls);
+                if (r == SELF_CELL || (r == SELF_NONE && !c->class_name)) {
+                        *ret = (uint32_t)v; /* the frame as the code names it */
+                        return 0;
                 }
+                /* (frame, class) → frame, so that a sample costs no string work */
+                uint64_t ckey = (v + 1) << 32 | (r == SELF_NONE ? UINT32_MAX : cls);
+                if (!u64map_get(&t->class_frame_index, ckey, &cv)) {
+                        const struct frame_rec *base = &t->frames[v];
+                        cv = make_frame(t, code_idx, base->line,
+                                        r == SELF_NONE ? NULL : t->type_names[cls]);
+                        u64map_put(&t->class_frame_index, ckey, cv);
+                }
+                v = cv;
         }
         *ret = (uint32_t)v;
         return 0;
@@ -499,6 +556,8 @@ decode_iframe(const struct target *t, const uint8_t *buf, struct raw_frame *ret,
         *ret = (struct raw_frame){
                 .code = code,
                 .addrq = code ? instr_offset(t, code, instr) : (int64_t)instr,
+                /* a _PyStackRef from 3.14 (Include/internal/pycore_stackref.h) */
+                .self_obj = rd_u64(buf, n, o->iframe.localsplus) & o->stackref_mask,
                 .gen = rd_u8(buf, n, o->iframe.owner) == o->iframe.owner_generator,
                 /* 3.14+ pops a frame by clearing f_executable; its previous stays */
                 .popped = !code,
@@ -529,6 +588,22 @@ decode_frameobj(const struct target *t,
          * the eval loop cleared f_executing/f_state (Objects/frameobject.c, Python/ceval.c) */
         ret->popped = !ret->gen && rd_u8(buf, n, o->frameobj.state) != o->frameobj.state_executing;
         return true;
+}
+
+/* The iframe_len bytes of the frame at @addr, from the walk's cache (into @buf, at least
+ * iframe_len bytes, if not cached whole): *ret points to them. */
+static int
+frame_peek(struct target *t, uint64_t addr, uint8_t *buf, const void **ret)
+{
+        int r = rmem_peek_cached(t->mem, addr, t->iframe_len, buf, ret);
+
+        if (r == -EFAULT && t->iframe_hdr_len) {
+                /* ≥3.11: a frame without locals at the end of its chunk (self 0) */
+                memset(buf, 0, t->iframe_len);
+                r = rmem_read_cached(t->mem, addr, t->iframe_hdr_len, buf);
+                *ret = buf;
+        }
+        return r;
 }
 
 /* Where a frame chain ended. */
@@ -608,7 +683,7 @@ walk_frames(struct target *t,
                         saved = addr;
                 const void *bytes;
                 uint64_t here = addr;
-                r = rmem_peek_cached(t->mem, addr, t->iframe_len, buf, &bytes);
+                r = frame_peek(t, addr, buf, &bytes);
                 if (r < 0)
                         return r == -EFAULT ? -EAGAIN : r;
                 if (decode(t, bytes, &t->raw[depth], &addr)) {
@@ -643,7 +718,11 @@ bottom_confirmed(struct target *t, const struct thread_memo *memo, uint64_t addr
 
         if (memo->n && memo->bottom == addr)
                 return true;
-        if (t->iframe_len > sizeof(buf) || rmem_read(t->mem, addr, t->iframe_len, buf) < 0)
+        if (t->iframe_len > sizeof(buf))
+                return false;
+        memset(buf, 0, t->iframe_len);
+        if (rmem_read(t->mem, addr, t->iframe_len, buf) < 0 &&
+            (!t->iframe_hdr_len || rmem_read(t->mem, addr, t->iframe_hdr_len, buf) < 0))
                 return false;
         if (t->off.frame_model == PY_FRAMES_OBJECT)
                 decode_frameobj(t, buf, &f, &next);
@@ -692,7 +771,7 @@ frame_still(struct target *t, const struct raw_frame *f, struct raw_frame *ret)
         uint64_t next;
 
         if (t->iframe_len > sizeof(buf) ||
-            rmem_peek_cached(t->mem, f->addr, t->iframe_len, buf, &bytes) < 0)
+            frame_peek(t, f->addr, buf, &bytes) < 0)
                 return false;
         bool python = t->off.frame_model == PY_FRAMES_OBJECT
                               ? decode_frameobj(t, bytes, ret, &next)
@@ -1011,10 +1090,10 @@ entry_top_at(struct target *t, uint64_t frame, const uint8_t *tbuf)
         uint64_t next, top;
 
         if (t->iframe_len > sizeof(buf) ||
-            rmem_peek_cached(t->mem, frame, t->iframe_len, buf, &bytes) < 0 ||
-            decode_iframe(t, bytes, &f, &next) || !next || !u64map_get(&t->entry_top, frame, &top))
+            frame_peek(t, frame, buf, &bytes) < 0 || decode_iframe(t, bytes, &f, &next) || !next ||
+            !u64map_get(&t->entry_top, frame, &top))
                 return frame;
-        if (rmem_peek_cached(t->mem, top, t->iframe_len, buf, &bytes) < 0 ||
+        if (frame_peek(t, top, buf, &bytes) < 0 ||
             !decode_iframe(t, bytes, &f, &next) || !f.code)
                 return frame;
         if (f.gen) {
@@ -1038,12 +1117,37 @@ note_entry_top(struct target *t, uint64_t first)
         uint64_t entry, next;
 
         if (t->iframe_len > sizeof(buf) ||
-            rmem_peek_cached(t->mem, first, t->iframe_len, buf, &bytes) < 0 ||
-            !decode_iframe(t, bytes, &f, &entry) || !entry ||
-            rmem_peek_cached(t->mem, entry, t->iframe_len, buf, &bytes) < 0 ||
+            frame_peek(t, first, buf, &bytes) < 0 || !decode_iframe(t, bytes, &f, &entry) ||
+            !entry || frame_peek(t, entry, buf, &bytes) < 0 ||
             decode_iframe(t, bytes, &f, &next) || !next)
                 return;
         u64map_put(&t->entry_top, entry, first);
+}
+
+/* ≤3.10: learn where the TID sits from the main thread (the oldest, last in the main
+ * interpreter's list) before any thread is walked: the list is walked newest first, and a
+ * thread walked before the offset is known would get TID 0 and be mistaken for another. */
+static void
+learn_pthread_tid(struct target *t)
+{
+        const struct py_offsets *o = &t->off;
+        uint64_t tstate, next, ident = 0;
+
+        /* a process whose main thread's struct pthread does not hold its pid (another PID
+         * namespace) never teaches it: stop trying, the threads then go without a TID */
+        if (o->tstate.native_thread_id != OFF_NONE || t->pthread_tid_off >= 0 || !t->n_lists ||
+            t->pthread_tid_tries++ >= 16)
+                return;
+        tstate = t->lists[t->n_lists - 1].tstate; /* the main interpreter is the oldest: last */
+        for (int n = 0; tstate && n < MAX_THREADS; n++) {
+                if (rmem_read(t->mem, tstate + o->tstate.next, 8, &next) < 0 ||
+                    rmem_read(t->mem, tstate + o->tstate.thread_id, 8, &ident) < 0)
+                        return;
+                if (!next)
+                        break;
+                tstate = next;
+        }
+        (void)tid_from_pthread(t, ident, true);
 }
 
 /* Read thread state @tstate of @interp and walk its stack into t->stack_buf (innermost
@@ -1210,6 +1314,7 @@ target_walk(struct target *t,
                 r = read_lists(t, now);
                 if (r < 0)
                         return r;
+                learn_pthread_tid(t);
         }
 
         for (size_t ni = 0; ni < t->n_lists; ni++) {

@@ -16,10 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attach/attach.h"
 #include "common/xalloc.h"
+#include "record/record.h"
 #include "report.h"
-#include "tree/tree.h"
 
 /* Exit codes (README: "Exit status"). record passes the program's own status on. */
 enum {
@@ -299,229 +298,6 @@ parse_args(int argc, char **argv, struct cli *c)
         return 0;
 }
 
-/* ---- from samples to the session ------------------------------------------------------------ */
-
-struct thread_path {
-        uint64_t key;
-        uint32_t root; /* session stack id of the <thread> root */
-        uint32_t depth, cap;
-        uint32_t *frames; /* target frame ids of the previous sample */
-        uint32_t *stacks; /* their session stack ids */
-};
-
-struct collector {
-        struct session *s;
-        struct target *t;
-        uint32_t *frame_map; /* target frame id → session frame id (UINT32_MAX unset) */
-        size_t map_len;
-        struct thread_path *threads;
-        size_t n_threads, cap_threads;
-};
-
-static uint32_t
-map_frame(struct collector *c, uint32_t id)
-{
-        if (id >= c->map_len) {
-                size_t old = c->map_len, n = MAX((size_t)id + 1, old * 2);
-                c->frame_map = xrealloc(c->frame_map, n * sizeof(*c->frame_map));
-                memset(c->frame_map + old, 0xff, (n - old) * sizeof(*c->frame_map));
-                c->map_len = n;
-        }
-        if (c->frame_map[id] == UINT32_MAX) {
-                size_t len;
-                const char *info = target_frame_info(c->t, id, &len);
-                c->frame_map[id] = session_frame(c->s, info, len);
-        }
-        return c->frame_map[id];
-}
-
-static struct thread_path *
-thread_path(struct collector *c, const struct thread_stack *st)
-{
-        uint64_t key = st->tstate ^ st->ident;
-        char name[128];
-        int n;
-
-        for (size_t i = 0; i < c->n_threads; i++)
-                if (c->threads[i].key == key)
-                        return &c->threads[i];
-        xgrow(&c->threads, &c->cap_threads, c->n_threads + 1, sizeof(*c->threads));
-        struct thread_path *p = &c->threads[c->n_threads++];
-        memset(p, 0, sizeof(*p));
-        p->key = key;
-        /* pyinstrument's thread root: name \0 "<thread>" \0 threading.get_ident() */
-        char os_name[32];
-        if (st->is_main)
-                n = snprintf(name, sizeof(name), "MainThread%c<thread>%c%llu", 0, 0,
-                             (unsigned long long)st->ident);
-        else if (proc_thread_name(target_pid(c->t), st->tid, os_name, sizeof(os_name)) == 0)
-                n = snprintf(name, sizeof(name), "%s%c<thread>%c%llu", os_name, 0, 0,
-                             (unsigned long long)st->ident);
-        else
-                n = snprintf(name, sizeof(name), "Thread-%d%c<thread>%c%llu", (int)st->tid, 0, 0,
-                             (unsigned long long)st->ident);
-        p->root = session_stack(c->s, SESSION_NO_STACK, session_frame(c->s, name, (size_t)n));
-        return p;
-}
-
-static void
-collect(const struct thread_stack *st, double weight, void *userdata)
-{
-        struct collector *c = userdata;
-        struct thread_path *p = thread_path(c, st);
-        uint32_t i = 0, parent;
-
-        if (st->depth > p->cap) {
-                p->cap = st->depth * 2;
-                p->frames = xrealloc(p->frames, p->cap * sizeof(*p->frames));
-                p->stacks = xrealloc(p->stacks, p->cap * sizeof(*p->stacks));
-        }
-        /* consecutive samples of a thread share most of their stack: reuse the common prefix */
-        while (i < st->depth && i < p->depth && p->frames[i] == st->frames[i])
-                i++;
-        parent = i ? p->stacks[i - 1] : p->root;
-        for (; i < st->depth; i++) {
-                p->frames[i] = st->frames[i];
-                parent = p->stacks[i] = session_stack(c->s, parent, map_frame(c, st->frames[i]));
-        }
-        p->depth = st->depth;
-        session_add_sample(c->s, parent, weight);
-}
-
-static void
-collector_release(struct collector *c)
-{
-        for (size_t i = 0; i < c->n_threads; i++) {
-                free(c->threads[i].frames);
-                free(c->threads[i].stacks);
-        }
-        free(c->threads);
-        free(c->frame_map);
-}
-
-/* ---- session metadata about the target ------------------------------------------------------ */
-
-/* The target's view of a path: strip /proc/PID/root's target when it is not "/" (a chroot). */
-static void
-target_root(pid_t pid, char *buf, size_t len)
-{
-        char link[64];
-        ssize_t n;
-
-        snprintf(link, sizeof(link), "/proc/%d/root", (int)pid);
-        n = readlink(link, buf, len - 1);
-        if (n < 0 || (n == 1 && buf[0] == '/'))
-                n = 0;
-        buf[n] = '\0';
-}
-
-/* The folder of the script the interpreter runs: the first argument after the interpreter's
- * own options, when it names a .py file (relative to the target's @cwd). */
-static int
-script_folder(pid_t pid, const char *cwd, char *buf, size_t len)
-{
-        _cleanup_free_ char *args = NULL;
-        size_t n;
-
-        if (proc_cmdline(pid, &args, &n) < 0)
-                return -ESRCH;
-        for (const char *a = args + strlen(args) + 1; a < args + n; a += strlen(a) + 1) {
-                if (!strcmp(a, "-m") || !strcmp(a, "-c"))
-                        return -ENOENT;
-                if (!strcmp(a, "-W") || !strcmp(a, "-X")) { /* options with a value */
-                        a += strlen(a) + 1;
-                        continue;
-                }
-                if (a[0] == '-')
-                        continue;
-                size_t l = strlen(a);
-                if (l < 4 || strcmp(a + l - 3, ".py") != 0)
-                        return -ENOENT;
-                if (a[0] == '/')
-                        snprintf(buf, len, "%s", a);
-                else
-                        snprintf(buf, len, "%s/%s", strcmp(cwd, "/") ? cwd : "", a);
-                char *slash = strrchr(buf, '/');
-                if (slash == buf)
-                        slash[1] = '\0';
-                else if (slash)
-                        *slash = '\0';
-                return 0;
-        }
-        return -ENOENT;
-}
-
-/* sys.prefix and sys.path as the target would have them, so that library code is told apart
- * from application code as pyinstrument decides it inside the process: the interpreter's
- * prefix (from the file that holds it), a virtualenv's (VIRTUAL_ENV), and the target's cwd. */
-static void
-fill_environment(struct session *s, struct target *t)
-{
-        char root[PATH_MAX], prefix[PATH_MAX], buf[PATH_MAX + 64], ver[32];
-        const char *bin = target_binary(t);
-        pid_t pid = target_pid(t);
-        size_t rl;
-        uint32_t v = target_version(t);
-
-        target_root(pid, root, sizeof(root));
-        rl = strlen(root);
-        if (rl && !strncmp(bin, root, rl))
-                bin += rl;
-        snprintf(prefix, sizeof(prefix), "%s", bin);
-        char *cut = strstr(prefix, "/lib/libpython");
-        if (!cut)
-                cut = strstr(prefix, "/bin/");
-        if (cut && cut != prefix)
-                *cut = '\0';
-        else
-                snprintf(prefix, sizeof(prefix), "/usr");
-
-        /* sys.path[0] is the script's folder (python3 path/app.py), else the cwd (-m, -c) */
-        snprintf(buf, sizeof(buf), "/proc/%d/cwd", (int)pid);
-        char cwd[PATH_MAX] = "/";
-        ssize_t n = readlink(buf, cwd, sizeof(cwd) - 1);
-        if (n > 0) {
-                cwd[n] = '\0';
-                if (rl && !strncmp(cwd, root, rl))
-                        memmove(cwd, cwd + rl, strlen(cwd + rl) + 1);
-                if (!cwd[0])
-                        snprintf(cwd, sizeof(cwd), "/");
-        }
-        char script_dir[PATH_MAX];
-        if (script_folder(pid, cwd, script_dir, sizeof(script_dir)) == 0)
-                session_add_sys_path(s, script_dir);
-        session_add_sys_path(s, cwd);
-        snprintf(ver, sizeof(ver), "%u.%u", v >> 24, (v >> 16) & 0xff);
-        snprintf(buf, sizeof(buf), "%s/lib/python%s", prefix, ver);
-        session_add_sys_path(s, buf);
-        snprintf(buf, sizeof(buf), "%s/lib/python%s/lib-dynload", prefix, ver);
-        session_add_sys_path(s, buf);
-        snprintf(buf, sizeof(buf), "%s/lib/python%s/site-packages", prefix, ver);
-        session_add_sys_path(s, buf);
-
-        /* a virtualenv: VIRTUAL_ENV in the target's environment */
-        snprintf(buf, sizeof(buf), "/proc/%d/environ", (int)pid);
-        FILE *f = fopen(buf, "re");
-        char venv[PATH_MAX] = "";
-        if (f) {
-                char *line = NULL;
-                size_t cap = 0;
-                while (getdelim(&line, &cap, '\0', f) > 0)
-                        if (!strncmp(line, "VIRTUAL_ENV=", 12))
-                                snprintf(venv, sizeof(venv), "%s", line + 12);
-                free(line);
-                fclose(f);
-        }
-        if (*venv) {
-                snprintf(buf, sizeof(buf), "%s/lib/python%s/site-packages", venv, ver);
-                session_add_sys_path(s, buf);
-                session_add_sys_prefix(s, venv);
-        }
-        /* [prefix, base_prefix, exec_prefix, base_exec_prefix], duplicates kept (spec §1.1) */
-        for (int i = *venv ? 1 : 0; i < 4; i++)
-                session_add_sys_prefix(s, prefix);
-}
-
 static char *
 join_args(char *const *argv, int argc)
 {
@@ -535,24 +311,6 @@ join_args(char *const *argv, int argc)
                 strcat(s, argv[i]);
         }
         return s;
-}
-
-/* The command line of @pid with spaces between the arguments, for the description. */
-static char *
-cmdline_text(pid_t pid)
-{
-        char *args;
-        size_t n;
-
-        if (proc_cmdline(pid, &args, &n) < 0)
-                return xstrdup("?");
-        while (n > 0 && args[n - 1] == '\0')
-                n--;
-        for (size_t i = 0; i < n; i++)
-                if (args[i] == '\0')
-                        args[i] = ' ';
-        args[n] = '\0';
-        return args;
 }
 
 /* ---- errors --------------------------------------------------------------------------------- */
@@ -690,48 +448,35 @@ exit_status_of(int st)
 static int
 profile(struct cli *c, struct target *t, pid_t child, const char *description)
 {
-        _cleanup_(session_freep) struct session *s = session_new();
-        struct collector col = { .s = s, .t = t };
-        struct sampler_opts so = {
+        _cleanup_(session_freep) struct session *s = NULL;
+        struct record_opts ro = {
                 .interval = c->interval,
                 .duration = c->duration,
                 .blocking = c->blocking,
                 .child = child,
                 .stop = &stop_flag,
+                .description = description,
+                .start_timeout = c->start_timeout,
         };
-        struct sampler_result res;
-        double cpu0 = 0, cpu1 = 0;
+        struct record_result res;
         int r, status = 0;
 
-        (void)proc_cpu_time(target_pid(t), &cpu0);
-        fill_environment(s, t);
-        r = sampler_run(t, &so, collect, &col, &res);
-        if (r < 0) {
-                collector_release(&col);
-                if (child > 0)
-                        (void)kill(child, SIGKILL);
+        r = record_run(t, &ro, &s, &res);
+        if (r < 0)
                 return attach_error(r, target_pid(t), t);
-        }
-        if (child > 0 && !res.child_exited) {
-                /* sampling stopped first (-d or a second Ctrl-C): the program keeps its own
-                 * course; its status is still ours to pass on */
-                res.child_exited = launch_reap(child, true, &res.child_status, &res.child_cpu);
-        }
-        if (child > 0) {
-                /* the program's own CPU (what pyinstrument's process_time() delta counts), not
-                 * that of whatever ran before it (a pyenv shim's helpers, say) */
-                cpu1 = res.child_cpu >= 0 ? res.child_cpu : cpu0;
-        } else if (proc_cpu_time(target_pid(t), &cpu1) < 0) {
-                cpu1 = cpu0;
-        }
-        session_set_times(s, res.start_wall, res.elapsed, cpu1 - cpu0 > 0 ? cpu1 - cpu0 : 0);
-        session_set_interval(s, c->interval, c->interval);
-        session_set_target_description(s, description);
-        print_summary(c, &res, t, col.n_threads);
-        if (res.end == SAMPLER_END_EXITED && !child && !c->quiet)
+        print_summary(c, &res.sampler, t, res.threads);
+        if (res.execs && !c->quiet && !res.exec_lost)
+                fprintf(stderr, "pyinstr: process %d replaced its program (execve); followed "
+                                "into the new one\n",
+                        (int)target_pid(t));
+        if (res.exec_lost && !c->quiet)
+                fprintf(stderr, "pyinstr: process %d replaced its program (execve) with one that "
+                                "is not Python (or not yet running Python); sampling stopped "
+                                "there, reporting what was gathered\n",
+                        (int)target_pid(t));
+        else if (res.sampler.end == SAMPLER_END_EXITED && !child && !c->quiet)
                 fprintf(stderr, "pyinstr: process %d exited; reporting what was gathered\n",
                         (int)target_pid(t));
-        collector_release(&col);
         r = write_report(c, s);
         if (child > 0)
                 status = exit_status_of(res.child_status);
@@ -758,11 +503,9 @@ cmd_run(struct cli *c, char **argv, const char *description)
         if (r == -ECANCELED) {
                 /* Python, over before its first sample: pyinstrument's empty profile, and the
                  * program's own status */
-                _cleanup_(session_freep) struct session *s = session_new();
+                struct record_opts ro = { .interval = c->interval, .description = description };
+                _cleanup_(session_freep) struct session *s = record_empty(&ro);
 
-                session_set_times(s, (double)time(NULL), 0, 0);
-                session_set_interval(s, c->interval, c->interval);
-                session_set_target_description(s, description);
                 if (!c->quiet)
                         fprintf(stderr, "pyinstr: %s exited (status %d) before its first sample\n",
                                 argv[0], exit_status_of(st));
@@ -797,7 +540,7 @@ static int
 cmd_attach(struct cli *c)
 {
         _cleanup_(target_freep) struct target *t = NULL;
-        _cleanup_free_ char *cmdline = NULL, *desc = NULL;
+        _cleanup_free_ char *desc = NULL;
         int r;
 
         r = target_open(c->pid, &t);
@@ -805,97 +548,45 @@ cmd_attach(struct cli *c)
                 r = launch_wait_python(c->pid, 2.0, false, NULL, &t);
         if (r < 0)
                 return attach_error(r, c->pid, t);
-        cmdline = cmdline_text(c->pid);
         if (c->report.target_description) {
+                _cleanup_free_ char *args = record_process_args(c->pid);
                 char err[512];
-                if (report_target_description(&c->report, cmdline, &desc, err, sizeof(err)) < 0) {
+                if (report_target_description(&c->report, args, &desc, err, sizeof(err)) < 0) {
                         error("%s", err);
                         return EXIT_USAGE;
                 }
         } else {
-                desc = xmalloc(strlen(cmdline) + 64);
-                sprintf(desc, "Process %d: %s", (int)c->pid, cmdline);
+                desc = record_process_description(c->pid);
         }
         return profile(c, t, 0, desc);
-}
-
-/* dump: one walk, kept in memory so that a torn attempt prints nothing and is retried */
-struct dumped {
-        struct thread_stack st;
-        uint32_t *frames;
-};
-
-struct dump_ctx {
-        struct dumped *v;
-        size_t n, cap;
-};
-
-static void
-dump_collect(const struct thread_stack *st, void *userdata)
-{
-        struct dump_ctx *d = userdata;
-
-        xgrow(&d->v, &d->cap, d->n + 1, sizeof(*d->v));
-        d->v[d->n].st = *st;
-        d->v[d->n].frames = xmemdup(st->frames, st->depth * sizeof(*st->frames) + 1);
-        d->n++;
-}
-
-static void
-dump_reset(struct dump_ctx *d)
-{
-        for (size_t i = 0; i < d->n; i++)
-                free(d->v[i].frames);
-        d->n = 0;
 }
 
 static int
 cmd_dump(struct cli *c)
 {
         _cleanup_(target_freep) struct target *t = NULL;
-        struct dump_ctx d = { 0 };
+        _cleanup_(snapshot_freep) struct snapshot *snap = NULL;
         char ver[32];
-        int r = 0;
+        int r;
 
         r = target_open(c->pid, &t);
         if (r < 0)
                 return attach_error(r, c->pid, t);
-        for (int attempt = 0; attempt < 50; attempt++) {
-                uint64_t dropped = target_walk_stats(t)->dropped;
-                dump_reset(&d);
-                if (c->blocking && (r = target_freeze(t)) < 0) {
-                        (void)target_thaw(t);
-                        target_release_threads(t);
-                        return attach_error(r, c->pid, t);
-                }
-                r = target_walk(t, dump_collect, &d);
-                if (c->blocking)
-                        (void)target_thaw(t);
-                if (r == -ESRCH || r == -EPERM)
-                        break;
-                if (r >= 0 && target_walk_stats(t)->dropped == dropped)
-                        break;
-        }
-        target_release_threads(t);
-        if (r < 0 && r != -EAGAIN) {
-                dump_reset(&d);
-                free(d.v);
+        r = record_snapshot(t, c->blocking, &snap);
+        if (r < 0 && r != -EAGAIN)
                 return attach_error(r, c->pid, t);
-        }
         printf("Process %d: Python %s\n", (int)c->pid, symbols_version_str(target_version(t), ver));
-        for (size_t i = 0; i < d.n; i++) {
-                const struct thread_stack *st = &d.v[i].st;
-                char os_name[32];
-                const char *tname =
-                        st->is_main ? "MainThread"
-                        : proc_thread_name(c->pid, st->tid, os_name, sizeof(os_name)) == 0 ? os_name
-                                                                                           : NULL;
-                printf("\nThread %d%s%s%s (ident %#llx)\n", (int)st->tid, tname ? " \"" : "",
-                       tname ? tname : "", tname ? "\"" : "", (unsigned long long)st->ident);
+        for (size_t i = 0; i < snapshot_thread_count(snap); i++) {
+                const struct thread_stack *st = snapshot_thread(snap, i);
+                char name[256];
+                bool named = record_thread_name(t, st, name, sizeof(name)) != -ENOENT;
+
+                printf("\nThread %d%s%s%s (ident %#llx)\n", (int)st->tid, named ? " \"" : "",
+                       named ? name : "", named ? "\"" : "", (unsigned long long)st->ident);
                 /* innermost last, like a traceback */
                 for (uint32_t j = 0; j < st->depth; j++) {
                         struct frame_parts f;
-                        target_frame_parts(t, d.v[i].frames[j], &f);
+                        target_frame_parts(t, st->frames[j], &f);
                         printf("  File \"%s\", line %d, in %s%s%s\n", f.file,
                                f.line ? f.line : f.first_line, f.class_name ? f.class_name : "",
                                f.class_name ? "." : "", f.function);
@@ -904,8 +595,6 @@ cmd_dump(struct cli *c)
         if (r < 0)
                 fprintf(stderr, "pyinstr: the stacks changed during every attempt; this dump may "
                                 "be incomplete (try --blocking)\n");
-        dump_reset(&d);
-        free(d.v);
         return 0;
 }
 

@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <regex.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -289,52 +288,17 @@ pyregex_to_regex(const char *re)
 /* ------------------------------------------------------------------------------------------ */
 /* renderer options */
 
-struct compiled {
-        struct render_opts ro;
-        regex_t hide, show;
-        bool has_hide, has_show;
-};
-
-static void
-compiled_release(struct compiled *c)
-{
-        if (c->has_hide)
-                regfree(&c->hide);
-        if (c->has_show)
-                regfree(&c->show);
-        c->has_hide = c->has_show = false;
-}
-
-/* -r, else the -o extension, else text. */
-static const char *
-renderer_name(const struct report_opts *o)
-{
-        const char *name = o->renderer;
-
-        if (!name && o->outfile)
-                name = renderer_guess(o->outfile);
-        return name ? name : "text";
-}
-
+/* -r, else the renderer the -o extension names, else text. */
 static const struct renderer *
 choose_renderer(const struct report_opts *o)
 {
-        return renderer_find(renderer_name(o));
-}
+        const struct renderer *r = NULL;
 
-/* Python truthiness of a JSON value */
-static bool
-truthy(const cJSON *v)
-{
-        if (cJSON_IsBool(v))
-                return cJSON_IsTrue(v);
-        if (cJSON_IsNumber(v))
-                return v->valuedouble != 0;
-        if (cJSON_IsString(v))
-                return v->valuestring[0] != '\0';
-        if (cJSON_IsArray(v) || cJSON_IsObject(v))
-                return v->child != NULL;
-        return false;
+        if (o->renderer)
+                return renderer_find(o->renderer);
+        if (o->outfile)
+                r = renderer_guess(o->outfile);
+        return r ? r : renderer_find("text");
 }
 
 /* keypath.set_value_at_keypath(): every key but the last must name an existing object */
@@ -362,115 +326,21 @@ set_keypath(cJSON *root, const char *key, cJSON *value, char *err, size_t errlen
         return 0;
 }
 
-static int
-compile_regex(regex_t *re, const char *src, const char *what, char *err, size_t errlen)
-{
-        int rc = regcomp(re, src, REG_EXTENDED | REG_NOSUB);
-
-        if (rc != 0) {
-                char msg[128];
-                regerror(rc, re, msg, sizeof(msg));
-                return fail(err, errlen, "bad %s '%s': %s", what, src, msg);
-        }
-        return 0;
-}
-
-static int
-regex_option(const cJSON *v, regex_t *re, bool *has, const char *what, char *err, size_t errlen)
-{
-        if (!v || cJSON_IsNull(v))
-                return 0;
-        if (!cJSON_IsString(v))
-                return fail(err, errlen, "processor option %s must be a string", what);
-        int r = compile_regex(re, v->valuestring, what, err, errlen);
-        if (r >= 0)
-                *has = true;
-        return r;
-}
-
-static int
-misconfigured(const struct renderer *r, const char *why, char *err, size_t errlen)
-{
-        return fail(err, errlen, "Failed to create %s renderer. Check your renderer options.\n  %s",
-                    r->name, why);
-}
-
-/* Read the renderer options object into @c, as the renderer's constructor would. */
-static int
-apply_options(
-        const struct renderer *r, const cJSON *opts, struct compiled *c, char *err, size_t errlen)
-{
-        const cJSON *it;
-
-        cJSON_ArrayForEach(it, opts)
-        {
-                const char *k = it->string;
-                bool frame_key = !strcmp(k, "show_all") || !strcmp(k, "timeline") ||
-                                 !strcmp(k, "processor_options");
-                bool console_key = !strcmp(k, "unicode") || !strcmp(k, "color") ||
-                                   !strcmp(k, "flat") || !strcmp(k, "time") ||
-                                   !strcmp(k, "flat_time") || !strcmp(k, "short_mode");
-                char why[256];
-
-                if (!(frame_key && r->frame_tree) && !(console_key && r->console)) {
-                        snprintf(why, sizeof(why), "unexpected keyword argument '%s'", k);
-                        return misconfigured(r, why, err, errlen);
-                }
-                if (!strcmp(k, "show_all"))
-                        c->ro.show_all = truthy(it);
-                else if (!strcmp(k, "timeline"))
-                        c->ro.timeline = truthy(it);
-                else if (!strcmp(k, "unicode"))
-                        c->ro.unicode = truthy(it);
-                else if (!strcmp(k, "color"))
-                        c->ro.color = truthy(it);
-                else if (!strcmp(k, "flat"))
-                        c->ro.flat = truthy(it);
-                else if (!strcmp(k, "short_mode"))
-                        c->ro.short_mode = truthy(it);
-                else if (!strcmp(k, "time"))
-                        c->ro.percent_of_total =
-                                cJSON_IsString(it) && !strcmp(it->valuestring, "percent_of_total");
-                else if (!strcmp(k, "flat_time"))
-                        c->ro.flat_time_total =
-                                !(cJSON_IsString(it) && !strcmp(it->valuestring, "self"));
-        }
-        const cJSON *po = cJSON_GetObjectItemCaseSensitive(opts, "processor_options");
-        if (po && !cJSON_IsObject(po))
-                return misconfigured(r, "processor_options must be an object", err, errlen);
-        const cJSON *th = cJSON_GetObjectItemCaseSensitive(po, "filter_threshold");
-        if (th && !cJSON_IsNumber(th))
-                return fail(err, errlen, "processor option filter_threshold must be a number");
-        c->ro.processor.filter_threshold = th ? th->valuedouble : 0.01;
-        int res = regex_option(cJSON_GetObjectItemCaseSensitive(po, "hide_regex"), &c->hide,
-                               &c->has_hide, "hide_regex", err, errlen);
-        if (res >= 0)
-                res = regex_option(cJSON_GetObjectItemCaseSensitive(po, "show_regex"), &c->show,
-                                   &c->has_show, "show_regex", err, errlen);
-        if (res < 0)
-                return res;
-        c->ro.processor.hide_regex = c->has_hide ? &c->hide : NULL;
-        c->ro.processor.show_regex = c->has_show ? &c->show : NULL;
-        if (c->ro.flat && c->ro.timeline)
-                return misconfigured(r, "Cannot use timeline and flat options together.", err,
-                                     errlen);
-        return 0;
-}
-
-/* compute_render_options() and the renderer's constructor. @tty: whether the output is a
- * terminal (colour by default). */
+/* compute_render_options(), -p, and the renderer's constructor, into @ro (released by the
+ * caller with renderer_opts_release() on success). @tty: whether the output is a terminal
+ * (colour by default). */
 static int
 compute(const struct report_opts *o,
         const struct renderer *r,
         bool tty,
-        struct compiled *c,
+        struct render_opts *ro,
         char *err,
         size_t errlen)
 {
         _cleanup_free_ char *hide = NULL, *show = NULL;
         int res;
 
-        *c = (struct compiled){ 0 };
+        *ro = (struct render_opts){ .thread = o->thread };
         if (o->hide && o->hide_regex)
                 return fail(err, errlen, "You can\u2018t specify both --hide and --hide-regex");
         if (!!o->show + !!o->show_regex + o->show_all > 1)
@@ -487,27 +357,16 @@ compute(const struct report_opts *o,
         else if (o->show_regex)
                 show = pyregex_to_regex(o->show_regex);
 
-        cJSON *opts = cJSON_CreateObject();
-        if (r->frame_tree) {
-                cJSON *po = cJSON_AddObjectToObject(opts, "processor_options");
-                if (hide)
-                        cJSON_AddStringToObject(po, "hide_regex", hide);
-                else
-                        cJSON_AddNullToObject(po, "hide_regex");
-                if (show)
-                        cJSON_AddStringToObject(po, "show_regex", show);
-                else
-                        cJSON_AddNullToObject(po, "show_regex");
-        }
-        if (r->console) {
-                /* pyinstr writes UTF-8 everywhere (Python's stdout is UTF-8 in practice too) */
-                cJSON_AddBoolToObject(opts, "unicode", o->unicode >= 0 ? o->unicode : true);
-                cJSON_AddBoolToObject(opts, "color", o->color >= 0 ? o->color : tty);
-        }
-        if (o->timeline)
-                cJSON_AddTrueToObject(opts, "timeline");
-        if (o->show_all)
-                cJSON_AddTrueToObject(opts, "show_all");
+        const struct render_cli cli = {
+                .timeline = o->timeline,
+                .show_all = o->show_all,
+                .hide_regex = hide,
+                .show_regex = show,
+                .unicode = o->unicode,
+                .color = o->color,
+                .tty = tty,
+        };
+        cJSON *opts = renderer_options_new(r, &cli);
         res = 0;
         for (int i = 0; i < o->n_render_options && res >= 0; i++) {
                 const char *p = o->render_options[i], *eq = strchr(p, '=');
@@ -519,11 +378,10 @@ compute(const struct report_opts *o,
                 res = set_keypath(opts, key, value, err, errlen);
         }
         if (res >= 0)
-                res = apply_options(r, opts, c, err, errlen);
+                res = renderer_options_apply(r, opts, ro, err, errlen);
         cJSON_Delete(opts);
-        c->ro.thread = o->thread;
         if (res < 0)
-                compiled_release(c);
+                renderer_opts_release(ro);
         return res;
 }
 
@@ -539,22 +397,37 @@ outfile_in_place(const char *path)
         return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
 }
 
+/* The registry's names as a sentence lists them: "a, b and c". */
+static char *
+renderer_names(void)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        const struct renderer *r;
+
+        for (size_t i = 0; (r = renderer_at(i)); i++)
+                fprintf(m, "%s%s", i == 0 ? "" : renderer_at(i + 1) ? ", " : " and ", r->name);
+        fclose(m);
+        return buf;
+}
+
 int
 report_check(const struct report_opts *o, char *err, size_t errlen)
 {
         const struct renderer *r = choose_renderer(o);
-        struct compiled c;
+        struct render_opts ro;
         int res;
 
-        if (!r)
-                return fail(err, errlen,
-                            "Failed to find renderer with name '%s'. Options are text, json, "
-                            "speedscope, pstats, pyisession, collapsed, html and gecko.",
-                            renderer_name(o));
-        res = compute(o, r, !o->outfile && isatty(STDOUT_FILENO), &c, err, errlen);
+        if (!r) {
+                _cleanup_free_ char *names = renderer_names();
+                return fail(err, errlen, "Failed to find renderer with name '%s'. Options are %s.",
+                            o->renderer, names);
+        }
+        res = compute(o, r, !o->outfile && isatty(STDOUT_FILENO), &ro, err, errlen);
         if (res < 0)
                 return res;
-        compiled_release(&c);
+        renderer_opts_release(&ro);
         if (r->binary && !o->outfile && isatty(STDOUT_FILENO))
                 return fail(err, errlen,
                             "Can't write binary output to a terminal. Redirect to "
@@ -790,18 +663,46 @@ open_in_browser(const char *path)
         fflush(stdout);
 }
 
+/* Renderers say -EIO when their stream failed (ferror()). Why is in errno, left there by the
+ * write that failed (ENOSPC, EPIPE, EFBIG...) when nothing has called into libc since; else
+ * flushing again may tell, if the stream still holds what it could not write. */
+static int
+why_failed(FILE *f, int res, int saved_errno)
+{
+        if (res != -EIO)
+                return res;
+        if (saved_errno && saved_errno != EIO)
+                return -saved_errno;
+        clearerr(f);
+        errno = 0;
+        return fflush(f) != 0 && errno ? -errno : res;
+}
+
+/* Render into @out with errno cleared first, so that a write error's errno survives. */
+static int
+render_to(const struct renderer *r, const struct session *s, const struct render_opts *ro,
+          FILE *out)
+{
+        int res, e;
+
+        errno = 0;
+        res = r->render(s, ro, out);
+        e = errno;
+        return why_failed(out, res, e);
+}
+
 int
 report_write(struct session *s, const struct report_opts *o, char *err, size_t errlen)
 {
         const struct renderer *r = choose_renderer(o);
         _cleanup_free_ char *tmp = NULL, *final = NULL;
-        struct compiled c;
+        struct render_opts ro;
         FILE *out = stdout;
         int res;
 
         if (!r)
                 return report_check(o, err, errlen);
-        res = compute(o, r, !o->outfile && isatty(STDOUT_FILENO), &c, err, errlen);
+        res = compute(o, r, !o->outfile && isatty(STDOUT_FILENO), &ro, err, errlen);
         if (res < 0)
                 return res;
         if (!o->outfile && r->browser && isatty(STDOUT_FILENO)) {
@@ -811,11 +712,11 @@ report_write(struct session *s, const struct report_opts *o, char *err, size_t e
 
                 res = temp_report(&path, &out);
                 if (res == 0) {
-                        res = r->render(s, &c.ro, out);
+                        res = render_to(r, s, &ro, out);
                         if (fclose(out) != 0 && res == 0)
                                 res = -errno;
                 }
-                compiled_release(&c);
+                renderer_opts_release(&ro);
                 if (res == -ENOENT)
                         snprintf(err, errlen, "no thread named or numbered '%s' has samples",
                                  o->thread ? o->thread : "");
@@ -846,13 +747,13 @@ report_write(struct session *s, const struct report_opts *o, char *err, size_t e
                 out = path ? fopen(path, "we") : NULL;
                 if (!out) {
                         res = -errno;
-                        compiled_release(&c);
+                        renderer_opts_release(&ro);
                         snprintf(err, errlen, "cannot write %s: %s", o->outfile, strerror(-res));
                         return res;
                 }
         }
-        res = r->render(s, &c.ro, out);
-        compiled_release(&c);
+        res = render_to(r, s, &ro, out);
+        renderer_opts_release(&ro);
         if (res == -ENOENT)
                 snprintf(err, errlen, "no thread named or numbered '%s' has samples",
                          o->thread ? o->thread : "");
@@ -872,6 +773,8 @@ report_write(struct session *s, const struct report_opts *o, char *err, size_t e
         }
         if (fflush(stdout) != 0 && res == 0)
                 res = -errno;
+        if (res == -EPIPE)
+                return 0; /* the reader went away (| head): nothing more to say, as dump */
         if (res < 0) {
                 if (res != -ENOENT)
                         snprintf(err, errlen, "cannot write the report: %s", strerror(-res));

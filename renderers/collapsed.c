@@ -6,12 +6,12 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/xalloc.h"
 #include "renderers.h"
-#include "tree/tree_internal.h"
 
 /* The format has no quoting: ';' separates frames and a newline ends the line, so those and the
  * other control characters are written as \xNN. */
@@ -29,21 +29,23 @@ put_text(const char *s, size_t n, FILE *out)
 }
 
 static void
-put_frame(const struct strtab_entry *f, FILE *out)
+put_frame(const struct session *s, uint32_t frame, FILE *out)
 {
-        const char *fn = f->str, *file = NULL, *line = NULL, *cls = NULL;
+        size_t len;
+        const char *info = session_frame_info(s, frame, &len);
+        const char *fn = info, *file = NULL, *line = NULL, *cls = NULL;
         size_t n = strlen(fn);
 
-        if (n < f->len) {
+        if (n < len) {
                 file = fn + n + 1;
                 line = file + strlen(file) + 1;
-                if (line > f->str + f->len)
+                if (line > info + len)
                         line = NULL;
         }
         /* attributes after \x01: c<class>, l<line>, h1 */
         const char *cur = NULL;
-        for (const char *p = memchr(f->str, '\x01', f->len); p;
-             p = memchr(p + 1, '\x01', (size_t)(f->str + f->len - p - 1))) {
+        for (const char *p = memchr(info, '\x01', len); p;
+             p = memchr(p + 1, '\x01', (size_t)(info + len - p - 1))) {
                 if (p[1] == 'c')
                         cls = p + 2;
                 else if (p[1] == 'l')
@@ -68,12 +70,12 @@ put_stack(const struct session *s, uint32_t id, FILE *out)
         size_t depth = 0, cap = 0;
         uint32_t *path = NULL;
 
-        for (uint32_t x = id; x != SESSION_NO_STACK; x = s->stacks[x].parent) {
+        for (uint32_t x = id; x != SESSION_NO_STACK; x = session_stack_parent(s, x)) {
                 xgrow(&path, &cap, depth + 1, sizeof(*path));
                 path[depth++] = x;
         }
         for (size_t i = depth; i-- > 0;) {
-                put_frame(&s->frames.v[s->stacks[path[i]].frame], out);
+                put_frame(s, session_stack_frame(s, path[i]), out);
                 if (i)
                         fputc(';', out);
         }
@@ -83,21 +85,28 @@ put_stack(const struct session *s, uint32_t id, FILE *out)
 int
 renderer_collapsed(const struct session *s, FILE *out)
 {
-        double *w = xcalloc(s->n_stacks ? s->n_stacks : 1, sizeof(*w));
-        uint32_t *order = xmalloc((s->n_stacks ? s->n_stacks : 1) * sizeof(*order));
-        size_t n = 0;
+        size_t n_stacks = session_stack_count(s), n_samples = session_sample_count(s), n = 0;
+        double *w = xcalloc(n_stacks ? n_stacks : 1, sizeof(*w));
+        /* first seen, not a weight of 0: a loaded session may weigh a sample 0 */
+        bool *seen = xcalloc(n_stacks ? n_stacks : 1, sizeof(*seen));
+        uint32_t *order = xmalloc((n_stacks ? n_stacks : 1) * sizeof(*order));
 
-        for (size_t i = 0; i < s->n_samples; i++) {
-                uint32_t st = s->sample_stack[i];
-                if (w[st] == 0)
+        for (size_t i = 0; i < n_samples; i++) {
+                uint32_t st = session_sample_stack(s, i);
+                if (st == SESSION_NO_STACK)
+                        continue; /* no frame to write (w[st] would be far out of bounds) */
+                if (!seen[st]) {
+                        seen[st] = true;
                         order[n++] = st;
-                w[st] += s->sample_weight[i];
+                }
+                w[st] += session_sample_weight(s, i);
         }
         for (size_t i = 0; i < n; i++) {
                 put_stack(s, order[i], out);
                 fprintf(out, " %.0f\n", round(w[order[i]] * 1e6));
         }
         free(w);
+        free(seen);
         free(order);
         return ferror(out) ? -EIO : 0;
 }
@@ -109,7 +118,10 @@ render_collapsed(const struct session *s, const struct render_opts *o, FILE *out
         return renderer_collapsed(s, out);
 }
 
+static const char *const collapsed_extensions[] = { ".collapsed", ".folded", NULL };
+
 const struct renderer renderer_collapsed_stacks = {
         .name = "collapsed",
+        .extensions = collapsed_extensions,
         .render = render_collapsed,
 };

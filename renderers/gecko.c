@@ -8,11 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strtab.h"
 #include "common/xalloc.h"
 #include "renderers.h"
 #include "tree/pyjson.h"
-#include "tree/strtab.h"
-#include "tree/tree_internal.h"
 
 #define GECKO_NONE UINT32_MAX
 
@@ -56,10 +55,11 @@ frame_of(struct gecko_thread *g, const struct session *s, uint32_t id)
         if (g->frame_map[id] != GECKO_NONE)
                 return g->frame_map[id];
 
-        const struct strtab_entry *e = &s->frames.v[id];
-        const char *end = memchr(e->str, '\x01', e->len);
-        size_t ident_len = end ? (size_t)(end - e->str) : e->len;
-        const char *fn = e->str, *file = NULL, *line = NULL, *cur = NULL;
+        size_t len;
+        const char *info = session_frame_info(s, id, &len);
+        const char *end = memchr(info, '\x01', len);
+        size_t ident_len = end ? (size_t)(end - info) : len;
+        const char *fn = info, *file = NULL, *line = NULL, *cur = NULL;
         size_t fn_len = strnlen(fn, ident_len);
 
         if (fn_len < ident_len) {
@@ -67,16 +67,17 @@ frame_of(struct gecko_thread *g, const struct session *s, uint32_t id)
                 line = memchr(file, '\0', ident_len - fn_len - 1);
                 line = line ? line + 1 : NULL;
         }
-        for (const char *p = end; p; p = memchr(p + 1, '\x01', (size_t)(e->str + e->len - p - 1)))
-                if (p + 1 < e->str + e->len && p[1] == 'l')
+        for (const char *p = end; p; p = memchr(p + 1, '\x01', (size_t)(info + len - p - 1)))
+                if (p + 1 < info + len && p[1] == 'l')
                         cur = p + 2;
 
-        uint32_t n = (uint32_t)g->funcs.n, func = strtab_intern(&g->funcs, e->str, ident_len);
+        uint32_t n = (uint32_t)strtab_count(&g->funcs);
+        uint32_t func = strtab_intern(&g->funcs, info, ident_len);
         if (func == n) {
                 u32v_push(&g->func_name, string_index(g, fn, fn_len));
                 u32v_push(&g->func_file,
                           file ? string_index(g, file,
-                                              strnlen(file, (size_t)(e->str + ident_len - file)))
+                                              strnlen(file, (size_t)(info + ident_len - file)))
                                : GECKO_NONE);
                 u32v_push(&g->func_line, line ? (uint32_t)strtoul(line, NULL, 10) : GECKO_NONE);
         }
@@ -97,17 +98,16 @@ stack_of(struct gecko_thread *g, const struct session *s, uint32_t st)
         if (st == g->root)
                 return GECKO_NONE;
         for (uint32_t x = st; x != g->root && g->stack_map[x] == GECKO_NONE;
-             x = s->stacks[x].parent) {
+             x = session_stack_parent(s, x)) {
                 xgrow(&path, &cap, n + 1, sizeof(*path));
                 path[n++] = x;
         }
         if (n == 0)
                 return g->stack_map[st];
-        prefix = s->stacks[path[n - 1]].parent == g->root
-                         ? GECKO_NONE
-                         : g->stack_map[s->stacks[path[n - 1]].parent];
+        uint32_t parent = session_stack_parent(s, path[n - 1]);
+        prefix = parent == g->root ? GECKO_NONE : g->stack_map[parent];
         for (size_t i = n; i-- > 0;) {
-                u32v_push(&g->stack_frame, frame_of(g, s, s->stacks[path[i]].frame));
+                u32v_push(&g->stack_frame, frame_of(g, s, session_stack_frame(s, path[i])));
                 u32v_push(&g->stack_prefix, prefix);
                 prefix = g->stack_map[path[i]] = (uint32_t)(g->stack_frame.n - 1);
         }
@@ -151,9 +151,10 @@ put_str(FILE *out, const char *s, size_t len)
 static void
 put_thread(const struct session *s, struct gecko_thread *g, size_t index, FILE *out)
 {
-        const struct strtab_entry *th = &s->frames.v[s->stacks[g->root].frame];
-        const char *name = th->str, *file = name + strlen(name) + 1;
-        const char *tid = file < th->str + th->len ? file + strlen(file) + 1 : th->str + th->len;
+        size_t len;
+        const char *name = session_frame_info(s, session_stack_frame(s, g->root), &len);
+        const char *end = name + len, *file = name + strlen(name) + 1;
+        const char *tid = file < end ? file + strlen(file) + 1 : end;
         size_t nf = g->frame_func.n, nfn = g->func_name.n, ns = g->stack_frame.n;
         char buf[PYJSON_FLOAT_MAX];
 
@@ -164,7 +165,7 @@ put_thread(const struct session *s, struct gecko_thread *g, size_t index, FILE *
         put_str(out, name, strlen(name));
         fprintf(out,
                 ", \"isMainThread\": %s, \"pid\": \"0\", \"tid\": ", index == 0 ? "true" : "false");
-        if (tid < th->str + th->len && tid[0] && strspn(tid, "0123456789") == strlen(tid))
+        if (tid < end && tid[0] && strspn(tid, "0123456789") == strlen(tid))
                 fputs(tid, out);
         else
                 fprintf(out, "%zu", index);
@@ -209,10 +210,11 @@ put_thread(const struct session *s, struct gecko_thread *g, size_t index, FILE *
               "\"nativeSymbols\": {\"length\": 0, \"libIndex\": [], \"address\": [], "
               "\"name\": [], \"functionSize\": []},\n\"stringArray\": [",
               out);
-        for (size_t i = 0; i < g->strings.n; i++) {
+        for (size_t i = 0; i < strtab_count(&g->strings); i++) {
+                const char *str = strtab_str(&g->strings, (uint32_t)i, &len);
                 if (i)
                         fputc(',', out);
-                put_str(out, g->strings.v[i].str, g->strings.v[i].len);
+                put_str(out, str, len);
         }
         fputs("]}", out);
 }
@@ -238,44 +240,43 @@ thread_release(struct gecko_thread *g)
 static int
 render_gecko(const struct session *s, const struct render_opts *o, FILE *out)
 {
-        _cleanup_free_ uint32_t *root = xmalloc((s->n_stacks + 1) * sizeof(*root));
-        _cleanup_free_ uint32_t *slot = xmalloc((s->n_stacks + 1) * sizeof(*slot));
+        size_t n_stacks = session_stack_count(s), n_frames = session_frame_count(s);
+        size_t n_samples = session_sample_count(s);
+        _cleanup_free_ uint32_t *root = session_stack_roots(s);
+        _cleanup_free_ uint32_t *slot = xmalloc((n_stacks + 1) * sizeof(*slot));
         struct gecko_thread *threads = NULL;
         size_t n = 0, cap = 0;
         char buf[PYJSON_FLOAT_MAX];
         int r = 0;
 
-        for (size_t i = 0; i < s->n_stacks; i++) {
-                root[i] = s->stacks[i].parent == SESSION_NO_STACK ? (uint32_t)i
-                                                                  : root[s->stacks[i].parent];
-                slot[i] = GECKO_NONE;
-        }
-        for (size_t i = 0; i < s->n_samples; i++) {
-                uint32_t st = s->sample_stack[i];
+        memset(slot, 0xff, (n_stacks + 1) * sizeof(*slot));
+        for (size_t i = 0; i < n_samples; i++) {
+                uint32_t st = session_sample_stack(s, i);
                 if (st == SESSION_NO_STACK)
                         continue; /* no thread to put it in */
                 uint32_t rt = root[st];
-                const struct strtab_entry *th = &s->frames.v[s->stacks[rt].frame];
 
                 if (slot[rt] == GECKO_NONE) {
-                        if (o->thread && !renderer_thread_text_matches(th->str, th->len, o->thread))
+                        size_t len;
+                        const char *th = session_frame_info(s, session_stack_frame(s, rt), &len);
+                        if (o->thread && !renderer_thread_text_matches(th, len, o->thread))
                                 continue;
                         xgrow(&threads, &cap, n + 1, sizeof(*threads));
                         struct gecko_thread *g = &threads[n];
                         *g = (struct gecko_thread){ .root = rt };
                         strtab_init(&g->strings);
                         strtab_init(&g->funcs);
-                        g->frame_map = xmalloc((s->frames.n + 1) * sizeof(*g->frame_map));
-                        memset(g->frame_map, 0xff, (s->frames.n + 1) * sizeof(*g->frame_map));
-                        g->stack_map = xmalloc((s->n_stacks + 1) * sizeof(*g->stack_map));
-                        memset(g->stack_map, 0xff, (s->n_stacks + 1) * sizeof(*g->stack_map));
+                        g->frame_map = xmalloc((n_frames + 1) * sizeof(*g->frame_map));
+                        memset(g->frame_map, 0xff, (n_frames + 1) * sizeof(*g->frame_map));
+                        g->stack_map = xmalloc((n_stacks + 1) * sizeof(*g->stack_map));
+                        memset(g->stack_map, 0xff, (n_stacks + 1) * sizeof(*g->stack_map));
                         slot[rt] = (uint32_t)n++;
                 }
                 struct gecko_thread *g = &threads[slot[rt]];
                 u32v_push(&g->sample_stack, stack_of(g, s, st));
                 xgrow(&g->sample_time, &g->cap_time, g->n_time + 1, sizeof(*g->sample_time));
                 g->sample_time[g->n_time++] = g->clock * 1000.0;
-                g->clock += s->sample_weight[i];
+                g->clock += session_sample_weight(s, i);
         }
         if (o->thread && n == 0)
                 r = -ENOENT;
@@ -309,7 +310,10 @@ render_gecko(const struct session *s, const struct render_opts *o, FILE *out)
         return ferror(out) ? -EIO : 0;
 }
 
+static const char *const gecko_extensions[] = { ".gecko.json", NULL };
+
 const struct renderer renderer_gecko = {
         .name = "gecko",
+        .extensions = gecko_extensions,
         .render = render_gecko,
 };

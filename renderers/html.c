@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strtab.h"
 #include "common/xalloc.h"
 #include "renderers.h"
 #include "tree/pyjson.h"
-#include "tree/strtab.h"
 
 /* pyinstrument's HTMLRenderer limit on samples, and pyinstr's on nodes: a page with more than
  * about 300,000 nodes takes more than a few seconds to open in a browser */
@@ -84,7 +84,7 @@ put_nodes(struct html *h, struct frame *root, struct frame ***first, size_t *cap
 
         frame_stack_push(&st, root);
         for (struct frame *f; (f = frame_stack_pop(&st));) {
-                size_t n = h->frames.n;
+                size_t n = strtab_count(&h->frames);
                 uint32_t i = frame_index(h, f);
 
                 if (i >= n) {
@@ -112,7 +112,7 @@ put_nodes(struct html *h, struct frame *root, struct frame ***first, size_t *cap
 static void
 put_frames(struct html *h, struct frame **first_node)
 {
-        for (size_t i = 0; i < h->frames.n; i++) {
+        for (size_t i = 0; i < strtab_count(&h->frames); i++) {
                 struct frame *f = first_node[i];
                 const struct frame_ident *fi = frame_ident(h->t, f);
 
@@ -281,10 +281,14 @@ render_html(const struct session *s, const struct render_opts *o, FILE *out)
         return ferror(out) ? -EIO : 0;
 }
 
+static const char *const html_extensions[] = { ".html", ".htm", NULL };
+static const struct renderer_option *const html_options[] = { renderer_frame_options, NULL };
+
 const struct renderer renderer_html = {
         .name = "html",
+        .extensions = html_extensions,
+        .options = html_options,
         .default_processors = html_processors,
-        .frame_tree = true,
         .browser = true,
         .render = render_html,
 };

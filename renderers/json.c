@@ -110,9 +110,13 @@ render_json(const struct session *s, const struct render_opts *o, FILE *out)
         return ferror(out) ? -EIO : 0;
 }
 
+static const char *const json_extensions[] = { ".json", NULL };
+static const struct renderer_option *const json_options[] = { renderer_frame_options, NULL };
+
 const struct renderer renderer_json = {
         .name = "json",
+        .extensions = json_extensions,
+        .options = json_options,
         .default_processors = renderer_console_processors,
-        .frame_tree = true,
         .render = render_json,
 };

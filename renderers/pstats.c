@@ -7,11 +7,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/strtab.h"
 #include "common/u64map.h"
 #include "common/xalloc.h"
 #include "renderers.h"
 #include "tree/pyjson.h"
-#include "tree/strtab.h"
 
 /* PstatsRenderer's default_processors(): the console list without grouping */
 static const char *const pstats_without[] = { "group_library_frames_processor", NULL };
@@ -42,13 +42,13 @@ key_of(struct stats *st, struct frame *f)
         _cleanup_free_ char *key = NULL;
         size_t len = 0;
         FILE *m = open_memstream(&key, &len);
-        size_t before = st->keys.n;
+        size_t before = strtab_count(&st->keys);
         uint32_t id;
 
         fprintf(m, "%s%c%ld%c%s", fi->file ? fi->file : "", 0, fi->line, 0, fi->function);
         fclose(m);
         id = strtab_intern(&st->keys, key, len);
-        if (st->keys.n > before) {
+        if (strtab_count(&st->keys) > before) {
                 xgrow(&st->entries, &st->cap_entries, id + 1, sizeof(*st->entries));
                 st->entries[id] = (struct entry){ 0 };
         }
@@ -119,9 +119,10 @@ put_unicode(FILE *out, const char *s)
 }
 
 static void
-put_key(FILE *out, const struct strtab_entry *k)
+put_key(FILE *out, const struct strtab *keys, uint32_t id)
 {
-        const char *file = k->str, *line = file + strlen(file) + 1;
+        size_t len;
+        const char *file = strtab_str(keys, id, &len), *line = file + strlen(file) + 1;
         const char *fn = line + strlen(line) + 1;
 
         fputc(')', out); /* small tuple */
@@ -158,9 +159,9 @@ render_pstats(const struct session *s, const struct render_opts *o, FILE *out)
         frame_stack_release(&walk);
 
         fputc('{', out);
-        for (size_t i = 0; i < st.keys.n; i++) {
+        for (size_t i = 0; i < strtab_count(&st.keys); i++) {
                 struct entry *e = &st.entries[i];
-                put_key(out, &st.keys.v[i]);
+                put_key(out, &st.keys, (uint32_t)i);
                 fputc(')', out);
                 fputc(5, out);
                 put_int(out, -1);
@@ -169,7 +170,7 @@ render_pstats(const struct session *s, const struct render_opts *o, FILE *out)
                 put_float(out, e->ct);
                 fputc('{', out);
                 for (size_t c = 0; c < e->n_callers; c++) {
-                        put_key(out, &st.keys.v[e->callers[c].key]);
+                        put_key(out, &st.keys, e->callers[c].key);
                         fputc(')', out);
                         fputc(4, out);
                         put_int(out, -1);
@@ -187,11 +188,15 @@ render_pstats(const struct session *s, const struct render_opts *o, FILE *out)
         return ferror(out) ? -EIO : 0;
 }
 
+static const char *const pstats_extensions[] = { ".pstats", NULL };
+static const struct renderer_option *const pstats_options[] = { renderer_frame_options, NULL };
+
 const struct renderer renderer_pstats = {
         .name = "pstats",
+        .extensions = pstats_extensions,
+        .options = pstats_options,
         .default_processors = renderer_console_processors,
         .without_processors = pstats_without,
         .binary = true,
-        .frame_tree = true,
         .render = render_pstats,
 };

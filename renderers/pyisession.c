@@ -10,7 +10,10 @@ render_pyisession(const struct session *s, const struct render_opts *o, FILE *ou
         return session_save(s, out);
 }
 
+static const char *const pyisession_extensions[] = { ".pyisession", NULL };
+
 const struct renderer renderer_pyisession = {
         .name = "pyisession",
+        .extensions = pyisession_extensions,
         .render = render_pyisession,
 };

@@ -28,6 +28,12 @@ static const struct renderer *const renderers[] = {
 };
 
 const struct renderer *
+renderer_at(size_t i)
+{
+        return i < ARRAY_SIZE(renderers) ? renderers[i] : NULL;
+}
+
+const struct renderer *
 renderer_find(const char *name)
 {
         if (strcmp(name, "session") == 0)
@@ -45,28 +51,23 @@ ends_with(const char *s, const char *suffix)
         return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-const char *
+const struct renderer *
 renderer_guess(const char *outfile)
 {
-        static const struct {
-                const char *suffix, *renderer;
-        } table[] = {
-                { ".txt", "text" },
-                { ".speedscope.json", "speedscope" },
-                { ".gecko.json", "gecko" },
-                { ".json", "json" },
-                { ".pyisession", "pyisession" },
-                { ".pstats", "pstats" },
-                { ".collapsed", "collapsed" },
-                { ".folded", "collapsed" },
-                { ".html", "html" },
-                { ".htm", "html" },
-        };
+        const struct renderer *best = NULL;
+        size_t best_len = 0;
 
-        for (size_t i = 0; i < ARRAY_SIZE(table); i++)
-                if (ends_with(outfile, table[i].suffix))
-                        return table[i].renderer;
-        return NULL;
+        /* the longest ending wins, so that .speedscope.json is not taken for .json */
+        for (size_t i = 0; i < ARRAY_SIZE(renderers); i++) {
+                for (const char *const *e = renderers[i]->extensions; e && *e; e++) {
+                        size_t len = strlen(*e);
+                        if (len > best_len && ends_with(outfile, *e)) {
+                                best = renderers[i];
+                                best_len = len;
+                        }
+                }
+        }
+        return best;
 }
 
 bool

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/strtab.h"
 #include "common/xalloc.h"
 #include "renderers.h"
 #include "tree/pyjson.h"
-#include "tree/strtab.h"
 
 static const char *const speedscope_processors[] = {
         "remove_importlib",
@@ -213,9 +213,10 @@ render_speedscope(const struct session *s, const struct render_opts *o, FILE *ou
                 fputs("]}", out);
         }
         fputs("], \"shared\": {\"frames\": [", out);
-        for (size_t i = 0; i < sp.frames.n; i++) {
-                const struct strtab_entry *k = &sp.frames.v[i];
-                const char *fn = k->str, *file = fn + strlen(fn) + 1;
+        for (size_t i = 0; i < strtab_count(&sp.frames); i++) {
+                size_t len;
+                const char *fn = strtab_str(&sp.frames, (uint32_t)i, &len);
+                const char *file = fn + strlen(fn) + 1;
                 const char *line = file + strlen(file) + 1;
 
                 fputs(i ? ", {\"name\": " : "{\"name\": ", out);
@@ -237,9 +238,13 @@ render_speedscope(const struct session *s, const struct render_opts *o, FILE *ou
         return ferror(out) ? -EIO : 0;
 }
 
+static const char *const speedscope_extensions[] = { ".speedscope.json", NULL };
+static const struct renderer_option *const speedscope_options[] = { renderer_frame_options, NULL };
+
 const struct renderer renderer_speedscope = {
         .name = "speedscope",
+        .extensions = speedscope_extensions,
+        .options = speedscope_options,
         .default_processors = speedscope_processors,
-        .frame_tree = true,
         .render = render_speedscope,
 };

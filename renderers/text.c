@@ -6,9 +6,12 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <cjson/cJSON.h>
 
 #include "common/u64map.h"
 #include "common/xalloc.h"
@@ -89,7 +92,7 @@ put_description(struct text *x, struct frame *f, double time)
         char cbuf[32];
 
         fputs(time_color(x, time, cbuf), x->out);
-        if (x->o->percent_of_total)
+        if (x->o->text.percent_of_total)
                 fprintf(x->out, "%.1f%%", proportion_of_total(x, time) * 100);
         else
                 fprintf(x->out, "%.*f", x->precision, time);
@@ -220,7 +223,7 @@ render_tree(struct text *x, const char *base)
         _cleanup_free_ struct pending *st = NULL;
         _cleanup_free_ char *prefix = NULL;
         size_t n = 0, cap = 0, plen = 0, pcap = 0;
-        const char *const *box = x->o->unicode ? indents_unicode : indents_ascii;
+        const char *const *box = x->o->text.unicode ? indents_unicode : indents_ascii;
 
         xgrow(&st, &cap, 1, sizeof(*st));
         st[n++] = (struct pending){ .f = x->root, .plen = 0, .piece = base, .child_piece = base };
@@ -295,7 +298,7 @@ render_flat(struct text *x)
                         u64map_put(&index, (uint64_t)f->ident + 1, v);
                 }
                 /* self time adds up; total time is overwritten, the last node wins */
-                if (x->o->flat_time_total)
+                if (x->o->text.flat_time_total)
                         rows[v].time = f->time;
                 else
                         rows[v].time = rows[v].time + frame_total_self_time(x->t, f);
@@ -337,7 +340,7 @@ put_banner(const struct session *s, const struct render_opts *o, FILE *out)
         time_t start = session_start_time_t(s);
         struct tm tm;
 
-        if (o->short_mode) {
+        if (o->text.short_mode) {
                 fprintf(out,
                         "\npyinstr .............................................\n.\n.  %s\n.\n",
                         session_target_description(s));
@@ -360,7 +363,7 @@ render_text(const struct session *s, const struct render_opts *o, FILE *out)
         _cleanup_(frame_tree_freep) struct frame_tree *t = NULL;
         _cleanup_free_ struct frame **roots = NULL;
         double interval = session_max_interval(s);
-        const char *base = o->short_mode ? ".  " : "";
+        const char *base = o->text.short_mode ? ".  " : "";
         size_t n;
         int r;
 
@@ -370,7 +373,7 @@ render_text(const struct session *s, const struct render_opts *o, FILE *out)
         struct text x = {
                 .t = t,
                 .o = o,
-                .c = o->color ? &colors_enabled : &colors_disabled,
+                .c = o->text.color ? &colors_enabled : &colors_disabled,
                 .out = out,
                 /* decimals from the interval: 0.001 s gives 3, 0.0001 s gives 4 */
                 .precision = (int)ceil(-log10(fmin(fmax(1e-9, interval), 1))),
@@ -381,22 +384,64 @@ render_text(const struct session *s, const struct render_opts *o, FILE *out)
                 x.root = roots[i];
                 if (!x.root)
                         fprintf(out, "%sNo samples were recorded.\n", base);
-                else if (o->flat)
+                else if (o->text.flat)
                         render_flat(&x);
                 else
                         render_tree(&x, base);
                 fprintf(out, "%s\n", base);
         }
-        if (o->short_mode)
+        if (o->text.short_mode)
                 fputs(".....................................................\n\n", out);
         u64map_release(&x.ignored);
         return ferror(out) ? -EIO : 0;
 }
 
+/* pyinstr writes UTF-8 everywhere (Python's stdout is UTF-8 in practice too): unicode unless
+ * told otherwise */
+static cJSON *
+unicode_from_cli(const struct render_cli *cli)
+{
+        return cJSON_CreateBool(cli->unicode >= 0 ? cli->unicode : true);
+}
+
+/* colour on a terminal unless told otherwise */
+static cJSON *
+color_from_cli(const struct render_cli *cli)
+{
+        return cJSON_CreateBool(cli->color >= 0 ? cli->color : cli->tty);
+}
+
+/* ConsoleRenderer's own keyword arguments (defaults: unicode=False, color=False, flat=False,
+ * time="seconds", flat_time="self", short_mode=False) */
+static const struct renderer_option console_options[] = {
+        { "unicode", RENDERER_OPTION_BOOL, offsetof(struct render_opts, text.unicode),
+          .from_cli = unicode_from_cli },
+        { "color", RENDERER_OPTION_BOOL, offsetof(struct render_opts, text.color),
+          .from_cli = color_from_cli },
+        { "flat", RENDERER_OPTION_BOOL, offsetof(struct render_opts, text.flat) },
+        { "time", RENDERER_OPTION_CHOICE, offsetof(struct render_opts, text.percent_of_total),
+          .value = "percent_of_total", .if_equal = true },
+        { "flat_time", RENDERER_OPTION_CHOICE, offsetof(struct render_opts, text.flat_time_total),
+          .value = "self", .if_equal = false },
+        { "short_mode", RENDERER_OPTION_BOOL, offsetof(struct render_opts, text.short_mode) },
+        { NULL },
+};
+static const struct renderer_option *const text_options[] = { renderer_frame_options,
+                                                              console_options, NULL };
+static const char *const text_extensions[] = { ".txt", NULL };
+
+static const char *
+check_text_options(const struct render_opts *o)
+{
+        return o->text.flat && o->timeline ? "Cannot use timeline and flat options together."
+                                           : NULL;
+}
+
 const struct renderer renderer_text = {
         .name = "text",
+        .extensions = text_extensions,
+        .options = text_options,
+        .check_options = check_text_options,
         .default_processors = renderer_console_processors,
-        .frame_tree = true,
-        .console = true,
         .render = render_text,
 };

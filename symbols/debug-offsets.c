@@ -231,6 +231,7 @@ struct field_map {
         OFFSET(T, interp.next, interpreter_state, next),                                           \
         OFFSET(T, interp.threads_head, interpreter_state, threads_head),                           \
         OFFSET(T, interp.id, interpreter_state, id),                                               \
+        OFFSET(T, interp.modules, interpreter_state, imports_modules),                             \
         SIZE(T, tstate.size, thread_state),                                                        \
         OFFSET(T, tstate.next, thread_state, next),                                                \
         OFFSET(T, tstate.interp, thread_state, interp),                                            \
@@ -262,7 +263,11 @@ struct field_map {
         OFFSET(T, unicode.length, unicode_object, length),                                         \
         OFFSET(T, unicode.state, unicode_object, state),                                           \
         /* sizeof(PyASCIIObject): a leading part of PyUnicodeObject, not an offset */              \
-        PREFIX(T, unicode.ascii_size, unicode_object, asciiobject_size)
+        PREFIX(T, unicode.ascii_size, unicode_object, asciiobject_size),                           \
+        OFFSET(T, dict.ma_keys, dict_object, ma_keys),                                             \
+        OFFSET(T, dict.ma_values, dict_object, ma_values),                                         \
+        OFFSET(T, pylong.lv_tag, long_object, lv_tag),                                             \
+        OFFSET(T, pylong.ob_digit, long_object, ob_digit)
 
 /* A py_offsets member the debug offsets of that minor do not carry. */
 struct field_const {
@@ -291,6 +296,10 @@ static const struct field_map map_315[] = {
         /* 3.15 publishes sizeof(PyCompactUnicodeObject) itself */
         PREFIX(struct debug_offsets_315, unicode.compact_size, unicode_object,
                compactunicodeobject_size),
+        /* and what a remote reader needs for instance attributes */
+        OFFSET(struct debug_offsets_315, type.tp_basicsize, type_object, tp_basicsize),
+        OFFSET(struct debug_offsets_315, type.tp_dictoffset, type_object, tp_dictoffset),
+        OFFSET(struct debug_offsets_315, type.ht_cached_keys, heap_type_object, ht_cached_keys),
 };
 
 /* Values the debug offsets do not carry, from the headers of each minor (tests/offsets checks
@@ -300,24 +309,42 @@ static const struct field_map map_315[] = {
  * FRAME_OWNED_BY_CSTACK (3) in 3.13 (Include/internal/pycore_frame.h) and by
  * FRAME_OWNED_BY_INTERPRETER (3) from 3.14 (Include/internal/pycore_interpframe_structs.h). */
 #define CONSTS_FRAMES                                                                              \
-        { offsetof(struct py_offsets, object.ob_refcnt), 0 },                                      \
-        { offsetof(struct py_offsets, iframe.owner_generator), 1 },                                \
-        { offsetof(struct py_offsets, iframe.owner_bottom), 3 }
+        CONST(object.ob_refcnt, 0), CONST(iframe.owner_generator, 1), CONST(iframe.owner_bottom, 3)
 
 /* sizeof(PyCompactUnicodeObject) = PyASCIIObject (40) + utf8_length + utf8 in the 3.13 and
  * 3.14 GIL builds (Include/cpython/unicodeobject.h); the free-threaded object header would
  * make it 72, but those builds are refused before this is used. */
+#define CONST(dst, value) { offsetof(struct py_offsets, dst), value }
+
+/* What the thread-name reader needs that no _Py_DebugOffsets carries, the same in 3.13-3.15
+ * GIL builds (checked against each one's headers by tests/offsets): MANAGED_DICT_OFFSET and
+ * the Py_TPFLAGS_* bits (Include/internal/pycore_object.h, Include/object.h), PyModuleObject
+ * (Include/internal/pycore_moduleobject.h), PyDictKeysObject and PyDictValues
+ * (Include/internal/pycore_dict.h), PyLong_SHIFT (Include/cpython/longintrepr.h). */
+#define CONSTS_313_315                                                                             \
+        CONST(object.managed_dict, 24), CONST(type.flag_managed_dict, 1u << 4),                   \
+        CONST(type.flag_inline_values, 1u << 2), CONST(module.md_dict, 16),                       \
+        CONST(dict.dk_log2_size, 8), CONST(dict.dk_log2_index_bytes, 9), CONST(dict.dk_kind, 10), \
+        CONST(dict.dk_nentries, 24), CONST(dict.dk_indices, 32), CONST(dict.entry_size, 24),      \
+        CONST(dict.unicode_entry_size, 16), CONST(dict.values, 8), CONST(dict.values_valid, 3),   \
+        CONST(pylong.digit_bits, 30)
+
 static const struct field_const consts_313_314[] = {
-        { offsetof(struct py_offsets, unicode.compact_size), 56 },
+        CONSTS_313_315,
         CONSTS_FRAMES,
+        CONST(unicode.compact_size, 56),
+        /* 3.15 publishes these three; PyTypeObject and PyHeapTypeObject in 3.13/3.14 */
+        CONST(type.tp_basicsize, 32),
+        CONST(type.tp_dictoffset, 288),
+        CONST(type.ht_cached_keys, 880),
 };
-static const struct field_const consts_315[] = { CONSTS_FRAMES };
+static const struct field_const consts_315[] = { CONSTS_313_315, CONSTS_FRAMES };
 
 /* Members not set by the map or the consts stay OFF_NONE: tstate.cframe,
  * tstate.cframe_frame, tstate.datastack_top, tstate.exc_info and gen.* (used with _PyCFrame,
- * which was removed in 3.13),
- * tstate.base_frame before 3.15,
- * frameobj.*, iframe.is_entry (3.11 only) and code.varnames. */
+ * which was removed in 3.13), tstate.base_frame before 3.15, frameobj.*, iframe.is_entry
+ * (3.11 only) and code.varnames, and the ≤3.12 layouts: object.managed_values and
+ * managed_dict_tag, dict.dk_size, pylong.ob_size. */
 static const struct debug_layout layouts[] = {
         {
                 .minor = 0x030d,

@@ -45,6 +45,7 @@ struct py_offsets {
         } runtime;
         struct {
                 uint32_t size, next, threads_head, id;
+                uint32_t modules; /* sys.modules (a dict) */
         } interp;
         struct {
                 uint32_t size, next, interp;
@@ -88,9 +89,17 @@ struct py_offsets {
         } code;
         struct {
                 uint32_t ob_refcnt, ob_type;
+                /* ≥3.11 managed instance dicts (Include/internal/pycore_object.h): the dict
+                 * pointer sits managed_dict bytes *before* the object; 3.11 keeps a values
+                 * pointer apart, managed_values bytes before; in 3.12 the dict word is tagged:
+                 * low bit managed_dict_tag set = values at word + 1. OFF_NONE when absent. */
+                uint32_t managed_dict, managed_values, managed_dict_tag;
         } object;
-        struct {
-                uint32_t tp_name, tp_flags;
+        struct { /* PyTypeObject, PyHeapTypeObject */
+                uint32_t tp_name, tp_flags, tp_basicsize, tp_dictoffset, ht_cached_keys;
+                /* tp_flags bits (values, not offsets): Py_TPFLAGS_MANAGED_DICT ≥3.11,
+                 * Py_TPFLAGS_INLINE_VALUES ≥3.13 (values at obj + tp_basicsize); OFF_NONE */
+                uint32_t flag_managed_dict, flag_inline_values;
         } type;
         struct {
                 uint32_t ob_size, ob_item;
@@ -103,6 +112,28 @@ struct py_offsets {
                 uint32_t ascii_size;   /* sizeof(PyASCIIObject): compact ASCII data follows */
                 uint32_t compact_size; /* sizeof(PyCompactUnicodeObject): other compact data */
         } unicode;
+        struct {
+                uint32_t md_dict;
+        } module;
+        struct { /* PyDictObject; PyDictKeysObject (≤3.10 Objects/dict-common.h, ≥3.11
+                  * Include/internal/pycore_dict.h) */
+                uint32_t ma_keys, ma_values;
+                uint32_t dk_size; /* ≤3.10 Py_ssize_t slots; else OFF_NONE */
+                /* ≥3.11 uint8_t log2 of the slots, of the index bytes, and DICT_KEYS_* kind */
+                uint32_t dk_log2_size, dk_log2_index_bytes, dk_kind;
+                uint32_t dk_nentries, dk_indices;
+                /* sizeof PyDictKeyEntry {hash, key, value}, and ≥3.11 PyDictUnicodeEntry {key,
+                 * value} (kind ≠ DICT_KEYS_GENERAL): both end with key, value */
+                uint32_t entry_size, unicode_entry_size;
+                uint32_t values;       /* PyDictValues.values[] (≤3.10 ma_values is the array) */
+                uint32_t values_valid; /* ≥3.13 PyDictValues.valid (uint8_t) */
+        } dict;
+        struct { /* PyLongObject (Include/cpython/longintrepr.h) */
+                uint32_t ob_size;    /* ≤3.11 signed digit count */
+                uint32_t lv_tag;     /* ≥3.12 digits << 3 | sign (0 +, 1 zero, 2 -) */
+                uint32_t ob_digit;   /* uint32_t digits, least significant first */
+                uint32_t digit_bits; /* PyLong_SHIFT, a value */
+        } pylong;
 };
 
 /* The compiled table for major.minor @version (PY_VERSION_HEX, only bits 31..16 are used),

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strtab.h"
 #include "common/xalloc.h"
 #include "frame.h"
 #include "frame_internal.h"
-#include "strtab.h"
 #include "tree_internal.h"
 
 bool

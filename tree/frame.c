@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/strtab.h"
 #include "common/xalloc.h"
 #include "frame.h"
 #include "frame_internal.h"
-#include "strtab.h"
 #include "tree_internal.h"
 
 /* ------------------------------------------------------------------------------------------ */

@@ -4,8 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/strtab.h"
 #include "tree/frame.h"
-#include "tree/strtab.h"
 
 #define CHUNK_FRAMES 4096
 

@@ -15,9 +15,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/strtab.h"
 #include "common/xalloc.h"
 #include "pyjson.h"
-#include "strtab.h"
 #include "tree.h"
 #include "tree_internal.h"
 

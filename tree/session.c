@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strtab.h"
 #include "common/u64map.h"
 #include "common/xalloc.h"
-#include "strtab.h"
 #include "tree.h"
 #include "tree_internal.h"
 
@@ -72,6 +72,60 @@ session_add_sample(struct session *s, uint32_t stack, double weight)
         s->sample_stack[s->n_samples] = stack;
         s->sample_weight[s->n_samples] = weight;
         s->n_samples++;
+}
+
+uint32_t
+session_sample_stack(const struct session *s, size_t i)
+{
+        return s->sample_stack[i];
+}
+
+double
+session_sample_weight(const struct session *s, size_t i)
+{
+        return s->sample_weight[i];
+}
+
+size_t
+session_stack_count(const struct session *s)
+{
+        return s->n_stacks;
+}
+
+uint32_t
+session_stack_parent(const struct session *s, uint32_t stack)
+{
+        return s->stacks[stack].parent;
+}
+
+uint32_t
+session_stack_frame(const struct session *s, uint32_t stack)
+{
+        return s->stacks[stack].frame;
+}
+
+size_t
+session_frame_count(const struct session *s)
+{
+        return strtab_count(&s->frames);
+}
+
+const char *
+session_frame_info(const struct session *s, uint32_t frame, size_t *ret_len)
+{
+        return strtab_str(&s->frames, frame, ret_len);
+}
+
+uint32_t *
+session_stack_roots(const struct session *s)
+{
+        uint32_t *root = xmalloc((s->n_stacks ? s->n_stacks : 1) * sizeof(*root));
+
+        /* one pass: a parent is interned before its children, so its root is already known */
+        for (size_t i = 0; i < s->n_stacks; i++)
+                root[i] = s->stacks[i].parent == SESSION_NO_STACK ? (uint32_t)i
+                                                                  : root[s->stacks[i].parent];
+        return root;
 }
 
 void
@@ -286,13 +340,9 @@ session_resample(const struct session *s, double interval)
 {
         struct session *r = session_new();
         _cleanup_free_ uint32_t *map = map_stacks(r, s);
-        /* each stack's thread root; parents come before their children */
-        _cleanup_free_ uint32_t *root = xmalloc((s->n_stacks ? s->n_stacks : 1) * sizeof(*root));
+        _cleanup_free_ uint32_t *root = session_stack_roots(s);
         _cleanup_free_ double *acc = xcalloc(s->n_stacks + 1, sizeof(*acc));
 
-        for (size_t i = 0; i < s->n_stacks; i++)
-                root[i] = s->stacks[i].parent == SESSION_NO_STACK ? (uint32_t)i
-                                                                  : root[s->stacks[i].parent];
         for (size_t i = 0; i < s->n_samples; i++) {
                 uint32_t st = s->sample_stack[i];
                 /* one accumulator per thread: samples of other threads interleave in the log */

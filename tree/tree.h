@@ -46,6 +46,25 @@ void session_set_sample_count(struct session *s, uint64_t count);
 /* The number of frame records (samples) held. */
 size_t session_sample_count(const struct session *s);
 
+/* Reading the raw samples, for renderers that do not need the frame tree. Sample @i (below
+ * session_sample_count()) is a stack id, SESSION_NO_STACK for an empty stack (no thread, no
+ * frame: renderers skip it), and a weight in seconds. Ids are dense: stacks below
+ * session_stack_count(), frames below session_frame_count(); a stack's parent has a smaller id
+ * than the stack. A root stack (parent SESSION_NO_STACK) holds the thread's <thread>
+ * pseudo-frame. No bounds checks: the ids must be valid. */
+uint32_t session_sample_stack(const struct session *s, size_t i);
+double session_sample_weight(const struct session *s, size_t i);
+size_t session_stack_count(const struct session *s);
+uint32_t session_stack_parent(const struct session *s, uint32_t stack);
+uint32_t session_stack_frame(const struct session *s, uint32_t stack);
+size_t session_frame_count(const struct session *s);
+/* The frame-info string of @frame (as given to session_frame()) and its length, NULs included;
+ * NUL-terminated after that. Borrowed, valid until session_free(). */
+const char *session_frame_info(const struct session *s, uint32_t frame, size_t *ret_len);
+/* The thread root of every stack: an array of session_stack_count() root stack ids (at least
+ * one item, never NULL), which the caller frees. */
+uint32_t *session_stack_roots(const struct session *s);
+
 /* Read-only metadata. Strings are borrowed, valid until session_free(). */
 double session_start_time(const struct session *s);
 /* The start time as a time_t for calendar output; the epoch when it is out of range. */

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/strtab.h"
 #include "common/u64map.h"
-#include "tree/strtab.h"
 
 struct session_stack {
         uint32_t parent, frame;

@@ -36,7 +36,7 @@ import tempfile
 FIELDS = [
     'version', 'free_threaded', 'frame_model', 'linetable', 'stackref_mask',
     'runtime.size', 'runtime.interpreters_head',
-    'interp.size', 'interp.next', 'interp.threads_head', 'interp.id',
+    'interp.size', 'interp.next', 'interp.threads_head', 'interp.id', 'interp.modules',
     'tstate.size', 'tstate.next', 'tstate.interp', 'tstate.frame', 'tstate.cframe',
     'tstate.cframe_frame', 'tstate.thread_id', 'tstate.native_thread_id', 'tstate.base_frame',
     'tstate.datastack_top', 'tstate.exc_info',
@@ -48,11 +48,18 @@ FIELDS = [
     'code.size', 'code.argcount', 'code.firstlineno', 'code.filename', 'code.name',
     'code.qualname', 'code.linetable', 'code.varnames', 'code.localsplusnames',
     'code.code_adaptive',
-    'object.ob_refcnt', 'object.ob_type',
-    'type.tp_name', 'type.tp_flags',
+    'object.ob_refcnt', 'object.ob_type', 'object.managed_dict', 'object.managed_values',
+    'object.managed_dict_tag',
+    'type.tp_name', 'type.tp_flags', 'type.tp_basicsize', 'type.tp_dictoffset',
+    'type.ht_cached_keys', 'type.flag_managed_dict', 'type.flag_inline_values',
     'tuple.ob_size', 'tuple.ob_item',
     'bytes.ob_size', 'bytes.ob_sval',
     'unicode.length', 'unicode.state', 'unicode.ascii_size', 'unicode.compact_size',
+    'module.md_dict',
+    'dict.ma_keys', 'dict.ma_values', 'dict.dk_size', 'dict.dk_log2_size',
+    'dict.dk_log2_index_bytes', 'dict.dk_kind', 'dict.dk_nentries', 'dict.dk_indices',
+    'dict.entry_size', 'dict.unicode_entry_size', 'dict.values', 'dict.values_valid',
+    'pylong.ob_size', 'pylong.lv_tag', 'pylong.ob_digit', 'pylong.digit_bits',
 ]
 
 FIRST_MINOR, LAST_TABLE_MINOR, LAST_PROBE_MINOR = 8, 12, 15
@@ -81,6 +88,9 @@ def spec(minor):
         'interp.threads_head': 'offsetof(PyInterpreterState, %s)'
                                % ('tstate_head' if old else 'threads.head'),
         'interp.id': 'offsetof(PyInterpreterState, id)',
+        # sys.modules: 3.12 moved it into struct _import_state (Include/internal/pycore_interp.h)
+        'interp.modules': 'offsetof(PyInterpreterState, %s)'
+                          % ('imports.modules' if minor >= 12 else 'modules'),
         'tstate.size': 'sizeof(PyThreadState)',
         'tstate.next': 'offsetof(PyThreadState, next)',
         'tstate.interp': 'offsetof(PyThreadState, interp)',
@@ -142,8 +152,22 @@ def spec(minor):
         'code.code_adaptive': 'offsetof(PyCodeObject, co_code_adaptive)' if interp else None,
         'object.ob_refcnt': 'offsetof(PyObject, ob_refcnt)',
         'object.ob_type': 'offsetof(PyObject, ob_type)',
+        # 3.11+ managed dicts (Include/internal/pycore_object.h): the instance dict pointer
+        # this many bytes before the object (3.11 _PyObject_ManagedDictPointer ((PyObject **)
+        # obj)-3; 3.12 a tagged PyDictOrValues at ((PyDictOrValues *)obj)-3, no macro; 3.13+
+        # MANAGED_DICT_OFFSET); 3.11 keeps the values pointer apart, ((PyDictValues **)obj)-4
+        'object.managed_dict': ((24,) if minor == 12 else '-MANAGED_DICT_OFFSET' if interp
+                                else None),
+        'object.managed_values': (32,) if minor == 11 else None,
+        # 3.12 _PyDictOrValues_IsValues(): bit 0 set means values, at the word + 1
+        'object.managed_dict_tag': (1,) if minor == 12 else None,
         'type.tp_name': 'offsetof(PyTypeObject, tp_name)',
         'type.tp_flags': 'offsetof(PyTypeObject, tp_flags)',
+        'type.tp_basicsize': 'offsetof(PyTypeObject, tp_basicsize)',
+        'type.tp_dictoffset': 'offsetof(PyTypeObject, tp_dictoffset)',
+        'type.ht_cached_keys': 'offsetof(PyHeapTypeObject, ht_cached_keys)',
+        'type.flag_managed_dict': 'Py_TPFLAGS_MANAGED_DICT' if interp else None,
+        'type.flag_inline_values': 'Py_TPFLAGS_INLINE_VALUES' if minor >= 13 else None,
         'tuple.ob_size': 'offsetof(PyTupleObject, ob_base.ob_size)',
         'tuple.ob_item': 'offsetof(PyTupleObject, ob_item)',
         'bytes.ob_size': 'offsetof(PyBytesObject, ob_base.ob_size)',
@@ -152,6 +176,31 @@ def spec(minor):
         'unicode.state': 'offsetof(PyASCIIObject, state)',
         'unicode.ascii_size': 'sizeof(PyASCIIObject)',
         'unicode.compact_size': 'sizeof(PyCompactUnicodeObject)',
+        # PyModuleObject is private before 3.10 (Objects/moduleobject.c): md_dict follows the
+        # object header there too
+        'module.md_dict': 'offsetof(PyModuleObject, md_dict)' if minor >= 10 else (16,),
+        'dict.ma_keys': 'offsetof(PyDictObject, ma_keys)',
+        'dict.ma_values': 'offsetof(PyDictObject, ma_values)',
+        # PyDictKeysObject is private before 3.11 (Objects/dict-common.h: dk_refcnt, dk_size,
+        # dk_lookup, dk_usable, dk_nentries, dk_indices[]; entries {hash, key, value})
+        'dict.dk_size': (8,) if old else None,
+        'dict.dk_log2_size': 'offsetof(PyDictKeysObject, dk_log2_size)' if interp else None,
+        'dict.dk_log2_index_bytes': ('offsetof(PyDictKeysObject, dk_log2_index_bytes)'
+                                     if interp else None),
+        'dict.dk_kind': 'offsetof(PyDictKeysObject, dk_kind)' if interp else None,
+        'dict.dk_nentries': 'offsetof(PyDictKeysObject, dk_nentries)' if interp else (32,),
+        'dict.dk_indices': 'offsetof(PyDictKeysObject, dk_indices)' if interp else (40,),
+        'dict.entry_size': 'sizeof(PyDictKeyEntry)' if interp else (24,),
+        'dict.unicode_entry_size': 'sizeof(PyDictUnicodeEntry)' if interp else None,
+        # ≤3.10 ma_values is the bare PyObject *[] (Include/cpython/dictobject.h)
+        'dict.values': 'offsetof(PyDictValues, values)' if interp else (0,),
+        'dict.values_valid': 'offsetof(PyDictValues, valid)' if minor >= 13 else None,
+        # 3.12 replaced ob_size by lv_tag (Include/cpython/longintrepr.h)
+        'pylong.ob_size': 'offsetof(PyVarObject, ob_size)' if minor <= 11 else None,
+        'pylong.lv_tag': 'offsetof(PyLongObject, long_value.lv_tag)' if minor >= 12 else None,
+        'pylong.ob_digit': 'offsetof(PyLongObject, %s)'
+                         % ('long_value.ob_digit' if minor >= 12 else 'ob_digit'),
+        'pylong.digit_bits': 'PyLong_SHIFT',
     }
     assert list(s) == FIELDS
     return s
@@ -169,7 +218,11 @@ def includes(minor):
     else:
         inc += ['internal/pycore_runtime.h', 'internal/pycore_interp.h']
     if minor >= 11:
-        inc.append('internal/pycore_frame.h')
+        inc += ['internal/pycore_frame.h', 'internal/pycore_dict.h', 'internal/pycore_object.h']
+    if minor >= 10:
+        inc.append('internal/pycore_moduleobject.h')
+    if minor <= 10:
+        inc.append('longintrepr.h')
     return inc
 
 

@@ -19,6 +19,7 @@ const struct py_offsets symbols_table_py312 = {
                 .next = 0,
                 .threads_head = 72,
                 .id = 8,
+                .modules = 944,
         },
         .tstate = {
                 .size = 288,
@@ -73,10 +74,18 @@ const struct py_offsets symbols_table_py312 = {
         .object = {
                 .ob_refcnt = 0,
                 .ob_type = 8,
+                .managed_dict = 24,
+                .managed_values = OFF_NONE,
+                .managed_dict_tag = 1,
         },
         .type = {
                 .tp_name = 24,
                 .tp_flags = 168,
+                .tp_basicsize = 32,
+                .tp_dictoffset = 288,
+                .ht_cached_keys = 880,
+                .flag_managed_dict = 16,
+                .flag_inline_values = OFF_NONE,
         },
         .tuple = {
                 .ob_size = 16,
@@ -91,5 +100,28 @@ const struct py_offsets symbols_table_py312 = {
                 .state = 32,
                 .ascii_size = 40,
                 .compact_size = 56,
+        },
+        .module = {
+                .md_dict = 16,
+        },
+        .dict = {
+                .ma_keys = 32,
+                .ma_values = 40,
+                .dk_size = OFF_NONE,
+                .dk_log2_size = 8,
+                .dk_log2_index_bytes = 9,
+                .dk_kind = 10,
+                .dk_nentries = 24,
+                .dk_indices = 32,
+                .entry_size = 24,
+                .unicode_entry_size = 16,
+                .values = 0,
+                .values_valid = OFF_NONE,
+        },
+        .pylong = {
+                .ob_size = OFF_NONE,
+                .lv_tag = 16,
+                .ob_digit = 24,
+                .digit_bits = 30,
         },
 };

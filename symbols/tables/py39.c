@@ -19,6 +19,7 @@ const struct py_offsets symbols_table_py39 = {
                 .next = 0,
                 .threads_head = 8,
                 .id = 24,
+                .modules = 856,
         },
         .tstate = {
                 .size = 264,
@@ -73,10 +74,18 @@ const struct py_offsets symbols_table_py39 = {
         .object = {
                 .ob_refcnt = 0,
                 .ob_type = 8,
+                .managed_dict = OFF_NONE,
+                .managed_values = OFF_NONE,
+                .managed_dict_tag = OFF_NONE,
         },
         .type = {
                 .tp_name = 24,
                 .tp_flags = 168,
+                .tp_basicsize = 32,
+                .tp_dictoffset = 288,
+                .ht_cached_keys = 864,
+                .flag_managed_dict = OFF_NONE,
+                .flag_inline_values = OFF_NONE,
         },
         .tuple = {
                 .ob_size = 16,
@@ -91,5 +100,28 @@ const struct py_offsets symbols_table_py39 = {
                 .state = 32,
                 .ascii_size = 48,
                 .compact_size = 72,
+        },
+        .module = {
+                .md_dict = 16,
+        },
+        .dict = {
+                .ma_keys = 32,
+                .ma_values = 40,
+                .dk_size = 8,
+                .dk_log2_size = OFF_NONE,
+                .dk_log2_index_bytes = OFF_NONE,
+                .dk_kind = OFF_NONE,
+                .dk_nentries = 32,
+                .dk_indices = 40,
+                .entry_size = 24,
+                .unicode_entry_size = OFF_NONE,
+                .values = 0,
+                .values_valid = OFF_NONE,
+        },
+        .pylong = {
+                .ob_size = 16,
+                .lv_tag = OFF_NONE,
+                .ob_digit = 24,
+                .digit_bits = 30,
         },
 };

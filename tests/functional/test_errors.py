@@ -267,3 +267,49 @@ def test_session_cut_short_while_loading(tmp_path):
         if proc.returncode == 7:
             assert "cut short" in one_line(err) or "truncated" in one_line(err)
     print("outcomes by delay:", outcomes)
+
+
+def _loaded_session(tmp_path):
+    """A real recording saved as a session, so that only the writing is tested."""
+    session = tmp_path / "s.pyisession"
+    out = run_pyinstr(["record", "-q", "-o", str(session), "--", PYTHONS[0].argv[0], "-c",
+                       "import time\nend = time.monotonic() + 0.3\n"
+                       "while time.monotonic() < end: pass\n"])
+    assert out.returncode == 0, out.stderr
+    return session
+
+
+@pytest.mark.skipif(not PYTHONS, reason="NO PYTHON INTERPRETER FOUND")
+def test_full_filesystem_says_so(tmp_path):
+    """A report that does not fit says 'No space left on device', not 'Input/output error',
+    whether -o names the file or stdout is redirected there."""
+    session = _loaded_session(tmp_path)
+    mnt = tmp_path / "full"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(mnt)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("CANNOT MOUNT A SMALL TMPFS (not root?): the full-disk case is NOT TESTED")
+    try:
+        out = run_pyinstr(["--load", str(session), "-r", "html", "-o", str(mnt / "r.html")])
+        assert out.returncode == 1
+        assert "No space left on device" in out.stderr, out.stderr
+        assert not list(mnt.iterdir())  # the temporary file is gone
+        with open(mnt / "redirected.html", "w") as f:
+            out = subprocess.run([PYINSTR, "--load", str(session), "-r", "html"], stdout=f,
+                                 stderr=subprocess.PIPE, text=True, timeout=60)
+        assert out.returncode == 1
+        assert "No space left on device" in out.stderr, out.stderr
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)])
+
+
+@pytest.mark.skipif(not PYTHONS, reason="NO PYTHON INTERPRETER FOUND")
+def test_closed_pipe_ends_quietly(tmp_path):
+    """`pyinstr … -r html | head -1`: the reader going away is no error."""
+    session = _loaded_session(tmp_path)
+    p = subprocess.run("'%s' --load '%s' -r html | head -c 20; echo \" ${PIPESTATUS[0]}\""
+                       % (PYINSTR, session), shell=True, executable="/bin/bash",
+                       capture_output=True, text=True, timeout=60)
+    assert p.stdout.startswith("<!DOCTYPE html>"), p.stdout
+    assert p.stdout.rstrip().endswith(" 0"), p.stdout
+    assert p.stderr == "", p.stderr

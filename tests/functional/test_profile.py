@@ -1,5 +1,6 @@
 """record, attach and dump against real interpreters: exact function chains and line numbers."""
 import os
+import re
 import signal
 import subprocess
 import time
@@ -79,6 +80,37 @@ def test_record_threads(python):
         assert py[0][0].endswith("_bootstrap") and py[0][1] == "threading.py", py
         assert py[-2:] == worker_chain, py
         assert root[2] > 0 and root[0].startswith("Thread-"), root
+
+
+def test_record_short_threads(python, tmp_path):
+    """Ten named threads one after another (seq_threads.py): each weighs what it measured
+    (a new thread reuses the last one's tstate and pthread_t), each is reported under its
+    threading name, --thread NAME selects one, and the method they run, inherited from Base,
+    is named by the class of self, Sub, as pyinstrument names it."""
+    session = tmp_path / "s.pyisession"
+    out = run_pyinstr(["record", "-o", str(session), "--", *python.argv,
+                       str(TARGETS / "seq_threads.py")], cwd=str(TARGETS))
+    assert out.returncode == 0, out.stderr
+    measured = float(re.search(r"measured-spin ([0-9.]+)", out.stderr)[1])
+    out = run_pyinstr(["--load", str(session), "-r", "collapsed"])
+    assert out.returncode == 0, out.stderr
+    stacks = parse_collapsed(out.stdout)
+    lines = target_lines("seq_threads.py")
+    crunch = ("Sub.crunch", "seq_threads.py", lines["crunch"])
+    spun = sum(w for f, w in stacks if crunch in f) / 1e6
+    assert abs(spun - measured) <= 0.15 * measured, (spun, measured)
+    names = ["cruncher-%s" % c for c in "ABCDEFGHI"] + ["cruncher-J-with-a-long-name"]
+    roots = {f[0][0] for f, _ in stacks}
+    assert set(names) <= roots, roots
+    assert any(f[-1][0] == "Sub.pause" for f, _ in stacks), "no Sub.pause (cls) frame"
+    for name in ("cruncher-A", "cruncher-J-with-a-long-name"):
+        # the text report: -r collapsed does not restrict to one thread
+        out = run_pyinstr(["--load", str(session), "-r", "text", "--no-color", "--unicode",
+                           "--thread", name])
+        assert out.returncode == 0, out.stderr
+        shown = set(re.findall(r"^\d+\.\d+ (\S+)  <thread>", out.stdout, re.M))
+        assert shown == {name}, out.stdout
+        assert "Sub.crunch" in out.stdout
 
 
 def test_record_generators(python):

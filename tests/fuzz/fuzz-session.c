@@ -69,11 +69,14 @@ static const struct renderer *const renderers[] = {
 
 /* the console options and the frame-tree ones the command line can set, in a few mixes */
 static const struct render_opts variants[] = {
-        { .processor.filter_threshold = 0.01, .unicode = true, .color = true },
+        { .processor.filter_threshold = 0.01, .text.unicode = true, .text.color = true },
         { .processor.filter_threshold = 0.01, .timeline = true, .show_all = true },
-        { .processor.filter_threshold = 0, .unicode = true, .flat = true, .flat_time_total = true,
-          .percent_of_total = true },
-        { .processor.filter_threshold = 0.5, .short_mode = true, .thread = "MainThread" },
+        { .processor.filter_threshold = 0,
+          .text.unicode = true,
+          .text.flat = true,
+          .text.flat_time_total = true,
+          .text.percent_of_total = true },
+        { .processor.filter_threshold = 0.5, .text.short_mode = true, .thread = "MainThread" },
 };
 
 int

@@ -97,7 +97,7 @@ main(int argc, char **argv)
         int a = load ? 3 : 2;
         const char *formats = argc > a && strcmp(argv[a], "all") != 0 ? argv[a] : all;
         const char *outfile = argc > a + 1 ? argv[a + 1] : "/tmp/bench-render.out";
-        struct render_opts o = { .unicode = true, .processor.filter_threshold = 0.01 };
+        struct render_opts o = { .text.unicode = true, .processor.filter_threshold = 0.01 };
         struct session *s = NULL;
         double t0 = now(), c0 = cpu();
 

@@ -222,7 +222,7 @@ test_random_sessions(void **state)
         rng_state = 0x9e3779b97f4a7c15ULL;
         for (int i = 0; i < N_SESSIONS; i++) {
                 _cleanup_(session_freep) struct session *s = random_session();
-                const struct render_opts base = { .unicode = true,
+                const struct render_opts base = { .text.unicode = true,
                                                   .processor.filter_threshold = 0.01 };
                 struct render_opts opts[12];
                 size_t n_opts = 0;
@@ -247,16 +247,16 @@ test_random_sessions(void **state)
                 opts[n_opts] = base;
                 opts[n_opts++].show_all = true;
                 opts[n_opts] = base;
-                opts[n_opts++].flat = true;
+                opts[n_opts++].text.flat = true;
                 opts[n_opts] = base;
-                opts[n_opts].flat = opts[n_opts].flat_time_total = true;
+                opts[n_opts].text.flat = opts[n_opts].text.flat_time_total = true;
                 n_opts++;
                 opts[n_opts] = base;
-                opts[n_opts].percent_of_total = opts[n_opts].color = true;
+                opts[n_opts].text.percent_of_total = opts[n_opts].text.color = true;
                 n_opts++;
                 opts[n_opts] = base;
-                opts[n_opts].short_mode = true;
-                opts[n_opts++].unicode = false;
+                opts[n_opts].text.short_mode = true;
+                opts[n_opts++].text.unicode = false;
                 opts[n_opts] = base;
                 opts[n_opts].processor.hide_regex = &hide;
                 opts[n_opts++].processor.show_regex = &show;
@@ -281,8 +281,9 @@ test_random_sessions(void **state)
                                 int ra, rb;
                                 size_t la, lb;
                                 /* json, pstats and speedscope take no console options */
-                                if (j > 0 && (opts[k].flat || opts[k].percent_of_total ||
-                                              opts[k].short_mode))
+                                if (j > 0 &&
+                                    (opts[k].text.flat || opts[k].text.percent_of_total ||
+                                     opts[k].text.short_mode))
                                         continue;
                                 processors_build_set_timeline(true);
                                 _cleanup_free_ char *old = render(r, s, &opts[k], &ra, &la);

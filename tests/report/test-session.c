@@ -252,7 +252,7 @@ test_deep_stacks(void **state)
         struct session *s = session_new();
         uint32_t st = session_stack(s, SESSION_NO_STACK, FRAME(s, "MainThread\0<thread>\0001"));
         uint32_t f = FRAME(s, "recurse\0/app/deep.py\0003");
-        struct render_opts o = { .unicode = true, .processor.filter_threshold = 0.01 };
+        struct render_opts o = { .text.unicode = true, .processor.filter_threshold = 0.01 };
 
         (void)state;
         session_set_times(s, 1.0, 1.0, 1.0);
@@ -293,6 +293,34 @@ render_to_string(const struct renderer *r, const struct session *s, const struct
         return buf;
 }
 
+/* A frame record with an empty stack (a .pyisession may hold one) has no frame to write: collapsed
+ * leaves it out, as the trees and gecko do. A stack weighed 0 is still one line. */
+static void
+test_collapsed_empty_stack(void **state)
+{
+        struct session *s = session_new();
+        uint32_t th = session_stack(s, SESSION_NO_STACK, FRAME(s, "MainThread\0<thread>\0007"));
+        uint32_t a = session_stack(s, th, FRAME(s, "a\0/app/a.py\0001"));
+        struct render_opts o = { .processor.filter_threshold = 0.01 };
+
+        (void)state;
+        session_add_sample(s, a, 0.25);
+        session_add_sample(s, SESSION_NO_STACK, 0.5);
+        session_add_sample(s, a, 0.25);
+        char *out = render_to_string(&renderer_collapsed_stacks, s, &o);
+        assert_string_equal(out, "MainThread (<thread>:7);a (/app/a.py:1) 500000\n");
+        free(out);
+
+        /* one line per distinct stack, even when its weight is 0 (a loaded file may say so) */
+        session_add_sample(s, th, 0);
+        session_add_sample(s, th, 0);
+        out = render_to_string(&renderer_collapsed_stacks, s, &o);
+        assert_string_equal(out, "MainThread (<thread>:7);a (/app/a.py:1) 500000\n"
+                                 "MainThread (<thread>:7) 0\n");
+        free(out);
+        session_free(s);
+}
+
 /* Samples of two threads interleaved in time: one tree per thread, busiest first, each headed
  * by its <thread> root; --thread keeps one. */
 static void
@@ -303,7 +331,7 @@ test_threads(void **state)
         uint32_t work_t = session_stack(s, SESSION_NO_STACK, FRAME(s, "Worker\0<thread>\0009"));
         uint32_t a = session_stack(s, main_t, FRAME(s, "a\0/app/a.py\0001"));
         uint32_t b = session_stack(s, work_t, FRAME(s, "b\0/app/b.py\0002"));
-        struct render_opts o = { .unicode = true, .processor.filter_threshold = 0.01 };
+        struct render_opts o = { .text.unicode = true, .processor.filter_threshold = 0.01 };
 
         (void)state;
         session_set_times(s, 1.0, 1.0, 1.0);
@@ -555,6 +583,7 @@ main(void)
                 cmocka_unit_test(test_combine),
                 cmocka_unit_test(test_deep_stacks),
                 cmocka_unit_test(test_threads),
+                cmocka_unit_test(test_collapsed_empty_stack),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

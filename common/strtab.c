@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strtab.h"
 #include "common/u64map.h"
 #include "common/xalloc.h"
-#include "strtab.h"
 
 static uint64_t
 str_hash(const char *p, size_t n)

@@ -1,0 +1,168 @@
+/* From walked stacks to a session: each thread gets pyinstrument's <thread> root, each target
+ * frame id is interned once into the session, and consecutive samples of a thread share the
+ * stack prefix they have in common (found by comparing frame ids, without hashing). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/u64map.h"
+#include "common/xalloc.h"
+#include "record.h"
+
+struct thread_path {
+        uint64_t key;
+        uint32_t root; /* session stack id of the <thread> root */
+        bool named;    /* root named for good (else retried: see recorder_add()) */
+        uint32_t samples, retry_at;
+        uint32_t depth, cap;
+        uint32_t *frames; /* target frame ids of the previous sample */
+        uint32_t *stacks; /* their session stack ids */
+};
+
+struct recorder {
+        struct session *s;
+        struct target *t;
+        uint32_t *frame_map; /* target frame id → session frame id (UINT32_MAX unset) */
+        size_t map_len;
+        struct thread_path *threads;
+        size_t n_threads, cap_threads;
+        struct u64map thread_index; /* thread_stack_key() → index in threads */
+};
+
+struct recorder *
+recorder_new(struct session *s, struct target *t)
+{
+        struct recorder *r = xcalloc(1, sizeof(*r));
+
+        u64map_init(&r->thread_index);
+        r->s = s;
+        r->t = t;
+        return r;
+}
+
+struct recorder *
+recorder_free(struct recorder *r)
+{
+        if (!r)
+                return NULL;
+        for (size_t i = 0; i < r->n_threads; i++) {
+                free(r->threads[i].frames);
+                free(r->threads[i].stacks);
+        }
+        free(r->threads);
+        u64map_release(&r->thread_index);
+        free(r->frame_map);
+        free(r);
+        return NULL;
+}
+
+size_t
+recorder_thread_count(const struct recorder *r)
+{
+        return r->n_threads;
+}
+
+int
+record_thread_name(struct target *t, const struct thread_stack *st, char *buf, size_t len)
+{
+        if (st->is_main) {
+                snprintf(buf, len, "MainThread");
+                return 0;
+        }
+        if (target_thread_name(t, st->ident, st->tid, buf, len) == 0)
+                return 0;
+        if (proc_thread_name(target_pid(t), st->tid, buf, len) == 0)
+                return -EAGAIN;
+        snprintf(buf, len, "Thread-%d", (int)st->tid);
+        return -ENOENT;
+}
+
+static uint32_t
+map_frame(struct recorder *r, uint32_t id)
+{
+        if (id >= r->map_len) {
+                size_t old = r->map_len, n = MAX((size_t)id + 1, old * 2);
+                r->frame_map = xrealloc(r->frame_map, n * sizeof(*r->frame_map));
+                memset(r->frame_map + old, 0xff, (n - old) * sizeof(*r->frame_map));
+                r->map_len = n;
+        }
+        if (r->frame_map[id] == UINT32_MAX) {
+                size_t len;
+                const char *info = target_frame_info(r->t, id, &len);
+                r->frame_map[id] = session_frame(r->s, info, len);
+        }
+        return r->frame_map[id];
+}
+
+/* pyinstrument's thread root: name \0 "<thread>" \0 threading.get_ident() */
+static uint32_t
+thread_root(struct recorder *r, const struct thread_stack *st, bool *ret_named)
+{
+        char name[256], info[320];
+        int n;
+
+        *ret_named = record_thread_name(r->t, st, name, sizeof(name)) == 0;
+        n = snprintf(info, sizeof(info), "%s%c<thread>%c%llu", name, 0, 0,
+                     (unsigned long long)st->ident);
+        if (n >= (int)sizeof(info))
+                n = (int)sizeof(info) - 1;
+        return session_stack(r->s, SESSION_NO_STACK, session_frame(r->s, info, (size_t)n));
+}
+
+static struct thread_path *
+thread_path(struct recorder *r, const struct thread_stack *st)
+{
+        /* one path per OS thread; threads that get the same root (name and ident) share it */
+        uint64_t key = thread_stack_key(st), pos;
+
+        if (u64map_get(&r->thread_index, key, &pos))
+                return &r->threads[pos];
+        u64map_put(&r->thread_index, key, r->n_threads);
+        xgrow(&r->threads, &r->cap_threads, r->n_threads + 1, sizeof(*r->threads));
+        struct thread_path *p = &r->threads[r->n_threads++];
+        memset(p, 0, sizeof(*p));
+        p->key = key;
+        p->root = thread_root(r, st, &p->named);
+        p->retry_at = 1;
+        return p;
+}
+
+void
+recorder_add(const struct thread_stack *st, double weight, void *recorder)
+{
+        struct recorder *r = recorder;
+        struct thread_path *p = thread_path(r, st);
+        uint32_t i = 0, parent;
+
+        /* a Thread is entered in threading._active a moment after it starts running: one first
+         * seen before that gets its name at a later sample (retried at the 2nd, 4th, ...
+         * 1024th), and its samples from then on go under the named root */
+        if (!p->named && ++p->samples > p->retry_at && p->retry_at <= 1024) {
+                uint32_t root = thread_root(r, st, &p->named);
+
+                p->retry_at *= 2;
+                if (root != p->root) {
+                        p->root = root;
+                        p->depth = 0;
+                }
+        }
+
+        if (st->depth > p->cap) {
+                p->cap = st->depth * 2;
+                p->frames = xrealloc(p->frames, p->cap * sizeof(*p->frames));
+                p->stacks = xrealloc(p->stacks, p->cap * sizeof(*p->stacks));
+        }
+        /* consecutive samples of a thread share most of their stack: reuse the common prefix */
+        while (i < st->depth && i < p->depth && p->frames[i] == st->frames[i])
+                i++;
+        parent = i ? p->stacks[i - 1] : p->root;
+        for (; i < st->depth; i++) {
+                p->frames[i] = st->frames[i];
+                parent = p->stacks[i] = session_stack(r->s, parent, map_frame(r, st->frames[i]));
+        }
+        p->depth = st->depth;
+        session_add_sample(r->s, parent, weight);
+}
