@@ -106,6 +106,11 @@ uint64_t thread_stack_key(const struct thread_stack *st);
 
 struct walk_stats {
         uint64_t walks, threads, dropped, frames;
+        /* thread walks whose chain ended above the thread's bottom frame, and of those the
+         * ones completed from the thread's previous walk (a generator suspended meanwhile) */
+        uint64_t cut, repaired;
+        /* thread walks whose innermost frames had returned when read, reported as they ran */
+        uint64_t popped;
 };
 
 /* Walk every thread of every interpreter. Calls @fn for each thread that has Python frames.

@@ -1,6 +1,7 @@
 #pragma once
 /* Private to attach/: pure decoders (tested and fuzzed on their own) and shared helpers. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #define MAX_THREADS 8192
 #define MAX_INTERPRETERS 256
 #define MAX_TUPLE 65536
+#define MAX_CODE_BYTES (1 << 24) /* of a code object's bytecode */
 
 /* Typed, bounds-checked field reads from a copied remote struct (alignment-safe). A field at
  * OFF_NONE or past @size reads as 0. */
@@ -41,6 +43,19 @@ rd_u8(const void *buf, size_t size, uint32_t off)
         return off != UINT32_MAX && (size_t)off < size ? ((const uint8_t *)buf)[off] : 0;
 }
 
+/* Does the first word of a remote object, its reference count (at py_offsets.object.ob_refcnt),
+ * say it is alive? A freed object's first word is the allocator's link to the next free block
+ * (pymalloc's freelist, glibc's tcache/fastbin fd, mangled or not): NULL or a user-space
+ * address, 2^32 <= v < 2^48. A live object's count is 1..2^32 - 1 in the low half (≥3.12
+ * immortals: 3.12/3.13 0xffffffff, ≥3.14 3 << 30; Include/refcount.h, Include/object.h), the
+ * high half 0 up to 3.13 and from 3.14 ob_overflow and ob_flags (flags in the top 16 bits). A
+ * code object or name read through a stale frame is often a freed one. */
+static inline bool
+pyobj_alive(uint64_t refcnt)
+{
+        return (uint32_t)refcnt != 0 && !(refcnt >> 32 != 0 && refcnt >> 48 == 0);
+}
+
 /* Decode the line of byte offset @addrq in a code object whose first line is @firstlineno,
  * from its line table @tab (@format as in enum py_linetable). Returns the line, or -1 when
  * the table says "no line" or is malformed. Pure, bounded, safe on any input. */
@@ -54,7 +69,10 @@ struct pystr {
 };
 
 /* Decode the PyUnicode object at @addr (any layout: compact ASCII, compact latin-1/UCS-2/
- * UCS-4, legacy ≤3.11) into UTF-8. @return 0; -EFAULT; -EBADMSG not a sane str. */
+ * UCS-4, legacy ≤3.11) into UTF-8. A freed object (pyobj_alive()) or a compact str whose
+ * characters do not fit its kind (PEP 393: ASCII only below 0x80, latin-1 with one ≥ 0x80,
+ * UCS-2 with one > 0xff, UCS-4 with one > 0xffff) is not a sane str: a torn or reused one.
+ * @return 0; -EFAULT; -EBADMSG not a sane str. */
 int pystr_read(struct rmem *m, const struct py_offsets *o, uint64_t addr, struct pystr *ret);
 
 /* Pure part of pystr_read(): decode @n characters of @kind (1, 2, 4 bytes) at @data into
@@ -84,15 +102,6 @@ struct code_info {
         bool stale;            /* its address now holds another object */
 };
 
-/* The previous walk of one thread, to resolve an unchanged outer part of its stack without
- * lookups: stacks mostly change at the top. */
-struct thread_memo {
-        uint64_t tstate;
-        uint32_t n, cap;
-        struct raw_frame *raw;
-        uint32_t *ids;
-};
-
 /* One interpreter and the head of its thread list. */
 struct thread_list {
         uint64_t interp, tstate, next_interp;
@@ -100,10 +109,37 @@ struct thread_list {
 
 /* A frame as read from the chain, before its code object is resolved. */
 struct raw_frame {
+        uint64_t addr; /* of the remote frame (PyFrameObject or _PyInterpreterFrame) */
         uint64_t code;
         int64_t addrq;     /* byte offset of the current instruction */
         uint64_t self_obj; /* the first local (for type(self)), 0 if unknown */
         uint32_t idx;      /* index into codes, UINT32_MAX until resolved */
+        bool gen;          /* a generator's (or coroutine's) frame */
+        /* returned after the sample's instant: ≤3.10 not executing, ≥3.14 f_executable NULL
+         * (then addrq holds the raw instruction pointer until the code is known) */
+        bool popped;
+};
+
+/* The previous complete walk of one thread, to resolve an unchanged outer part of its stack
+ * without lookups (stacks mostly change at the top), and to restore the callers of a generator
+ * that was suspended while its stack was read (walker.c, repair_from_memo()). */
+struct thread_memo {
+        uint64_t tstate;
+        uint32_t n, cap;
+        struct raw_frame *raw;
+        uint32_t *ids;
+        uint64_t bottom; /* the frame its chain ended at */
+        /* the caller of each generator frame of recent complete walks, by frame address
+         * (direct-mapped, MEMO_GEN_LINKS slots, allocated at the first generator seen) */
+        struct gen_link *links;
+};
+
+#define MEMO_GEN_LINKS 64
+
+/* A generator's frame and the frame that called it, as a complete walk saw them. */
+struct gen_link {
+        uint64_t addr, code;     /* the generator's frame, 0 for a free slot */
+        struct raw_frame caller; /* its caller */
 };
 
 struct frame_rec {
@@ -132,6 +168,13 @@ struct target {
         struct u64map frame_index; /* (code idx, addrq) [+ type] → frame id */
         struct u64map type_index;  /* type addr → index into type_names */
         struct u64map class_frame_index; /* (frame id + 1) << 32 | type_names index → frame id */
+        /* the innermost live frames of recent walks, for frames popped before they were read:
+         * hash of (frame addr, caller frame addr) → code addr, and code addr → the frame id
+         * (with the class of its self) it last ran as */
+        struct u64map slot_code;
+        struct u64map last_id;
+        /* 3.12: an eval's entry frame addr → the frame it last ran on top of it */
+        struct u64map entry_top;
         char **type_names;
         size_t n_types, cap_types;
         uint64_t walks_since_flush;

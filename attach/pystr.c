@@ -66,6 +66,31 @@ pystr_to_utf8(const void *data, size_t n, unsigned kind, size_t *ret_len)
         return out;
 }
 
+/* Do the @n characters of @kind at @data have the kind a compact str of them has (PEP 393,
+ * Objects/unicodeobject.c PyUnicode_New: the smallest that holds the largest character)? */
+static bool
+canonical(const uint8_t *data, size_t n, unsigned kind, bool ascii)
+{
+        uint32_t max = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                uint32_t c;
+                if (kind == 1) {
+                        c = data[i];
+                } else if (kind == 2) {
+                        uint16_t v;
+                        memcpy(&v, data + 2 * i, 2);
+                        c = v;
+                } else {
+                        memcpy(&c, data + 4 * i, 4);
+                }
+                max = MAX(max, c);
+        }
+        if (ascii)
+                return kind == 1 && max < 0x80;
+        return kind == 1 ? max >= 0x80 : kind == 2 ? max > 0xff : max > 0xffff && max <= 0x10ffff;
+}
+
 int
 pystr_read(struct rmem *m, const struct py_offsets *o, uint64_t addr, struct pystr *ret)
 {
@@ -81,6 +106,8 @@ pystr_read(struct rmem *m, const struct py_offsets *o, uint64_t addr, struct pys
         r = rmem_read(m, addr, hsize, hdr);
         if (r < 0)
                 return r;
+        if (!pyobj_alive(rd_u64(hdr, hsize, o->object.ob_refcnt)))
+                return -EBADMSG;
         length = rd_u64(hdr, hsize, o->unicode.length);
         state = rd_u32(hdr, hsize, o->unicode.state);
         kind = (state >> 2) & 7;
@@ -98,6 +125,8 @@ pystr_read(struct rmem *m, const struct py_offsets *o, uint64_t addr, struct pys
         r = rmem_read(m, data, length * kind, raw);
         if (r < 0)
                 return r;
+        if ((state & (1u << 5)) && length && !canonical(raw, length, kind, state & (1u << 6)))
+                return -EBADMSG;
         ret->s = pystr_to_utf8(raw, length, kind, &ret->len);
         return 0;
 }

@@ -36,8 +36,11 @@ static void
 compute_read_lengths(struct target *t)
 {
         const struct py_offsets *o = &t->off;
-        uint32_t tstate[] = { o->tstate.next,   o->tstate.interp,    o->tstate.frame,
-                              o->tstate.cframe, o->tstate.thread_id, o->tstate.native_thread_id };
+        uint32_t tstate[] = { o->tstate.next,      o->tstate.interp,
+                              o->tstate.frame,     o->tstate.cframe,
+                              o->tstate.thread_id, o->tstate.native_thread_id,
+                              o->tstate.base_frame, o->tstate.datastack_top,
+                              o->tstate.exc_info };
         uint32_t code[] = { o->code.argcount, o->code.firstlineno,     o->code.filename,
                             o->code.name,     o->code.qualname,        o->code.linetable,
                             o->code.varnames, o->code.localsplusnames, o->object.ob_type };
@@ -45,8 +48,8 @@ compute_read_lengths(struct target *t)
         t->tstate_len = max_off(tstate, ARRAY_SIZE(tstate));
         t->code_len = max_off(code, ARRAY_SIZE(code));
         if (o->frame_model == PY_FRAMES_OBJECT) {
-                uint32_t f[] = { o->frameobj.back, o->frameobj.code, o->frameobj.lasti,
-                                 o->frameobj.localsplus };
+                uint32_t f[] = { o->frameobj.back,       o->frameobj.code, o->frameobj.lasti,
+                                 o->frameobj.localsplus, o->frameobj.gen,  o->frameobj.state };
                 t->iframe_len = max_off(f, ARRAY_SIZE(f));
         } else {
                 /* the header and localsplus[0] (self, for pyinstrument's class names); a
@@ -55,6 +58,8 @@ compute_read_lengths(struct target *t)
                  * reads the header alone (iframe_hdr_len) */
                 uint32_t f[] = { o->iframe.previous, o->iframe.code, o->iframe.instr };
                 t->iframe_hdr_len = MAX(max_off(f, ARRAY_SIZE(f)), o->iframe.owner + 1);
+                if (o->iframe.is_entry != OFF_NONE)
+                        t->iframe_hdr_len = MAX(t->iframe_hdr_len, o->iframe.is_entry + 1);
                 t->iframe_len = MAX(t->iframe_hdr_len, (size_t)o->iframe.localsplus + 8);
         }
 }
@@ -132,6 +137,9 @@ target_alloc(pid_t pid, struct rmem *mem)
         u64map_init(&t->class_frame_index);
         u64map_init(&t->info_index);
         u64map_init(&t->ns_tids);
+        u64map_init(&t->slot_code);
+        u64map_init(&t->last_id);
+        u64map_init(&t->entry_top);
         t->stack_buf = xmalloc(MAX_DEPTH * sizeof(*t->stack_buf));
         t->raw = xmalloc(MAX_DEPTH * sizeof(*t->raw));
         return t;

@@ -63,6 +63,9 @@ walker_flush_caches(struct target *t)
         u64map_clear(&t->frame_index);
         u64map_clear(&t->type_index);
         u64map_clear(&t->ns_tids); /* a container's TIDs are reused by later threads */
+        u64map_clear(&t->slot_code);
+        u64map_clear(&t->last_id);
+        u64map_clear(&t->entry_top);
         u64map_clear(&t->class_frame_index);
         for (size_t i = 0; i < t->n_types; i++)
                 free(t->type_names[i]);
@@ -79,6 +82,7 @@ walker_release(struct target *t)
         for (size_t i = 0; i < t->n_memos; i++) {
                 free(t->memos[i].raw);
                 free(t->memos[i].ids);
+                free(t->memos[i].links);
         }
         free(t->memos);
         for (size_t i = 0; i < t->n_frames; i++) {
@@ -92,6 +96,9 @@ walker_release(struct target *t)
         u64map_release(&t->class_frame_index);
         u64map_release(&t->info_index);
         u64map_release(&t->ns_tids);
+        u64map_release(&t->slot_code);
+        u64map_release(&t->last_id);
+        u64map_release(&t->entry_top);
 }
 
 /* ---- code objects ------------------------------------------------------------------------------
@@ -206,6 +213,21 @@ learn_code_type(struct target *t, uint64_t type)
         return 0;
 }
 
+/* Could @s be a code object's co_name? Compiled code names are identifiers or "<module>",
+ * "<lambda>", "<genexpr>"...: never empty, no control character, and no U+FFFD (what
+ * pystr_to_utf8() makes of a lone surrogate, and not an identifier character). An empty or
+ * garbled name comes from a code object read while freed or reused. */
+static bool
+code_name_sane(const char *s)
+{
+        if (!*s)
+                return false;
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+                if (*p < 0x20 || *p == 0x7f || (p[0] == 0xef && p[1] == 0xbf && p[2] == 0xbd))
+                        return false;
+        return true;
+}
+
 static int
 read_code(struct target *t, uint64_t addr, struct code_info *ret)
 {
@@ -226,6 +248,8 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
         }
         if (rd_u64(buf, t->code_len, o->object.ob_type) != t->loc.code_type)
                 return -EAGAIN; /* not a code object: a torn frame or a reused address */
+        if (!pyobj_alive(rd_u64(buf, t->code_len, o->object.ob_refcnt)))
+                return -EAGAIN; /* a freed one: its names may be freed and reused too */
         memset(ret, 0, sizeof(*ret));
         ret->addr = addr;
         ret->fingerprint = code_fingerprint(t, buf);
@@ -241,6 +265,10 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
         r = pystr_read(t->mem, o, rd_u64(buf, t->code_len, o->code.filename), &file);
         if (r < 0)
                 goto fail;
+        if (!code_name_sane(name.s) || !*file.s) {
+                r = -EAGAIN;
+                goto fail;
+        }
         ret->function = TAKE_PTR(name.s);
         ret->file = TAKE_PTR(file.s);
         /* 3.13+ CALL_ALLOC_AND_ENTER_INIT runs __init__ under a shim frame of the static code
@@ -273,6 +301,15 @@ read_code(struct target *t, uint64_t addr, struct code_info *ret)
             pystr_read(t->mem, o, rd_u64(buf, t->code_len, o->code.qualname), &qual) == 0) {
                 ret->class_name = class_from_qualname(qual.s);
                 free(qual.s);
+        }
+        /* the code object did not change (freed, reused) while its names were read */
+        r = rmem_read(t->mem, addr, t->code_len, buf);
+        if (r < 0)
+                goto fail;
+        if (code_fingerprint(t, buf) != ret->fingerprint ||
+            !pyobj_alive(rd_u64(buf, t->code_len, o->object.ob_refcnt))) {
+                r = -EAGAIN;
+                goto fail;
         }
         return 0;
 fail:
@@ -495,6 +532,14 @@ frame_id(struct target *t, uint32_t code_idx, int64_t addrq, uint64_t self_obj, 
 
 /* ---- the walk ------------------------------------------------------------------------------- */
 
+/* ≥3.11: the byte offset of instruction pointer @instr in the bytecode of code object @code
+ * (inline at co_code_adaptive), rounded down to a code unit. */
+static int64_t
+instr_offset(const struct target *t, uint64_t code, uint64_t instr)
+{
+        return ((int64_t)(instr - (code + t->off.code.code_adaptive)) / 2) * 2;
+}
+
 /* ≥3.11: one _PyInterpreterFrame (Include/internal/pycore_frame.h). Frames owned by the C
  * stack or the interpreter are not Python frames: skip owner >= 3, which is 3.12/3.13
  * FRAME_OWNED_BY_CSTACK (shims, entry frames), 3.14 FRAME_OWNED_BY_INTERPRETER = 3 and
@@ -511,12 +556,15 @@ decode_iframe(const struct target *t, const uint8_t *buf, struct raw_frame *ret,
         if (rd_u8(buf, n, o->iframe.owner) >= 3)
                 return false;
         uint64_t code = rd_u64(buf, n, o->iframe.code) & o->stackref_mask;
-        uint64_t base = code + o->code.code_adaptive;
+        uint64_t instr = rd_u64(buf, n, o->iframe.instr);
         *ret = (struct raw_frame){
                 .code = code,
-                .addrq = ((int64_t)(rd_u64(buf, n, o->iframe.instr) - base) / 2) * 2,
+                .addrq = code ? instr_offset(t, code, instr) : (int64_t)instr,
                 /* a _PyStackRef from 3.14 (Include/internal/pycore_stackref.h) */
                 .self_obj = rd_u64(buf, n, o->iframe.localsplus) & o->stackref_mask,
+                .gen = rd_u8(buf, n, o->iframe.owner) == o->iframe.owner_generator,
+                /* 3.14+ pops a frame by clearing f_executable; its previous stays */
+                .popped = !code,
         };
         return true;
 }
@@ -538,14 +586,84 @@ decode_frameobj(const struct target *t,
                 .code = rd_u64(buf, n, o->frameobj.code),
                 .addrq = o->linetable == PY_LINES_310 ? (int64_t)lasti * 2 : lasti,
                 .self_obj = rd_u64(buf, n, o->frameobj.localsplus),
+                .gen = rd_u64(buf, n, o->frameobj.gen) != 0,
         };
+        /* frame_dealloc keeps f_code and f_back of a returned frame but clears its locals, and
+         * the eval loop cleared f_executing/f_state (Objects/frameobject.c, Python/ceval.c) */
+        ret->popped = !ret->gen && rd_u8(buf, n, o->frameobj.state) != o->frameobj.state_executing;
         return true;
 }
 
-/* Follow the frame chain from @addr into t->raw (innermost first), for either frame model.
+/* The iframe_len bytes of the frame at @addr, from the walk's cache (into @buf, at least
+ * iframe_len bytes, if not cached whole): *ret points to them. */
+static int
+frame_peek(struct target *t, uint64_t addr, uint8_t *buf, const void **ret)
+{
+        int r = rmem_peek_cached(t->mem, addr, t->iframe_len, buf, ret);
+
+        if (r == -EFAULT && t->iframe_hdr_len) {
+                /* ≥3.11: a frame without locals at the end of its chunk (self 0) */
+                memset(buf, 0, t->iframe_len);
+                r = rmem_read_cached(t->mem, addr, t->iframe_hdr_len, buf);
+                *ret = buf;
+        }
+        return r;
+}
+
+/* Where a frame chain ended. */
+enum chain_end {
+        CHAIN_BOTTOM,    /* at the thread's bottom frame: the stack is whole */
+        CHAIN_GENERATOR, /* at a generator's frame: suspended after the chain was entered */
+        CHAIN_CUT,       /* anywhere else: a frame popped or rewritten while we read */
+};
+
+/* Is the frame @buf (at @addr), whose link to its caller is NULL, the bottom of its thread's
+ * stack? A suspended generator's frame has a NULL link too (≤3.10 gen_send_ex clears f_back;
+ * 3.11 gen_send_ex2 and 3.12+ YIELD_VALUE set previous = NULL): reached through a pointer
+ * read before it yielded, its copy ends the chain early, and the callers are lost.
+ *   ≤3.9  the bottom frame is executing (f_executing == 1) and no generator's (f_gen NULL);
+ *   3.10  the same with f_state == FRAME_EXECUTING;
+ *   3.11  owned by the thread and is_entry (a suspended 3.11 generator frame is also is_entry);
+ *   3.12+ the outermost eval's entry frame: FRAME_OWNED_BY_CSTACK (3.12/3.13) or
+ *         FRAME_OWNED_BY_INTERPRETER (3.14+), and from 3.15 the thread's tstate->base_frame.
+ * (Include/cpython/frameobject.h ≤3.10, Include/internal/pycore_frame.h 3.11-3.13,
+ * pycore_interpframe_structs.h and cpython/pystate.h 3.14+.) A thread whose bottom frame is
+ * a generator driven from C with no Python caller (a finaliser at shutdown, ≤3.11) is lost. */
+static enum chain_end
+chain_end_at(const struct target *t, const uint8_t *buf, uint64_t addr, uint64_t base_frame)
+{
+        const struct py_offsets *o = &t->off;
+        size_t n = t->iframe_len;
+
+        if (o->frame_model == PY_FRAMES_OBJECT) {
+                if (rd_u64(buf, n, o->frameobj.gen))
+                        return CHAIN_GENERATOR;
+                return rd_u8(buf, n, o->frameobj.state) == o->frameobj.state_executing
+                               ? CHAIN_BOTTOM
+                               : CHAIN_CUT;
+        }
+        uint8_t owner = rd_u8(buf, n, o->iframe.owner);
+        if (owner == o->iframe.owner_generator)
+                return CHAIN_GENERATOR;
+        if (base_frame)
+                return addr == base_frame ? CHAIN_BOTTOM : CHAIN_CUT;
+        if (owner != o->iframe.owner_bottom)
+                return CHAIN_CUT;
+        if (o->iframe.is_entry != OFF_NONE && !rd_u8(buf, n, o->iframe.is_entry))
+                return CHAIN_CUT;
+        return CHAIN_BOTTOM;
+}
+
+/* Follow the frame chain from @addr into t->raw (innermost first), for either frame model,
+ * and say where it ended (@base_frame: the thread's tstate->base_frame, 0 if unknown).
  * A cycle, the depth cap or an unreadable frame is a torn read. */
 static int
-walk_frames(struct target *t, uint64_t addr, uint32_t *ret_depth)
+walk_frames(struct target *t,
+            uint64_t addr,
+            uint64_t base_frame,
+            uint32_t *ret_depth,
+            enum chain_end *ret_end,
+            uint64_t *ret_end_addr)
 {
         bool (*decode)(const struct target *, const uint8_t *, struct raw_frame *, uint64_t *) =
                 t->off.frame_model == PY_FRAMES_OBJECT ? decode_frameobj : decode_iframe;
@@ -560,26 +678,61 @@ walk_frames(struct target *t, uint64_t addr, uint32_t *ret_depth)
          * cost a cache miss per frame (a third of the walk). Every frame visited, Python or
          * not, counts against the cap. */
         uint64_t saved = 0;
+        enum chain_end end = CHAIN_CUT;
+        bool live = false;
         for (uint32_t steps = 0; addr; steps++) {
                 if (steps >= MAX_DEPTH || addr == saved)
                         return -EAGAIN;
                 if ((steps & (steps - 1)) == 0)
                         saved = addr;
                 const void *bytes;
-                r = rmem_peek_cached(t->mem, addr, t->iframe_len, buf, &bytes);
-                if (r == -EFAULT && t->iframe_hdr_len) {
-                        /* ≥3.11: a frame without locals at the end of its chunk (self 0) */
-                        memset(buf, 0, t->iframe_len);
-                        r = rmem_read_cached(t->mem, addr, t->iframe_hdr_len, buf);
-                        bytes = buf;
-                }
+                uint64_t here = addr;
+                r = frame_peek(t, addr, buf, &bytes);
                 if (r < 0)
                         return r == -EFAULT ? -EAGAIN : r;
-                if (decode(t, bytes, &t->raw[depth], &addr))
+                if (decode(t, bytes, &t->raw[depth], &addr)) {
+                        /* frames return innermost first: one that returned below one that
+                         * runs is a slot reused under us */
+                        if (t->raw[depth].popped && live)
+                                return -EAGAIN;
+                        live |= !t->raw[depth].popped;
+                        t->raw[depth].addr = here;
                         depth++;
+                }
+                if (!addr) {
+                        end = chain_end_at(t, bytes, here, base_frame);
+                        *ret_end_addr = here;
+                }
         }
         *ret_depth = depth;
+        *ret_end = end;
         return 0;
+}
+
+/* A bottom frame not seen at the bottom of the thread's previous walk is read once more, on its
+ * own: a frame copied while it was being torn down and set up again (≤3.10 a frame object
+ * reused for a new generator: f_back and f_gen read cleared, f_state read running) can pass
+ * for one. Bottom frames change only when a thread starts or runs code from C. */
+static bool
+bottom_confirmed(struct target *t, const struct thread_memo *memo, uint64_t addr, uint64_t base)
+{
+        uint8_t buf[512];
+        struct raw_frame f;
+        uint64_t next;
+
+        if (memo->n && memo->bottom == addr)
+                return true;
+        if (t->iframe_len > sizeof(buf))
+                return false;
+        memset(buf, 0, t->iframe_len);
+        if (rmem_read(t->mem, addr, t->iframe_len, buf) < 0 &&
+            (!t->iframe_hdr_len || rmem_read(t->mem, addr, t->iframe_hdr_len, buf) < 0))
+                return false;
+        if (t->off.frame_model == PY_FRAMES_OBJECT)
+                decode_frameobj(t, buf, &f, &next);
+        else
+                decode_iframe(t, buf, &f, &next);
+        return !next && chain_end_at(t, buf, addr, base) == CHAIN_BOTTOM;
 }
 
 static struct thread_memo *
@@ -593,6 +746,7 @@ thread_memo(struct target *t, uint64_t tstate)
                 for (size_t i = 0; i < t->n_memos; i++) {
                         free(t->memos[i].raw);
                         free(t->memos[i].ids);
+                        free(t->memos[i].links);
                 }
                 t->n_memos = 0;
         }
@@ -601,6 +755,198 @@ thread_memo(struct target *t, uint64_t tstate)
         memset(m, 0, sizeof(*m));
         m->tstate = tstate;
         return m;
+}
+
+/* a generator frame's slot: by address and code (pymalloc gives a generator's address to the
+ * next one of the same size, whatever its code) */
+static uint32_t
+link_slot(uint64_t addr, uint64_t code)
+{
+        return (uint32_t)(u64_hash(addr ^ u64_hash(code)) % MEMO_GEN_LINKS);
+}
+
+/* Re-read the frame @f was read from: is it still a frame of the same code? Then *ret is it
+ * as it is now (its instruction may have moved). */
+static bool
+frame_still(struct target *t, const struct raw_frame *f, struct raw_frame *ret)
+{
+        uint8_t buf[512];
+        const void *bytes;
+        uint64_t next;
+
+        if (t->iframe_len > sizeof(buf) ||
+            frame_peek(t, f->addr, buf, &bytes) < 0)
+                return false;
+        bool python = t->off.frame_model == PY_FRAMES_OBJECT
+                              ? decode_frameobj(t, bytes, ret, &next)
+                              : decode_iframe(t, bytes, ret, &next);
+        ret->addr = f->addr;
+        return python && ret->code == f->code;
+}
+
+/* A chain that ended at a generator's frame G (t->raw[*depth_io - 1]): G was running at the
+ * sample's instant (the tstate copy, from which the chain was entered) and yielded or
+ * returned before G itself was copied, so the callers it had then are not linked to it any
+ * more. Re-reading would sample a later instant, after the yield, and move the generator's
+ * time to its consumer; dropping would lose it. Instead the callers are restored from what
+ * this thread's complete walks saw: the caller each generator frame address had (a frame
+ * lives inside its generator object, and pymalloc gives a finished generator's address to the
+ * next one, created by the same code: the same caller, in practice), up the chain of
+ * generators to the first frame of the previous complete walk, whose outer part is taken.
+ * Every restored frame must still hold the code it had. @return whether it was completed. */
+/* ≥3.11: is @instr inside the bytecode of code object @code (co_code_adaptive, Py_SIZE(code)
+ * code units: PyVarObject.ob_size is at the same offset in every variable-size object)? */
+static bool
+code_holds(struct target *t, uint64_t code, uint64_t instr)
+{
+        const struct py_offsets *o = &t->off;
+        uint8_t hdr[32];
+        uint64_t start = code + o->code.code_adaptive;
+
+        if (!code || (code & 7) || o->code.code_adaptive == OFF_NONE ||
+            o->tuple.ob_size + 8 > sizeof(hdr) || o->object.ob_type + 8 > sizeof(hdr) ||
+            rmem_read_cached(t->mem, code, sizeof(hdr), hdr) < 0 ||
+            rd_u64(hdr, sizeof(hdr), o->object.ob_type) != t->loc.code_type)
+                return false;
+        uint64_t units = rd_u64(hdr, sizeof(hdr), o->tuple.ob_size);
+        return units < MAX_CODE_BYTES && instr >= start && instr < start + 2 * units;
+}
+
+/* 3.14+ clears the frame of a generator that returned (f_executable NULL, or None while it is
+ * being cleared): its code is found among those recent walks saw at its address, as the one
+ * whose bytecode its instruction pointer, left alone, points into. */
+static bool
+find_gen_code(struct target *t, const struct thread_memo *memo, struct raw_frame *g)
+{
+        uint64_t instr = g->popped ? (uint64_t)g->addrq
+                                   : g->code + t->off.code.code_adaptive + (uint64_t)g->addrq;
+
+        if (!g->popped && code_holds(t, g->code, instr))
+                return true;
+        for (uint32_t i = 0; memo->links && i < MEMO_GEN_LINKS; i++) {
+                const struct gen_link *l = &memo->links[i];
+                if (l->addr == g->addr && code_holds(t, l->code, instr)) {
+                        g->code = l->code;
+                        g->addrq = instr_offset(t, l->code, instr);
+                        g->popped = false;
+                        return true;
+                }
+        }
+        return false;
+}
+
+static bool
+repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *depth_io)
+{
+        uint32_t depth = *depth_io;
+
+        if (t->off.frame_model == PY_FRAMES_INTERP && !find_gen_code(t, memo, &t->raw[depth - 1]))
+                return false;
+        struct raw_frame cur = t->raw[depth - 1];
+
+        for (uint32_t hops = 0; hops < MAX_DEPTH; hops++) {
+                /* on the previous complete walk: its outer part below cur */
+                for (uint32_t j = 0; j + 1 < memo->n; j++) {
+                        struct raw_frame now;
+                        if (memo->raw[j].addr != cur.addr || memo->raw[j].code != cur.code)
+                                continue;
+                        if (depth + (memo->n - j - 1) > MAX_DEPTH ||
+                            !frame_still(t, &memo->raw[j + 1], &now))
+                                return false;
+                        memcpy(&t->raw[depth], &memo->raw[j + 1],
+                               (memo->n - j - 1) * sizeof(*t->raw));
+                        *depth_io = depth + (memo->n - j - 1);
+                        return true;
+                }
+                if (!cur.gen)
+                        return false; /* a consumer that was not on the previous walk */
+                /* else the caller this generator frame had last */
+                const struct gen_link *l = memo->links ? &memo->links[link_slot(cur.addr, cur.code)] : NULL;
+                if (!l || l->addr != cur.addr || l->code != cur.code || depth >= MAX_DEPTH)
+                        return false;
+                if (!frame_still(t, &l->caller, &t->raw[depth]))
+                        return false;
+                /* its instruction as seen then: where it resumed the generator */
+                t->raw[depth] = l->caller;
+                cur = t->raw[depth++];
+        }
+        return false;
+}
+
+/* Remember the caller of each generator frame of a complete walk. */
+static void
+memo_links(struct thread_memo *memo, const struct raw_frame *raw, uint32_t depth)
+{
+        for (uint32_t i = 0; i + 1 < depth; i++) {
+                if (!raw[i].gen)
+                        continue;
+                if (!memo->links)
+                        memo->links = xcalloc(MEMO_GEN_LINKS, sizeof(*memo->links));
+                struct gen_link *l = &memo->links[link_slot(raw[i].addr, raw[i].code)];
+                *l = (struct gen_link){ raw[i].addr, raw[i].code, raw[i + 1] };
+        }
+}
+
+static uint64_t
+slot_key(uint64_t frame, uint64_t caller)
+{
+        return u64_hash(frame ^ u64_hash(caller)) | 1;
+}
+
+/* The frames at the top of a walk that returned after the sample's instant (raw.popped): the
+ * thread state, copied first, led to them, so they ran then. ≤3.10 keeps the code of a
+ * returned frame but not its first local (self: the class), 3.14+ keeps neither, only the
+ * link to the caller. They are reported as they were: as the same frame (address, caller) was
+ * on this thread's previous walk, else with the code last seen running at that address under
+ * the same caller; ≤3.10 names the class as the code's last running frame did
+ * (resolve_frames(): the object, freed with the call, is often reallocated and zeroed).
+ * Re-reading would sample a later instant and give their time to their callers: short calls
+ * would be under-counted. @return 0; -EAGAIN the code of a popped frame is unknown. */
+static int
+revive_popped(struct target *t, const struct thread_memo *memo, uint32_t depth)
+{
+        for (uint32_t i = 0; i < depth && t->raw[i].popped; i++) {
+                struct raw_frame *f = &t->raw[i];
+                uint64_t caller = i + 1 < depth ? t->raw[i + 1].addr : 0, v;
+                bool found = false;
+
+                for (uint32_t j = 0; j < memo->n && !found; j++) {
+                        const struct raw_frame *m = &memo->raw[j];
+                        uint64_t mcaller = j + 1 < memo->n ? memo->raw[j + 1].addr : 0;
+                        if (m->addr != f->addr || mcaller != caller || m->popped ||
+                            (f->code && m->code != f->code))
+                                continue;
+                        f->code = m->code;
+                        f->addrq = m->addrq;
+                        f->self_obj = m->self_obj;
+                        found = true;
+                }
+                if (!f->code) {
+                        /* the instruction pointer is left alone: it must be in that code */
+                        if (!u64map_get(&t->slot_code, slot_key(f->addr, caller), &v) ||
+                            !code_holds(t, v, (uint64_t)f->addrq))
+                                return -EAGAIN;
+                        f->code = v;
+                        f->addrq = instr_offset(t, v, (uint64_t)f->addrq);
+                }
+        }
+        return 0;
+}
+
+/* Remember the innermost frame of a walk that was still running when read, for
+ * revive_popped(): its code by address and caller. */
+static void
+note_live_top(struct target *t, uint32_t depth)
+{
+        uint32_t i = 0;
+
+        while (i < depth && t->raw[i].popped)
+                i++;
+        if (i == depth)
+                return;
+        const struct raw_frame *f = &t->raw[i];
+        u64map_put(&t->slot_code, slot_key(f->addr, i + 1 < depth ? t->raw[i + 1].addr : 0),
+                   f->code);
 }
 
 /* Turn the raw frames of one thread into frame ids (t->stack_buf, same order, without shim
@@ -669,9 +1015,21 @@ resolve_frames(struct target *t, uint64_t tstate, uint32_t *depth_io)
                         t->stack_buf[i] = NO_FRAME;
                         continue;
                 }
+                /* ≤3.10: a method that returned before it was read has lost its self; it
+                 * is named as its code's last running frame was, class included */
+                bool by_self = t->codes[code_idx].self_kind != 0;
+                uint64_t v;
+                if (by_self && t->raw[i].popped &&
+                    u64map_get(&t->last_id, t->raw[i].code, &v)) {
+                        t->stack_buf[i] = (uint32_t)v;
+                        continue;
+                }
                 r = frame_id(t, code_idx, t->raw[i].addrq, t->raw[i].self_obj, &t->stack_buf[i]);
                 if (r < 0)
                         return r;
+                if (by_self && !t->raw[i].popped && t->raw[i].self_obj &&
+                    (i == 0 || t->raw[i - 1].popped))
+                        u64map_put(&t->last_id, t->raw[i].code, t->stack_buf[i]);
         }
         if (depth > memo->cap) {
                 memo->cap = depth * 2;
@@ -681,6 +1039,7 @@ resolve_frames(struct target *t, uint64_t tstate, uint32_t *depth_io)
         memcpy(memo->raw, t->raw, depth * sizeof(*memo->raw));
         memcpy(memo->ids, t->stack_buf, depth * sizeof(*memo->ids));
         memo->n = depth;
+        memo_links(memo, t->raw, depth);
         for (uint32_t i = 0; i < depth; i++)
                 if (t->stack_buf[i] != NO_FRAME)
                         t->stack_buf[kept++] = t->stack_buf[i];
@@ -702,6 +1061,62 @@ tid_from_pthread(struct target *t, uint64_t pthread, bool is_main)
         if (rmem_read_cached(t->mem, pthread + (uint64_t)t->pthread_tid_off, 4, &tid) < 0)
                 return 0;
         return tid > 0 ? tid : 0;
+}
+
+/* 3.12: the frame the innermost eval ran at the sample's instant. tstate->cframe is copied
+ * with the thread state (@tbuf), its current_frame a few microseconds later; a call made by C
+ * (a class's __init__ from slot_tp_init, a generator's next() from sum()) runs in an eval of
+ * its own, and once it returned or yielded, its dead _PyCFrame on the C stack still says
+ * current_frame = the eval's entry frame (RETURN_VALUE and YIELD_VALUE set it to the frame's
+ * previous, then INTERPRETER_EXIT restores tstate->cframe; Python/bytecodes.c): the call
+ * would be given to its caller. So when the chain starts at an entry frame (not a Python
+ * frame) that has a caller, the frame last seen on top of that entry frame is taken if it ran
+ * at the copy: a data-stack frame still pushed then (below tstate->datastack_top: popping sets
+ * the top to the frame) and still linked to the entry frame, or a generator's frame whose
+ * gi_exc_state was tstate->exc_info then (gen_send_ex2 points it there while it runs,
+ * Objects/genobject.c). */
+static uint64_t
+entry_top_at(struct target *t, uint64_t frame, const uint8_t *tbuf)
+{
+        const struct py_offsets *o = &t->off;
+        uint8_t buf[512];
+        const void *bytes;
+        struct raw_frame f;
+        uint64_t next, top;
+
+        if (t->iframe_len > sizeof(buf) ||
+            frame_peek(t, frame, buf, &bytes) < 0 || decode_iframe(t, bytes, &f, &next) || !next ||
+            !u64map_get(&t->entry_top, frame, &top))
+                return frame;
+        if (frame_peek(t, top, buf, &bytes) < 0 ||
+            !decode_iframe(t, bytes, &f, &next) || !f.code)
+                return frame;
+        if (f.gen) {
+                uint64_t exc = rd_u64(tbuf, t->tstate_len, o->tstate.exc_info);
+                if (o->gen.iframe == OFF_NONE || o->gen.exc_state == OFF_NONE ||
+                    exc != top - o->gen.iframe + o->gen.exc_state)
+                        return frame;
+        } else if (next != frame || top >= rd_u64(tbuf, t->tstate_len, o->tstate.datastack_top)) {
+                return frame;
+        }
+        return top;
+}
+
+/* 3.12: remember the innermost Python frame of a walk if it runs right on an entry frame. */
+static void
+note_entry_top(struct target *t, uint64_t first)
+{
+        uint8_t buf[512];
+        const void *bytes;
+        struct raw_frame f;
+        uint64_t entry, next;
+
+        if (t->iframe_len > sizeof(buf) ||
+            frame_peek(t, first, buf, &bytes) < 0 || !decode_iframe(t, bytes, &f, &entry) ||
+            !entry || frame_peek(t, entry, buf, &bytes) < 0 ||
+            decode_iframe(t, bytes, &f, &next) || !next)
+                return;
+        u64map_put(&t->entry_top, entry, first);
 }
 
 /* ≤3.10 has no native_thread_id: learn where the TID sits in glibc's struct pthread, before
@@ -810,13 +1225,44 @@ walk_thread(struct target *t,
                 if (cframe &&
                     rmem_read_piece(t->mem, cframe + o->tstate.cframe_frame, 8, &frame) < 0)
                         return -EAGAIN;
+                if (frame && o->tstate.datastack_top != OFF_NONE)
+                        frame = entry_top_at(t, frame, tbuf);
         } else {
                 frame = rd_u64(tbuf, t->tstate_len, o->tstate.frame);
         }
-        if (frame)
-                r = walk_frames(t, frame, ret_depth);
-        if (r == 0 && *ret_depth)
+        uint64_t bottom = 0;
+        bool whole = false;
+        if (frame) {
+                enum chain_end end;
+                uint64_t base = rd_u64(tbuf, t->tstate_len, o->tstate.base_frame);
+                r = walk_frames(t, frame, base, ret_depth, &end, &bottom);
+                if (r == 0 && end == CHAIN_BOTTOM &&
+                    !bottom_confirmed(t, thread_memo(t, st->tstate), bottom, base))
+                        end = CHAIN_CUT;
+                whole = end == CHAIN_BOTTOM;
+                if (r == 0 && end != CHAIN_BOTTOM) {
+                        t->stats.cut++;
+                        if (end == CHAIN_GENERATOR && *ret_depth &&
+                            repair_from_memo(t, thread_memo(t, st->tstate), ret_depth))
+                                t->stats.repaired++;
+                        else
+                                r = -EAGAIN;
+                }
+                if (r == 0 && *ret_depth && t->raw[0].popped) {
+                        t->stats.popped++;
+                        r = revive_popped(t, thread_memo(t, st->tstate), *ret_depth);
+                }
+                if (r == 0 && *ret_depth) {
+                        note_live_top(t, *ret_depth);
+                        if (o->tstate.datastack_top != OFF_NONE)
+                                note_entry_top(t, frame);
+                }
+        }
+        if (r == 0 && *ret_depth) {
                 r = resolve_frames(t, st->tstate, ret_depth);
+                if (r == 0 && whole)
+                        thread_memo(t, st->tstate)->bottom = bottom;
+        }
         return r;
 }
 

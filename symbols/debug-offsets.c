@@ -291,6 +291,8 @@ static const struct field_map map_313[] = { MAP_COMMON(struct debug_offsets_313)
 static const struct field_map map_314[] = { MAP_COMMON(struct debug_offsets_314) };
 static const struct field_map map_315[] = {
         MAP_COMMON(struct debug_offsets_315),
+        /* 3.15 names the frame every thread's stack starts from (Include/cpython/pystate.h) */
+        OFFSET(struct debug_offsets_315, tstate.base_frame, thread_state, base_frame),
         /* 3.15 publishes sizeof(PyCompactUnicodeObject) itself */
         PREFIX(struct debug_offsets_315, unicode.compact_size, unicode_object,
                compactunicodeobject_size),
@@ -299,6 +301,15 @@ static const struct field_map map_315[] = {
         OFFSET(struct debug_offsets_315, type.tp_dictoffset, type_object, tp_dictoffset),
         OFFSET(struct debug_offsets_315, type.ht_cached_keys, heap_type_object, ht_cached_keys),
 };
+
+/* Values the debug offsets do not carry, from the headers of each minor (tests/offsets checks
+ * them against those headers). ob_refcnt is the first word of a GIL build's PyObject
+ * (Include/object.h). The frame owners are enum _frameowner: FRAME_OWNED_BY_GENERATOR 1
+ * throughout; a thread's bottom frame is the outermost eval's entry frame, owned by
+ * FRAME_OWNED_BY_CSTACK (3) in 3.13 (Include/internal/pycore_frame.h) and by
+ * FRAME_OWNED_BY_INTERPRETER (3) from 3.14 (Include/internal/pycore_interpframe_structs.h). */
+#define CONSTS_FRAMES                                                                              \
+        CONST(object.ob_refcnt, 0), CONST(iframe.owner_generator, 1), CONST(iframe.owner_bottom, 3)
 
 /* sizeof(PyCompactUnicodeObject) = PyASCIIObject (40) + utf8_length + utf8 in the 3.13 and
  * 3.14 GIL builds (Include/cpython/unicodeobject.h); the free-threaded object header would
@@ -320,17 +331,20 @@ static const struct field_map map_315[] = {
 
 static const struct field_const consts_313_314[] = {
         CONSTS_313_315,
+        CONSTS_FRAMES,
         CONST(unicode.compact_size, 56),
         /* 3.15 publishes these three; PyTypeObject and PyHeapTypeObject in 3.13/3.14 */
         CONST(type.tp_basicsize, 32),
         CONST(type.tp_dictoffset, 288),
         CONST(type.ht_cached_keys, 880),
 };
-static const struct field_const consts_315[] = { CONSTS_313_315 };
+static const struct field_const consts_315[] = { CONSTS_313_315, CONSTS_FRAMES };
 
-/* Members not set by the map or the consts stay OFF_NONE: tstate.cframe and
- * tstate.cframe_frame (_PyCFrame was removed in 3.13), frameobj.* and code.varnames, and the
- * ≤3.12 layouts: object.managed_values and managed_dict_tag, dict.dk_size, pylong.ob_size. */
+/* Members not set by the map or the consts stay OFF_NONE: tstate.cframe,
+ * tstate.cframe_frame, tstate.datastack_top, tstate.exc_info and gen.* (used with _PyCFrame,
+ * which was removed in 3.13), tstate.base_frame before 3.15, frameobj.*, iframe.is_entry
+ * (3.11 only) and code.varnames, and the ≤3.12 layouts: object.managed_values and
+ * managed_dict_tag, dict.dk_size, pylong.ob_size. */
 static const struct debug_layout layouts[] = {
         {
                 .minor = 0x030d,

@@ -54,13 +54,30 @@ struct py_offsets {
                 uint32_t cframe_frame; /* 3.11/3.12 _PyCFrame.current_frame, else OFF_NONE */
                 uint32_t thread_id;    /* pthread_t */
                 uint32_t native_thread_id; /* Linux TID, ≥3.11; OFF_NONE before */
+                /* ≥3.15 tstate->base_frame: the frame every complete walk ends at, else OFF_NONE */
+                uint32_t base_frame;
+                /* 3.11/3.12 tstate->datastack_top: the end of the frames pushed, else OFF_NONE */
+                uint32_t datastack_top;
+                /* 3.11/3.12 tstate->exc_info: a running generator's gi_exc_state, else OFF_NONE */
+                uint32_t exc_info;
         } tstate;
         struct { /* ≤3.10 PyFrameObject (Include/cpython/frameobject.h) */
                 uint32_t size, back, code, lasti, localsplus;
+                uint32_t gen;   /* f_gen: the generator a frame belongs to, NULL if none */
+                uint32_t state; /* one byte: ≤3.9 char f_executing, 3.10 PyFrameState f_state */
+                uint32_t state_executing; /* its value while the frame runs: 1, FRAME_EXECUTING */
         } frameobj;
         struct { /* ≥3.11 _PyInterpreterFrame (Include/internal/pycore_frame.h) */
                 uint32_t size, previous, code, instr, owner, localsplus;
+                uint32_t is_entry;        /* 3.11 bool is_entry, else OFF_NONE */
+                uint32_t owner_generator; /* FRAME_OWNED_BY_GENERATOR */
+                /* the owner of a thread's bottom frame: 3.11 FRAME_OWNED_BY_THREAD (with
+                 * is_entry), 3.12/3.13 FRAME_OWNED_BY_CSTACK, ≥3.14 FRAME_OWNED_BY_INTERPRETER */
+                uint32_t owner_bottom;
         } iframe;
+        struct { /* 3.11/3.12 PyGenObject (Include/cpython/genobject.h), else OFF_NONE */
+                uint32_t iframe, exc_state; /* gi_iframe, gi_exc_state */
+        } gen;
         struct { /* PyCodeObject (Include/cpython/code.h) */
                 uint32_t size, argcount, firstlineno, filename, name;
                 uint32_t qualname;  /* ≥3.11, else OFF_NONE */
@@ -71,7 +88,7 @@ struct py_offsets {
                         code_adaptive; /* ≥3.11 co_code_adaptive (inline bytecode), else OFF_NONE */
         } code;
         struct {
-                uint32_t ob_type;
+                uint32_t ob_refcnt, ob_type;
                 /* ≥3.11 managed instance dicts (Include/internal/pycore_object.h): the dict
                  * pointer sits managed_dict bytes *before* the object; 3.11 keeps a values
                  * pointer apart, managed_values bytes before; in 3.12 the dict word is tagged:

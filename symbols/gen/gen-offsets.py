@@ -38,14 +38,18 @@ FIELDS = [
     'runtime.size', 'runtime.interpreters_head',
     'interp.size', 'interp.next', 'interp.threads_head', 'interp.id', 'interp.modules',
     'tstate.size', 'tstate.next', 'tstate.interp', 'tstate.frame', 'tstate.cframe',
-    'tstate.cframe_frame', 'tstate.thread_id', 'tstate.native_thread_id',
+    'tstate.cframe_frame', 'tstate.thread_id', 'tstate.native_thread_id', 'tstate.base_frame',
+    'tstate.datastack_top', 'tstate.exc_info',
     'frameobj.size', 'frameobj.back', 'frameobj.code', 'frameobj.lasti', 'frameobj.localsplus',
+    'frameobj.gen', 'frameobj.state', 'frameobj.state_executing',
     'iframe.size', 'iframe.previous', 'iframe.code', 'iframe.instr', 'iframe.owner',
-    'iframe.localsplus',
+    'iframe.localsplus', 'iframe.is_entry', 'iframe.owner_generator', 'iframe.owner_bottom',
+    'gen.iframe', 'gen.exc_state',
     'code.size', 'code.argcount', 'code.firstlineno', 'code.filename', 'code.name',
     'code.qualname', 'code.linetable', 'code.varnames', 'code.localsplusnames',
     'code.code_adaptive',
-    'object.ob_type', 'object.managed_dict', 'object.managed_values', 'object.managed_dict_tag',
+    'object.ob_refcnt', 'object.ob_type', 'object.managed_dict', 'object.managed_values',
+    'object.managed_dict_tag',
     'type.tp_name', 'type.tp_flags', 'type.tp_basicsize', 'type.tp_dictoffset',
     'type.ht_cached_keys', 'type.flag_managed_dict', 'type.flag_inline_values',
     'tuple.ob_size', 'tuple.ob_item',
@@ -96,11 +100,26 @@ def spec(minor):
         'tstate.cframe_frame': 'offsetof(_PyCFrame, current_frame)' if cframe else None,
         'tstate.thread_id': 'offsetof(PyThreadState, thread_id)',
         'tstate.native_thread_id': 'offsetof(PyThreadState, native_thread_id)' if interp else None,
+        # 3.15 points every thread state at the frame its stack starts from
+        # (Include/cpython/pystate.h, "used by profilers to validate complete stack unwinding")
+        'tstate.base_frame': 'offsetof(PyThreadState, base_frame)' if minor >= 15 else None,
+        # read with tstate->cframe, to tell whether a frame was still pushed at that instant
+        # (3.11/3.12 _PyThreadState_PopFrame sets datastack_top to the popped frame)
+        'tstate.datastack_top': 'offsetof(PyThreadState, datastack_top)' if cframe else None,
+        # and a generator's frame was running when tstate->exc_info was its gi_exc_state
+        # (gen_send_ex2 sets it for the time the generator runs, Objects/genobject.c)
+        'tstate.exc_info': 'offsetof(PyThreadState, exc_info)' if cframe else None,
         'frameobj.size': 'sizeof(PyFrameObject)' if old else None,
         'frameobj.back': 'offsetof(PyFrameObject, f_back)' if old else None,
         'frameobj.code': 'offsetof(PyFrameObject, f_code)' if old else None,
         'frameobj.lasti': 'offsetof(PyFrameObject, f_lasti)' if old else None,
         'frameobj.localsplus': 'offsetof(PyFrameObject, f_localsplus)' if old else None,
+        'frameobj.gen': 'offsetof(PyFrameObject, f_gen)' if old else None,
+        # ≤3.9 char f_executing is 1 while the frame runs (Python/ceval.c); 3.10 replaced it
+        # with PyFrameState f_state (Include/cpython/frameobject.h)
+        'frameobj.state': ('offsetof(PyFrameObject, %s)' % ('f_executing' if minor <= 9 else
+                                                            'f_state')) if old else None,
+        'frameobj.state_executing': ((1,) if minor <= 9 else 'FRAME_EXECUTING') if old else None,
         'iframe.size': 'sizeof(_PyInterpreterFrame)' if interp else None,
         'iframe.previous': 'offsetof(_PyInterpreterFrame, previous)' if interp else None,
         'iframe.code': ('offsetof(_PyInterpreterFrame, %s)'
@@ -109,6 +128,17 @@ def spec(minor):
                          % ('prev_instr' if cframe else 'instr_ptr')) if interp else None,
         'iframe.owner': 'offsetof(_PyInterpreterFrame, owner)' if interp else None,
         'iframe.localsplus': 'offsetof(_PyInterpreterFrame, localsplus)' if interp else None,
+        # 3.11 marks the first frame of each _PyEval_EvalFrameDefault call is_entry; 3.12 made
+        # those entry frames separate FRAME_OWNED_BY_CSTACK frames (Include/internal/
+        # pycore_frame.h), 3.14 renamed their owner FRAME_OWNED_BY_INTERPRETER
+        # (pycore_interpframe_structs.h)
+        'iframe.is_entry': 'offsetof(_PyInterpreterFrame, is_entry)' if minor == 11 else None,
+        'iframe.owner_generator': 'FRAME_OWNED_BY_GENERATOR' if interp else None,
+        'iframe.owner_bottom': ('FRAME_OWNED_BY_THREAD' if minor == 11 else
+                                'FRAME_OWNED_BY_CSTACK' if minor in (12, 13) else
+                                'FRAME_OWNED_BY_INTERPRETER') if interp else None,
+        'gen.iframe': 'offsetof(PyGenObject, gi_iframe)' if cframe else None,
+        'gen.exc_state': 'offsetof(PyGenObject, gi_exc_state)' if cframe else None,
         'code.size': 'sizeof(PyCodeObject)',
         'code.argcount': 'offsetof(PyCodeObject, co_argcount)',
         'code.firstlineno': 'offsetof(PyCodeObject, co_firstlineno)',
@@ -120,6 +150,7 @@ def spec(minor):
         'code.varnames': 'offsetof(PyCodeObject, co_varnames)' if old else None,
         'code.localsplusnames': 'offsetof(PyCodeObject, co_localsplusnames)' if interp else None,
         'code.code_adaptive': 'offsetof(PyCodeObject, co_code_adaptive)' if interp else None,
+        'object.ob_refcnt': 'offsetof(PyObject, ob_refcnt)',
         'object.ob_type': 'offsetof(PyObject, ob_type)',
         # 3.11+ managed dicts (Include/internal/pycore_object.h): the instance dict pointer
         # this many bytes before the object (3.11 _PyObject_ManagedDictPointer ((PyObject **)

@@ -30,6 +30,9 @@ const struct py_offsets symbols_table_py310 = {
                 .cframe_frame = OFF_NONE,
                 .thread_id = 176,
                 .native_thread_id = OFF_NONE,
+                .base_frame = OFF_NONE,
+                .datastack_top = OFF_NONE,
+                .exc_info = OFF_NONE,
         },
         .frameobj = {
                 .size = 360,
@@ -37,6 +40,9 @@ const struct py_offsets symbols_table_py310 = {
                 .code = 32,
                 .lasti = 96,
                 .localsplus = 352,
+                .gen = 88,
+                .state = 108,
+                .state_executing = 0,
         },
         .iframe = {
                 .size = OFF_NONE,
@@ -45,6 +51,13 @@ const struct py_offsets symbols_table_py310 = {
                 .instr = OFF_NONE,
                 .owner = OFF_NONE,
                 .localsplus = OFF_NONE,
+                .is_entry = OFF_NONE,
+                .owner_generator = OFF_NONE,
+                .owner_bottom = OFF_NONE,
+        },
+        .gen = {
+                .iframe = OFF_NONE,
+                .exc_state = OFF_NONE,
         },
         .code = {
                 .size = 176,
@@ -59,6 +72,7 @@ const struct py_offsets symbols_table_py310 = {
                 .code_adaptive = OFF_NONE,
         },
         .object = {
+                .ob_refcnt = 0,
                 .ob_type = 8,
                 .managed_dict = OFF_NONE,
                 .managed_values = OFF_NONE,

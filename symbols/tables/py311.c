@@ -30,6 +30,9 @@ const struct py_offsets symbols_table_py311 = {
                 .cframe_frame = 8,
                 .thread_id = 152,
                 .native_thread_id = 160,
+                .base_frame = OFF_NONE,
+                .datastack_top = 304,
+                .exc_info = 120,
         },
         .frameobj = {
                 .size = OFF_NONE,
@@ -37,6 +40,9 @@ const struct py_offsets symbols_table_py311 = {
                 .code = OFF_NONE,
                 .lasti = OFF_NONE,
                 .localsplus = OFF_NONE,
+                .gen = OFF_NONE,
+                .state = OFF_NONE,
+                .state_executing = OFF_NONE,
         },
         .iframe = {
                 .size = 80,
@@ -45,6 +51,13 @@ const struct py_offsets symbols_table_py311 = {
                 .instr = 56,
                 .owner = 69,
                 .localsplus = 72,
+                .is_entry = 68,
+                .owner_generator = 1,
+                .owner_bottom = 0,
+        },
+        .gen = {
+                .iframe = 80,
+                .exc_state = 48,
         },
         .code = {
                 .size = 192,
@@ -59,6 +72,7 @@ const struct py_offsets symbols_table_py311 = {
                 .code_adaptive = 184,
         },
         .object = {
+                .ob_refcnt = 0,
                 .ob_type = 8,
                 .managed_dict = 24,
                 .managed_values = 32,

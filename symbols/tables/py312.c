@@ -30,6 +30,9 @@ const struct py_offsets symbols_table_py312 = {
                 .cframe_frame = 0,
                 .thread_id = 136,
                 .native_thread_id = 144,
+                .base_frame = OFF_NONE,
+                .datastack_top = 240,
+                .exc_info = 104,
         },
         .frameobj = {
                 .size = OFF_NONE,
@@ -37,6 +40,9 @@ const struct py_offsets symbols_table_py312 = {
                 .code = OFF_NONE,
                 .lasti = OFF_NONE,
                 .localsplus = OFF_NONE,
+                .gen = OFF_NONE,
+                .state = OFF_NONE,
+                .state_executing = OFF_NONE,
         },
         .iframe = {
                 .size = 80,
@@ -45,6 +51,13 @@ const struct py_offsets symbols_table_py312 = {
                 .instr = 56,
                 .owner = 70,
                 .localsplus = 72,
+                .is_entry = OFF_NONE,
+                .owner_generator = 1,
+                .owner_bottom = 3,
+        },
+        .gen = {
+                .iframe = 72,
+                .exc_state = 40,
         },
         .code = {
                 .size = 200,
@@ -59,6 +72,7 @@ const struct py_offsets symbols_table_py312 = {
                 .code_adaptive = 192,
         },
         .object = {
+                .ob_refcnt = 0,
                 .ob_type = 8,
                 .managed_dict = 24,
                 .managed_values = OFF_NONE,

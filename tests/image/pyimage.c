@@ -102,6 +102,7 @@ new_str(struct pyimage *l, const char *s, enum str_kind kind)
         }
         }
         put(l, off, o->unicode.length, n, 8);
+        put(l, off, o->object.ob_refcnt, 1, 8); /* alive */
         return off;
 }
 
@@ -177,6 +178,7 @@ new_code(struct pyimage *l, size_t type, const char *name, const char *qualname,
                 size = MAX(size, o->code.code_adaptive + 64); /* the bytecode, inline */
         size_t off = alloc(l, size);
 
+        put(l, off, o->object.ob_refcnt, 1, 8);
         put(l, off, o->object.ob_type, pyimage_addr(type), 8);
         put(l, off, o->code.argcount, method ? 1 : 0, 4);
         put(l, off, o->code.firstlineno, (uint64_t)firstlineno, 4);
@@ -190,7 +192,8 @@ new_code(struct pyimage *l, size_t type, const char *name, const char *qualname,
 }
 
 /* One frame of @code at instruction @k, called by @prev (0: none), with @self as its first
- * local; ≥3.11 @owner as _PyInterpreterFrame.owner (3: a C-stack shim). */
+ * local; ≥3.11 @owner as _PyInterpreterFrame.owner (3: a C-stack shim; owner_bottom and, 3.11,
+ * is_entry: the bottom frame of the thread). ≤3.10 frames are executing, no generator's. */
 static size_t
 new_frame(struct pyimage *l, size_t prev, size_t code, int k, size_t self, uint8_t owner)
 {
@@ -198,18 +201,19 @@ new_frame(struct pyimage *l, size_t prev, size_t code, int k, size_t self, uint8
         size_t off;
 
         if (o->frame_model == PY_FRAMES_OBJECT) {
-                uint32_t f[] = { o->frameobj.back, o->frameobj.code, o->frameobj.lasti,
-                                 o->frameobj.localsplus };
+                uint32_t f[] = { o->frameobj.back,       o->frameobj.code, o->frameobj.lasti,
+                                 o->frameobj.localsplus, o->frameobj.gen,  o->frameobj.state };
                 off = alloc(l, span(f, ARRAY_SIZE(f), 0));
                 put(l, off, o->frameobj.back, prev ? pyimage_addr(prev) : 0, 8);
                 put(l, off, o->frameobj.code, pyimage_addr(code), 8);
                 put(l, off, o->frameobj.lasti,
                     (uint64_t)(o->linetable == PY_LINES_310 ? k : 2 * k), 4);
                 put(l, off, o->frameobj.localsplus, self ? pyimage_addr(self) : 0, 8);
+                put(l, off, o->frameobj.state, o->frameobj.state_executing, 1);
                 return off;
         }
-        uint32_t f[] = { o->iframe.previous, o->iframe.code, o->iframe.instr, o->iframe.owner,
-                         o->iframe.localsplus };
+        uint32_t f[] = { o->iframe.previous, o->iframe.code,       o->iframe.instr,
+                         o->iframe.owner,    o->iframe.localsplus, o->iframe.is_entry };
         off = alloc(l, span(f, ARRAY_SIZE(f), 0));
         put(l, off, o->iframe.previous, prev ? pyimage_addr(prev) : 0, 8);
         put(l, off, o->iframe.instr, pyimage_addr(code) + o->code.code_adaptive + 2 * (uint64_t)k, 8);
@@ -217,6 +221,8 @@ new_frame(struct pyimage *l, size_t prev, size_t code, int k, size_t self, uint8
         /* ≥3.14 f_executable is a _PyStackRef: set a tag bit for the mask to clear */
         put(l, off, o->iframe.code, pyimage_addr(code) | (o->stackref_mask != ~0ULL), 8);
         put(l, off, o->iframe.owner, owner, 1);
+        if (!prev)
+                put(l, off, o->iframe.is_entry, 1, 1);
         return off;
 }
 
@@ -225,8 +231,10 @@ new_tstate(struct pyimage *l, size_t interp, size_t next, size_t frame, size_t p
            int32_t tid)
 {
         const struct py_offsets *o = l->o;
-        uint32_t f[] = { o->tstate.next,   o->tstate.interp,    o->tstate.frame,
-                         o->tstate.cframe, o->tstate.thread_id, o->tstate.native_thread_id };
+        uint32_t f[] = { o->tstate.next,      o->tstate.interp,
+                         o->tstate.frame,     o->tstate.cframe,
+                         o->tstate.thread_id, o->tstate.native_thread_id,
+                         o->tstate.base_frame };
         size_t cframe = 0;
 
         if (o->tstate.cframe != OFF_NONE) {
@@ -268,12 +276,17 @@ pyimage_build(struct pyimage *l, const struct py_offsets *o)
         memset(l->buf + pthread, 0xff, 2048);
         put(l, pthread, 720, 0, 4);
 
+        /* a thread's stack starts at an entry frame owned by the C stack or the interpreter
+         * (owner_bottom, 3.12+), or at a Python frame (3.11: is_entry, owner_bottom; ≤3.10:
+         * executing); 3.11's f0 is left unlinked, so that objects keep their indexes */
         bool shims = o->frame_model == PY_FRAMES_INTERP;
-        size_t f0 = shims ? new_frame(l, 0, outer, 0, 0, 3) : 0;
-        size_t f1 = new_frame(l, f0, outer, 3, 0, 0);
+        bool entry_frames = shims && o->iframe.is_entry == OFF_NONE;
+        uint8_t bottom = shims ? (uint8_t)o->iframe.owner_bottom : 0;
+        size_t f0 = shims ? new_frame(l, 0, outer, 0, 0, entry_frames ? bottom : 3) : 0;
+        size_t f1 = new_frame(l, entry_frames ? f0 : 0, outer, 3, 0, entry_frames ? 0 : bottom);
         size_t f2 = new_frame(l, f1, inner, 1, 0, 0);
         size_t f3 = new_frame(l, f2, method, 2, self, 0);
-        size_t g1 = new_frame(l, 0, inner, 4, 0, 0);
+        size_t g1 = new_frame(l, 0, inner, 4, 0, entry_frames ? 0 : bottom);
         size_t t2 = new_tstate(l, interp, 0, g1, pthread, 4242);
         size_t t1 = new_tstate(l, interp, 0, f3, pthread, 0);
         /* the main thread is the oldest, last in the list (new threads are pushed at the head) */
@@ -289,6 +302,16 @@ pyimage_build(struct pyimage *l, const struct py_offsets *o)
         put(l, pthread2, 720, 4242, 4);
         put(l, t2, o->tstate.thread_id, pyimage_addr(pthread2), 8);
         l->other_ident = pyimage_addr(pthread2);
+        /* the second thread's entry frame (3.12+), likewise left out */
+        size_t g0 = 0;
+        if (entry_frames) {
+                g0 = new_frame(l, 0, outer, 0, 0, bottom);
+                l->n_objs = n_objs;
+                put(l, g1, o->iframe.previous, pyimage_addr(g0), 8);
+        }
+        /* 3.15: where each thread's walk must end */
+        put(l, t1, o->tstate.base_frame, pyimage_addr(entry_frames ? f0 : f1), 8);
+        put(l, t2, o->tstate.base_frame, pyimage_addr(entry_frames ? g0 : g1), 8);
         /* memory is mapped in whole pages, and the walker reads frames a page at a time */
         grow(l, (l->len + 4095) & ~(size_t)4095);
 }

@@ -237,7 +237,10 @@ test_real_315(void **state)
         assert_int_equal(o.tstate.frame, 72);
         assert_int_equal(o.tstate.thread_id, 176);
         assert_int_equal(o.tstate.native_thread_id, 184);
+        assert_int_equal(o.tstate.base_frame, 80);
         assert_int_equal(o.iframe.owner, 74);
+        assert_int_equal(o.iframe.owner_bottom, 3);
+        assert_int_equal(o.iframe.is_entry, OFF_NONE);
         assert_int_equal(o.code.code_adaptive, 208);
         /* published by 3.15 itself (unicode_object.compactunicodeobject_size) */
         assert_int_equal(o.unicode.compact_size, 56);

@@ -70,6 +70,19 @@ test_consistent(void **state)
                 assert_true(set(t->iframe.instr) == !objects);
                 assert_true(set(t->iframe.owner) == !objects);
                 assert_true(set(t->iframe.localsplus) == !objects);
+                /* how a walk knows it reached the thread's bottom frame */
+                assert_true(set(t->frameobj.gen) == objects);
+                assert_true(set(t->frameobj.state) == objects);
+                assert_true(set(t->frameobj.state_executing) == objects);
+                assert_true(set(t->iframe.is_entry) == (minor == 11));
+                assert_true(set(t->iframe.owner_generator) == !objects);
+                assert_true(set(t->iframe.owner_bottom) == !objects);
+                assert_false(set(t->tstate.base_frame));
+                assert_true(set(t->tstate.datastack_top) == cframe);
+                assert_true(set(t->tstate.exc_info) == cframe);
+                assert_true(set(t->gen.iframe) == cframe);
+                assert_true(set(t->gen.exc_state) == cframe);
+                assert_int_equal(t->object.ob_refcnt, 0);
                 /* one way to local names */
                 assert_true(set(t->code.varnames) == objects);
                 assert_true(set(t->code.localsplusnames) == !objects);
