@@ -9,9 +9,12 @@
 #include "attach.h"
 
 /* Bounds for untrusted remote data. */
-#define MAX_STR_CHARS 4096    /* names and paths; longer is treated as corrupt */
+#define MAX_STR_CHARS 16384   /* names and paths kept; longer ones are cut there, marked */
+#define MAX_STR_SANE (1u << 24) /* a str longer than this is not a name: a torn read */
 #define MAX_LINETABLE 1048576 /* bytes of a line table */
-#define MAX_DEPTH 4096        /* frames per thread; deeper is a torn or cyclic chain */
+/* frames per thread; a deeper chain is dropped and counted (cycles are found apart, by
+ * Brent's method: this is the bound of a real recursion, as sys.setrecursionlimit() allows) */
+#define MAX_DEPTH 65536
 #define MAX_THREADS 8192
 #define MAX_INTERPRETERS 256
 #define MAX_TUPLE 65536

@@ -111,8 +111,12 @@ pystr_read(struct rmem *m, const struct py_offsets *o, uint64_t addr, struct pys
         length = rd_u64(hdr, hsize, o->unicode.length);
         state = rd_u32(hdr, hsize, o->unicode.state);
         kind = (state >> 2) & 7;
-        if (length > MAX_STR_CHARS || (kind != 1 && kind != 2 && kind != 4))
+        if (length > MAX_STR_SANE || (kind != 1 && kind != 2 && kind != 4))
                 return -EBADMSG;
+        /* a name or path longer than MAX_STR_CHARS is cut there and marked, not dropped */
+        bool cut = length > MAX_STR_CHARS;
+        if (cut)
+                length = MAX_STR_CHARS;
         if (state & (1u << 5)) /* compact */
                 data = addr +
                        ((state & (1u << 6)) ? o->unicode.ascii_size : o->unicode.compact_size);
@@ -125,9 +129,17 @@ pystr_read(struct rmem *m, const struct py_offsets *o, uint64_t addr, struct pys
         r = rmem_read(m, data, length * kind, raw);
         if (r < 0)
                 return r;
-        if ((state & (1u << 5)) && length && !canonical(raw, length, kind, state & (1u << 6)))
+        /* the widest character of a cut str may lie past the cut: its kind is not checked */
+        if (!cut && (state & (1u << 5)) && length &&
+            !canonical(raw, length, kind, state & (1u << 6)))
                 return -EBADMSG;
         ret->s = pystr_to_utf8(raw, length, kind, &ret->len);
+        if (cut) {
+                static const char mark[] = "\u2026[cut]";
+                ret->s = xrealloc(ret->s, ret->len + sizeof(mark));
+                memcpy(ret->s + ret->len, mark, sizeof(mark));
+                ret->len += sizeof(mark) - 1;
+        }
         return 0;
 }
 

@@ -307,3 +307,24 @@ def test_dump_threads(python):
                                    ("spin_worker", "spin_worker")), out.stdout
         with open("/proc/%d/status" % t.pid) as f:
             assert "TracerPid:\t0" in f.read()
+
+
+def test_deep_stack_and_long_name(python):
+    """A 5,000-deep recursion ending in a function with a 10,000-character name is reported
+    whole by record, attach and dump (it used to be 100 % dropped, 'No samples were
+    recorded', and dump printed no thread)."""
+    name = "long_" + "x" * 9995
+    out, stacks = record(python, "deep_long.py", "5000", "10000", "1")
+    assert out.returncode == 0, out.stderr
+    frames = python_frames(heaviest(stacks)[0])
+    assert [f[0] for f in frames].count("recurse") == 5001
+    assert frames[-1][0] == name
+    with Target(python, "deep_long.py", "5000", "10000", "30", "ready") as t:
+        out = run_pyinstr(["attach", "--pid", str(t.pid), "-d", "0.5", "-r", "collapsed"])
+        assert out.returncode == 0, out.stderr
+        frames = python_frames(heaviest(parse_collapsed(out.stdout))[0])
+        assert len(frames) == 5003 and frames[-1][0] == name
+        out = run_pyinstr(["dump", "--pid", str(t.pid)])
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.count(", in recurse\n") == 5001
+        assert ", in %s\n" % name in out.stdout
