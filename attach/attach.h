@@ -222,6 +222,10 @@ pid_t proc_ns_pid(pid_t pid, pid_t tid);
 /* The other way: our TID of the thread the target calls @ns_tid; 0 when none has it. */
 pid_t proc_host_tid(pid_t pid, pid_t ns_tid);
 
+/* The state letter (R, S, D, T, t, Z, X...) of thread @tid of @pid (of the process when @tid
+ * is 0), or 0 when there is none. */
+char proc_task_state(pid_t pid, pid_t tid);
+
 /* Is @pid stopped by job control (kill -STOP, Ctrl-Z; state T, not a tracing stop)? */
 bool proc_job_stopped(pid_t pid);
 

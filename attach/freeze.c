@@ -70,20 +70,9 @@ is_stop_signal(int sig)
 static bool
 thread_gone(pid_t pid, pid_t tid)
 {
-        char path[96], buf[256];
-        _cleanup_close_ int fd = -1;
-        ssize_t n;
+        char state = proc_task_state(pid, tid);
 
-        snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return true;
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return true;
-        buf[n] = '\0';
-        const char *p = strrchr(buf, ')');
-        return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+        return !state || state == 'Z' || state == 'X';
 }
 
 /* Reap the seized threads other than the leader (and @except, being waited for) that have

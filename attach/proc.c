@@ -15,29 +15,53 @@
 #include "common/xalloc.h"
 #include "internal.h"
 
+/* The fields of /proc/@pid/task/@tid/stat (of the process when @tid is 0) after the command
+ * name, read into @buf: the name may hold spaces and parentheses, so they start after the
+ * last ')'. NULL when there is no such task. */
+static const char *
+stat_fields(pid_t pid, pid_t tid, char *buf, size_t len)
+{
+        char path[96];
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+
+        if (tid)
+                snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+        else
+                snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return NULL;
+        n = read(fd, buf, len - 1);
+        if (n <= 0)
+                return NULL;
+        buf[n] = '\0';
+        const char *p = strrchr(buf, ')');
+        return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
 int
 proc_cpu_time(pid_t pid, double *ret)
 {
-        char path[64], buf[1024];
-        _cleanup_close_ int fd = -1;
-        ssize_t n;
+        char buf[1024];
+        const char *f = stat_fields(pid, 0, buf, sizeof(buf));
         unsigned long long ut, st;
 
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return errno == ENOENT ? -ESRCH : -errno;
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
+        if (!f)
                 return -ESRCH;
-        buf[n] = '\0';
-        /* the command name may contain spaces and parentheses: fields start after the last ')' */
-        const char *p = strrchr(buf, ')');
-        if (!p ||
-            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        if (sscanf(f, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
                 return -EBADMSG;
         *ret = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
         return 0;
+}
+
+char
+proc_task_state(pid_t pid, pid_t tid)
+{
+        char buf[1024];
+        const char *f = stat_fields(pid, tid, buf, sizeof(buf));
+
+        return f ? f[0] : 0;
 }
 
 static int
@@ -175,52 +199,21 @@ proc_cwd(pid_t pid, char *buf, size_t len)
         return 0;
 }
 
-/* The state letter of /proc/@pid/stat, or 0. */
-static char
-proc_state(pid_t pid)
-{
-        char path[64], buf[512];
-        _cleanup_close_ int fd = -1;
-        ssize_t n;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return 0;
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return 0;
-        buf[n] = '\0';
-        const char *p = strrchr(buf, ')');
-        return p && p[1] == ' ' ? p[2] : 0;
-}
-
 bool
 proc_job_stopped(pid_t pid)
 {
-        return proc_state(pid) == 'T';
+        return proc_task_state(pid, 0) == 'T';
 }
 
 bool
 proc_exec_ready(pid_t pid)
 {
-        char path[64], buf[1024];
-        _cleanup_close_ int fd = -1;
+        char buf[1024], state;
+        const char *f = stat_fields(pid, 0, buf, sizeof(buf));
         unsigned long flags;
-        char state;
-        ssize_t n;
 
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return false;
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return false;
-        buf[n] = '\0';
-        const char *p = strrchr(buf, ')');
         /* state, then ppid pgrp session tty_nr tpgid, then the task's flags (proc(5)) */
-        if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
+        if (!f || sscanf(f, "%c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
                 return false;
         /* PF_EXITING (include/linux/sched.h): the task is on its way out, its memory gone
          * before it is a zombie: an exit, not an exec */
@@ -230,20 +223,9 @@ proc_exec_ready(pid_t pid)
 bool
 proc_running(pid_t pid)
 {
-        char path[64], buf[512];
-        _cleanup_close_ int fd = -1;
-        ssize_t n;
+        char state = proc_task_state(pid, 0);
 
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return false;
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return false;
-        buf[n] = '\0';
-        const char *p = strrchr(buf, ')');
-        return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+        return state && state != 'Z' && state != 'X';
 }
 
 /* The innermost of the ids on the NSpid line of /proc/PID/task/TID/status: the TID as the

@@ -18,22 +18,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/errmsg.h"
 #include "common/xalloc.h"
 #include "renderers/renderers.h"
 #include "report.h"
-
-_printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...);
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-        return -EINVAL;
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* argv */
@@ -137,7 +125,7 @@ report_parse_option(struct report_opts *o, int argc, char **argv, int *i, char *
                     (options[k].shrt && strcmp(a, options[k].shrt) == 0)) {
                         if (options[k].kind == OPT_VALUE) {
                                 if (*i + 1 >= argc)
-                                        return fail(err, errlen, "%s needs a value", a);
+                                        return errmsg(err, errlen, -EINVAL, "%s needs a value", a);
                                 value = argv[++*i];
                         }
                 } else if (options[k].kind == OPT_VALUE && strncmp(a, options[k].lng, ln) == 0 &&
@@ -314,8 +302,9 @@ set_keypath(cJSON *root, const char *key, cJSON *value, char *err, size_t errlen
                 d = cJSON_GetObjectItemCaseSensitive(d, part);
                 if (!cJSON_IsObject(d)) {
                         cJSON_Delete(value);
-                        return fail(err, errlen, "-p %s: there is no option '%s' to set '%s' in",
-                                    key, part, dot + 1);
+                        return errmsg(err, errlen, -EINVAL,
+                                      "-p %s: there is no option '%s' to set '%s' in", key, part,
+                                      dot + 1);
                 }
                 part = dot + 1;
         }
@@ -342,10 +331,11 @@ compute(const struct report_opts *o,
 
         *ro = (struct render_opts){ .thread = o->thread };
         if (o->hide && o->hide_regex)
-                return fail(err, errlen, "You can\u2018t specify both --hide and --hide-regex");
+                return errmsg(err, errlen, -EINVAL,
+                              "You can\u2018t specify both --hide and --hide-regex");
         if (!!o->show + !!o->show_regex + o->show_all > 1)
-                return fail(err, errlen,
-                            "You can only specify one of --show, --show-regex and --show-all");
+                return errmsg(err, errlen, -EINVAL,
+                              "You can only specify one of --show, --show-regex and --show-all");
         if (o->hide)
                 hide = glob_to_regex(o->hide);
         else if (o->hide_regex)
@@ -421,17 +411,18 @@ report_check(const struct report_opts *o, char *err, size_t errlen)
 
         if (!r) {
                 _cleanup_free_ char *names = renderer_names();
-                return fail(err, errlen, "Failed to find renderer with name '%s'. Options are %s.",
-                            o->renderer, names);
+                return errmsg(err, errlen, -EINVAL,
+                              "Failed to find renderer with name '%s'. Options are %s.",
+                              o->renderer, names);
         }
         res = compute(o, r, !o->outfile && isatty(STDOUT_FILENO), &ro, err, errlen);
         if (res < 0)
                 return res;
         renderer_opts_release(&ro);
         if (r->binary && !o->outfile && isatty(STDOUT_FILENO))
-                return fail(err, errlen,
-                            "Can't write binary output to a terminal. Redirect to "
-                            "a file or use --outfile.");
+                return errmsg(err, errlen, -EINVAL,
+                              "Can't write binary output to a terminal. Redirect to "
+                              "a file or use --outfile.");
         if (o->outfile && !outfile_in_place(o->outfile)) {
                 /* the report goes to a temporary file in the same folder, renamed into place:
                  * find out now that the folder takes it, not after an hour of sampling */
@@ -444,10 +435,11 @@ report_check(const struct report_opts *o, char *err, size_t errlen)
                 else
                         *slash = '\0';
                 if (access(dir, W_OK | X_OK) < 0)
-                        return fail(err, errlen, "cannot write %s: %s", o->outfile,
-                                    strerror(errno));
+                        return errmsg(err, errlen, -EINVAL, "cannot write %s: %s", o->outfile,
+                                      strerror(errno));
         } else if (o->outfile && access(o->outfile, W_OK) < 0) {
-                return fail(err, errlen, "cannot write %s: %s", o->outfile, strerror(errno));
+                return errmsg(err, errlen, -EINVAL, "cannot write %s: %s", o->outfile,
+                              strerror(errno));
         }
         return 0;
 }
@@ -597,14 +589,15 @@ report_target_description(
                 if (n == 0 || !end) {
                         fclose(m);
                         free(buf);
-                        return fail(err, errlen, "Empty placeholder in --target-description");
+                        return errmsg(err, errlen, -EINVAL,
+                                      "Empty placeholder in --target-description");
                 }
                 if (n != 4 || strncmp(p + 1, "args", 4) != 0) {
                         fclose(m);
                         free(buf);
-                        return fail(err, errlen,
-                                    "Unknown placeholder '%.*s' in --target-description", (int)n,
-                                    p + 1);
+                        return errmsg(err, errlen, -EINVAL,
+                                      "Unknown placeholder '%.*s' in --target-description", (int)n,
+                                      p + 1);
                 }
                 fputs(args, m);
                 p = end;
@@ -680,7 +673,9 @@ why_failed(FILE *f, int res, int saved_errno)
 
 /* Render into @out with errno cleared first, so that a write error's errno survives. */
 static int
-render_to(const struct renderer *r, const struct session *s, const struct render_opts *ro,
+render_to(const struct renderer *r,
+          const struct session *s,
+          const struct render_opts *ro,
           FILE *out)
 {
         int res, e;

@@ -12,27 +12,16 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/errmsg.h"
 #include "renderers.h"
-
-_printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...);
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-        return -EINVAL;
-}
 
 /* pyinstrument's wrapping of a TypeError or MisconfigurationError from the constructor */
 static int
 misconfigured(const struct renderer *r, const char *why, char *err, size_t errlen)
 {
-        return fail(err, errlen, "Failed to create %s renderer. Check your renderer options.\n  %s",
-                    r->name, why);
+        return errmsg(err, errlen, -EINVAL,
+                      "Failed to create %s renderer. Check your renderer options.\n  %s", r->name,
+                      why);
 }
 
 /* The CLI puts its hide and show regexes (or nulls) into every FrameRenderer's
@@ -116,12 +105,12 @@ regex_option(const cJSON *v,
         if (!v || cJSON_IsNull(v))
                 return 0;
         if (!cJSON_IsString(v))
-                return fail(err, errlen, "processor option %s must be a string", what);
+                return errmsg(err, errlen, -EINVAL, "processor option %s must be a string", what);
         int rc = regcomp(re, v->valuestring, REG_EXTENDED | REG_NOSUB);
         if (rc != 0) {
                 char msg[128];
                 regerror(rc, re, msg, sizeof(msg));
-                return fail(err, errlen, "bad %s '%s': %s", what, v->valuestring, msg);
+                return errmsg(err, errlen, -EINVAL, "bad %s '%s': %s", what, v->valuestring, msg);
         }
         *ret = re;
         return 0;
@@ -136,7 +125,8 @@ apply_processor(
                 return misconfigured(r, "processor_options must be an object", err, errlen);
         const cJSON *th = cJSON_GetObjectItemCaseSensitive(po, "filter_threshold");
         if (th && !cJSON_IsNumber(th))
-                return fail(err, errlen, "processor option filter_threshold must be a number");
+                return errmsg(err, errlen, -EINVAL,
+                              "processor option filter_threshold must be a number");
         o->processor.filter_threshold = th ? th->valuedouble : 0.01;
         int res = regex_option(cJSON_GetObjectItemCaseSensitive(po, "hide_regex"), &o->hide,
                                &o->processor.hide_regex, "hide_regex", err, errlen);

@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/errmsg.h"
 #include "common/xalloc.h"
 #include "pyjson.h"
 #include "tree.h"
@@ -124,19 +125,6 @@ session_save(const struct session *s, FILE *out)
         return ferror(out) ? -EIO : 0;
 }
 
-_printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...);
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-        return -EBADMSG;
-}
-
 /* A string item of a parsed document, NULs restored; NULL if @item is not a string. */
 static char *
 item_string(const cJSON *item, size_t *ret_len)
@@ -172,7 +160,7 @@ load_number(const cJSON *doc,
                 return 0;
         }
         if (!cJSON_IsNumber(item))
-                return fail(err, errlen, "\"%s\" is not a number", key);
+                return errmsg(err, errlen, -EBADMSG, "\"%s\" is not a number", key);
         *ret = item->valuedouble;
         return 0;
 }
@@ -191,12 +179,12 @@ load_strv(struct session *s,
         if (!arr)
                 return 0; /* pyinstrument defaults to the loader's own; we have none */
         if (!cJSON_IsArray(arr))
-                return fail(err, errlen, "\"%s\" is not a list", key);
+                return errmsg(err, errlen, -EBADMSG, "\"%s\" is not a list", key);
         cJSON_ArrayForEach(it, arr)
         {
                 const char *str = item_string(it, &len);
                 if (!str)
-                        return fail(err, errlen, "\"%s\" holds a non-string", key);
+                        return errmsg(err, errlen, -EBADMSG, "\"%s\" holds a non-string", key);
                 add(s, str);
         }
         return 0;
@@ -211,12 +199,13 @@ load_record(struct session *s, const cJSON *rec, size_t n, char *err, size_t err
         size_t len;
 
         if (!cJSON_IsArray(rec) || !cJSON_IsArray(stack) || !cJSON_IsNumber(w))
-                return fail(err, errlen, "frame record %zu is not [stack, time]", n);
+                return errmsg(err, errlen, -EBADMSG, "frame record %zu is not [stack, time]", n);
         cJSON_ArrayForEach(info, stack)
         {
                 const char *str = item_string(info, &len);
                 if (!str)
-                        return fail(err, errlen, "frame record %zu holds a non-string frame", n);
+                        return errmsg(err, errlen, -EBADMSG,
+                                      "frame record %zu holds a non-string frame", n);
                 st = session_stack(s, st, session_frame(s, str, len));
         }
         session_add_sample(s, st, w->valuedouble);
@@ -254,7 +243,7 @@ stream_records(struct session *s,
 
         p = skip_space(p);
         if (*p != '[')
-                return fail(err, errlen, "\"frame_records\" is not a list");
+                return errmsg(err, errlen, -EBADMSG, "\"frame_records\" is not a list");
         p = skip_space(p + 1);
         if (*p == ']') {
                 *end = p + 1;
@@ -266,10 +255,10 @@ stream_records(struct session *s,
                 int r;
 
                 if (!rec)
-                        return fail(err, errlen,
-                                    "not a session file: frame record %zu is "
-                                    "invalid or truncated",
-                                    n);
+                        return errmsg(err, errlen, -EBADMSG,
+                                      "not a session file: frame record %zu is "
+                                      "invalid or truncated",
+                                      n);
                 r = load_record(s, rec, n, err, errlen);
                 cJSON_Delete(rec);
                 if (r < 0)
@@ -280,10 +269,10 @@ stream_records(struct session *s,
                         return 0;
                 }
                 if (*p != ',')
-                        return fail(err, errlen,
-                                    "not a session file: invalid or truncated "
-                                    "JSON after frame record %zu",
-                                    n);
+                        return errmsg(err, errlen, -EBADMSG,
+                                      "not a session file: invalid or truncated "
+                                      "JSON after frame record %zu",
+                                      n);
                 p++;
         }
 }
@@ -298,7 +287,8 @@ parse_document(struct session *s, const char *p, cJSON *doc, char *err, size_t e
 
         p = skip_space(p);
         if (*p != '{')
-                return fail(err, errlen, "not a session file: the JSON is not an object");
+                return errmsg(err, errlen, -EBADMSG,
+                              "not a session file: the JSON is not an object");
         p = skip_space(p + 1);
         while (*p != '}') {
                 const char *after;
@@ -307,17 +297,18 @@ parse_document(struct session *s, const char *p, cJSON *doc, char *err, size_t e
 
                 if (!cJSON_IsString(key) || *(after = skip_space(after)) != ':') {
                         cJSON_Delete(key);
-                        return fail(err, errlen, "not a session file: invalid or truncated JSON");
+                        return errmsg(err, errlen, -EBADMSG,
+                                      "not a session file: invalid or truncated JSON");
                 }
                 if (strcmp(key->valuestring, "frame_records") == 0) {
-                        r = records ? fail(err, errlen, "two \"frame_records\" lists")
+                        r = records ? errmsg(err, errlen, -EBADMSG, "two \"frame_records\" lists")
                                     : stream_records(s, after + 1, text_end, &after, err, errlen);
                         records = true;
                 } else {
                         cJSON *value = parse_value(after + 1, text_end, &after);
                         if (!value)
-                                r = fail(err, errlen,
-                                         "not a session file: invalid or truncated JSON");
+                                r = errmsg(err, errlen, -EBADMSG,
+                                           "not a session file: invalid or truncated JSON");
                         else if (cJSON_GetObjectItemCaseSensitive(doc, key->valuestring))
                                 /* json.load() keeps the last of repeated keys */
                                 cJSON_ReplaceItemInObjectCaseSensitive(doc, key->valuestring,
@@ -332,12 +323,15 @@ parse_document(struct session *s, const char *p, cJSON *doc, char *err, size_t e
                 if (*p == ',')
                         p = skip_space(p + 1);
                 else if (*p != '}')
-                        return fail(err, errlen, "not a session file: invalid or truncated JSON");
+                        return errmsg(err, errlen, -EBADMSG,
+                                      "not a session file: invalid or truncated JSON");
         }
         if (*skip_space(p + 1))
-                return fail(err, errlen, "not a session file: data after the JSON object");
+                return errmsg(err, errlen, -EBADMSG,
+                              "not a session file: data after the JSON object");
         if (!records)
-                return fail(err, errlen, "not a pyinstrument session: no \"frame_records\"");
+                return errmsg(err, errlen, -EBADMSG,
+                              "not a pyinstrument session: no \"frame_records\"");
         return 0;
 }
 
@@ -369,30 +363,31 @@ session_json_meta(struct session *s, const cJSON *doc, char *err, size_t errlen)
                 goto out;
         /* the file's figure, clamped: a double outside uint64_t's range does not convert
          * (0x1p64 is exact; UINT64_MAX as a double rounds up to it); NaN reads as 0 */
-        session_set_sample_count(s, count >= 0x1p64 ? UINT64_MAX
-                                    : count > 0   ? (uint64_t)count
-                                                  : 0);
+        session_set_sample_count(s, count >= 0x1p64 ? UINT64_MAX : count > 0 ? (uint64_t)count : 0);
 
         /* v4.0-4.6 files say "program"; pyinstrument 5 refuses them, we read them */
         item = cJSON_GetObjectItemCaseSensitive(doc, "target_description");
         if (!item)
                 item = cJSON_GetObjectItemCaseSensitive(doc, "program");
         if (!item || !item_string(item, &slen)) {
-                r = fail(err, errlen, "not a pyinstrument session: no \"target_description\"");
+                r = errmsg(err, errlen, -EBADMSG,
+                           "not a pyinstrument session: no \"target_description\"");
                 goto out;
         }
         session_set_target_description(s, item->valuestring);
 
         item = cJSON_GetObjectItemCaseSensitive(doc, "start_call_stack");
         if (!cJSON_IsArray(item)) {
-                r = fail(err, errlen, "not a pyinstrument session: no \"start_call_stack\" list");
+                r = errmsg(err, errlen, -EBADMSG,
+                           "not a pyinstrument session: no \"start_call_stack\" list");
                 goto out;
         }
         cJSON_ArrayForEach(it, item)
         {
                 const char *str = item_string(it, &slen);
                 if (!str) {
-                        r = fail(err, errlen, "\"start_call_stack\" holds a non-string");
+                        r = errmsg(err, errlen, -EBADMSG,
+                                   "\"start_call_stack\" holds a non-string");
                         goto out;
                 }
                 session_add_start_call_stack(s, str, slen);
@@ -410,7 +405,7 @@ load_prepared(char *text, struct session **ret, char *err, size_t errlen)
         int r;
 
         if (!text)
-                return fail(err, errlen, "not a session file: it is not valid UTF-8");
+                return errmsg(err, errlen, -EBADMSG, "not a session file: it is not valid UTF-8");
         s = session_new();
         cJSON *doc = cJSON_CreateObject();
         r = parse_document(s, text, doc, err, errlen);
