@@ -1152,6 +1152,11 @@ learn_pthread_tid(struct target *t)
         }
         if (!n)
                 return;
+        /* a small pid is a value common in the struct: other threads decide. Until there is
+         * one, nothing is read (this runs at every list refresh) and no try is counted */
+        bool small_pid = t->ns_pid < 300;
+        if (n < 2 && small_pid)
+                return;
         /* the main thread first */
         uint64_t main_ident = idents[n - 1];
         idents[n - 1] = idents[0];
@@ -1159,9 +1164,6 @@ learn_pthread_tid(struct target *t)
         for (size_t i = 0; i < n; i++)
                 if (!idents[i] || rmem_read(t->mem, idents[i], sizeof(bufs[i]), bufs[i]) < 0)
                         return;
-        bool small_pid = t->ns_pid < 300; /* a value common in the struct: other threads decide */
-        if (n < 2 && small_pid)
-                return; /* not counted as a try: wait for a second thread */
         t->pthread_tid_tries++;
         for (size_t off = 0; off < ARRAY_SIZE(bufs[0]); off++) {
                 if (bufs[0][off] != t->ns_pid)
