@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/u64map.h"
 #include "internal.h"
 
@@ -28,14 +29,6 @@ struct round {
         void *userdata;
         uint64_t samples;
 };
-
-static double
-mono(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static double
 wall(void)
@@ -154,7 +147,7 @@ sleep_until(double t)
 {
         struct timespec ts = { .tv_sec = (time_t)t, .tv_nsec = (long)((t - floor(t)) * 1e9) };
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-                if (t <= mono())
+                if (t <= mono_s())
                         break;
 }
 
@@ -200,7 +193,7 @@ sampler_run(struct target *t,
         /* the default 50 µs timer slack would add up to 5 % jitter at 1 kHz */
         (void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
         ret->start_wall = wall();
-        start = next = rd.prev_round = rd.last_prune = mono();
+        start = next = rd.prev_round = rd.last_prune = mono_s();
         rd.prev_round -= o->interval;
         ret->first_sample = 0;
 
@@ -209,7 +202,7 @@ sampler_run(struct target *t,
                         ret->end = SAMPLER_END_STOPPED;
                         break;
                 }
-                rd.now = mono();
+                rd.now = mono_s();
                 if (o->duration > 0 && rd.now - start >= o->duration) {
                         ret->end = SAMPLER_END_DURATION;
                         break;
@@ -234,7 +227,7 @@ sampler_run(struct target *t,
                 ret->rounds++;
                 r = target_walk(t, on_thread, &rd);
                 if (!ret->first_sample && rd.samples)
-                        ret->first_sample = mono();
+                        ret->first_sample = mono_s();
                 if (o->blocking)
                         (void)target_thaw(t);
                 if (r == -EPERM && ret->rounds == 1)
@@ -254,7 +247,7 @@ sampler_run(struct target *t,
                 ret->elapsed = rd.now - start;
                 if (o->interval > 0) {
                         next += o->interval;
-                        double after = mono();
+                        double after = mono_s();
                         if (after > next + o->interval) {
                                 ret->late++;
                                 next = after;

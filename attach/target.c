@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/xalloc.h"
 #include "internal.h"
 
@@ -341,19 +342,11 @@ launch_spawn(char *const argv[], pid_t *ret_pid)
         return 0;
 }
 
-static double
-now_s(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 int
 launch_wait_python(
         pid_t pid, double timeout_s, bool is_child, int *child_status, struct target **ret)
 {
-        double deadline = now_s() + timeout_s;
+        double deadline = mono_s() + timeout_s;
         bool seen_python = false;
         int r = -ENOENT;
 
@@ -391,7 +384,7 @@ launch_wait_python(
                         seen_python = true;
                 if (r == -EPERM || (r == -ESRCH && !is_child))
                         return r;
-                if (now_s() > deadline)
+                if (mono_s() > deadline)
                         return r == -EAGAIN ? -ETIMEDOUT : r == -ENOENT ? -ENOENT : -ETIMEDOUT;
                 struct timespec ts = { 0, 1000 * 1000 };
                 nanosleep(&ts, NULL);

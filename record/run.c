@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/xalloc.h"
 #include "internal.h"
 
@@ -41,15 +42,6 @@ add_stretch(struct sampler_result *all, const struct sampler_result *seg, bool f
         all->child_exited = seg->child_exited;
         all->child_status = seg->child_status;
         all->child_cpu = seg->child_cpu;
-}
-
-static double
-mono_s(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* The interpreter of the program an execve() put in process @pid, within @timeout_s: while
