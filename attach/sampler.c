@@ -207,8 +207,7 @@ sampler_run(struct target *t,
                         ret->end = SAMPLER_END_DURATION;
                         break;
                 }
-                if (o->child &&
-                    launch_reap(o->child, false, &ret->child_status, &ret->child_cpu)) {
+                if (o->child && launch_reap(o->child, false, &ret->child_status, &ret->child_cpu)) {
                         ret->child_exited = true;
                         ret->end = SAMPLER_END_EXITED;
                         break;
