@@ -101,30 +101,44 @@ def test_record_blocking_signal_loop(loop_python, tmp_path):
     print("pyinstr ended %.3f s (max) after the signal" % max(took))
 
 
+def wait_attached(target, p, timeout=BOUND):
+    """Until @p (pyinstr attach --blocking) traces @target: only then is an end of the target
+    an end during sampling, not a process already gone when pyinstr looked (a loaded machine
+    can start pyinstr late)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open("/proc/%d/status" % target.pid) as f:
+            if "TracerPid:\t%d\n" % p.pid in f.read():
+                return
+        if p.poll() is not None:
+            pytest.fail("pyinstr ended before it attached: %r" % (p.communicate()[1],))
+        time.sleep(0.002)
+    pytest.fail("pyinstr did not attach within %d s" % timeout)
+
+
 def attach_until_end(python, how, delay, tmp):
-    """attach --blocking to a multithreaded target that then ends as @how says: "exit" (its
-    own), "kill" (SIGKILL), "exec-main"/"exec-thread" (execve from that thread). pyinstr must
-    end within BOUND s, and the target must not be left stopped or traced: its parent reaps it
-    (and after an exec it runs its new program to the end)."""
+    """attach --blocking to a multithreaded target that then ends, @delay s after pyinstr
+    attached, as @how says: "exit" (its own), "kill" (SIGKILL), "exec-main"/"exec-thread"
+    (execve from that thread). pyinstr must end within BOUND s, and the target must not be
+    left stopped or traced: its parent reaps it (and after an exec it runs its new program to
+    the end)."""
     out_path = os.path.join(tmp, "attach.collapsed")
-    if how == "exit":
-        args = ["threads.py", str(0.3 + delay)]
-    elif how == "kill":
-        args = ["threads.py", "30"]
-    else:
-        args = ["execs.py", str(delay), how.split("-")[1], "0.5"]
-    target = subprocess.Popen([*python.argv, str(TARGETS / args[0]), *args[1:], "ready"]
-                              if how in ("exit", "kill") else
-                              [*python.argv, str(TARGETS / args[0]), *args[1:]],
-                              stdout=subprocess.PIPE, text=True, cwd=str(TARGETS))
+    who = {"exit": "exit", "kill": "exit", "exec-main": "main", "exec-thread": "thread"}[how]
+    target = subprocess.Popen([*python.argv, str(TARGETS / "execs.py"), "-", who, "0.5"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              cwd=str(TARGETS))
     try:
         assert target.stdout.readline().strip() == "ready"
         p = subprocess.Popen([PYINSTR, "attach", "--pid", str(target.pid), "--blocking", "-q",
                               "-i", "0.0005", "-o", out_path, "-r", "collapsed"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_attached(target, p)
         if how == "kill":
-            time.sleep(0.2 + delay)
+            time.sleep(delay)
             target.kill()
+        else:
+            target.stdin.write("%r\n" % delay)
+            target.stdin.flush()
         try:
             _, err = p.communicate(timeout=BOUND + 30)
         except subprocess.TimeoutExpired:
@@ -136,6 +150,7 @@ def attach_until_end(python, how, delay, tmp):
         rest = target.communicate(timeout=BOUND)[0]
         if how.startswith("exec"):
             assert "after exec" in rest
+        if how != "kill":
             assert target.returncode == 0
     finally:
         if target.poll() is None:
