@@ -9,9 +9,9 @@
 #include "attach.h"
 
 /* Bounds for untrusted remote data. */
-#define MAX_STR_CHARS 16384   /* names and paths kept; longer ones are cut there, marked */
+#define MAX_STR_CHARS 16384     /* names and paths kept; longer ones are cut there, marked */
 #define MAX_STR_SANE (1u << 24) /* a str longer than this is not a name: a torn read */
-#define MAX_LINETABLE 1048576 /* bytes of a line table */
+#define MAX_LINETABLE 1048576   /* bytes of a line table */
 /* frames per thread; a deeper chain is dropped and counted (cycles are found apart, by
  * Brent's method: this is the bound of a real recursion, as sys.setrecursionlimit() allows) */
 #define MAX_DEPTH 65536
@@ -108,6 +108,17 @@ struct code_info {
 /* One interpreter and the head of its thread list. */
 struct thread_list {
         uint64_t interp, tstate, next_interp;
+        int64_t id; /* PyInterpreterState.id: 0 the main interpreter */
+};
+
+/* A stack walked in a subinterpreter this walk, held until the thread's stack in the main
+ * interpreter is known (target_walk()): its frames are t->sub_frames[off, off + depth),
+ * outermost first. */
+struct sub_stack {
+        struct thread_stack st;
+        int64_t interp_id;
+        uint32_t off;
+        bool done; /* spliced into its thread's stack, or dropped with it */
 };
 
 /* A frame as read from the chain, before its code object is resolved. */
@@ -162,14 +173,14 @@ struct target {
         struct py_offsets off;
         uint32_t version;
         size_t tstate_len, iframe_len, code_len; /* bytes to copy per struct */
-        size_t iframe_hdr_len; /* ≥3.11: iframe_len without localsplus[0] */
+        size_t iframe_hdr_len;                   /* ≥3.11: iframe_len without localsplus[0] */
 
         /* caches, flushed periodically against address reuse */
         struct code_info *codes;
         size_t n_codes, cap_codes;
-        struct u64map code_index;  /* code addr → index */
-        struct u64map frame_index; /* (code idx, addrq) [+ type] → frame id */
-        struct u64map type_index;  /* type addr → index into type_names */
+        struct u64map code_index;        /* code addr → index */
+        struct u64map frame_index;       /* (code idx, addrq) [+ type] → frame id */
+        struct u64map type_index;        /* type addr → index into type_names */
         struct u64map class_frame_index; /* (frame id + 1) << 32 | type_names index → frame id */
         /* the innermost live frames of recent walks, for frames popped before they were read:
          * hash of (frame addr, caller frame addr) → code addr, and code addr → the frame id
@@ -211,6 +222,11 @@ struct target {
         struct raw_frame *raw; /* MAX_DEPTH */
         uint8_t *fp_buf;       /* code_len bytes */
         uint32_t *stack_buf;   /* MAX_DEPTH */
+        struct sub_stack *subs;
+        size_t n_subs, cap_subs;
+        uint32_t *sub_frames;
+        size_t n_sub_frames, cap_sub_frames;
+        uint32_t *splice_buf; /* MAX_DEPTH: a thread's stacks in all its interpreters */
         struct walk_stats stats;
 
         /* blocking mode */
@@ -241,13 +257,15 @@ int rmem_read_ptr(struct target *t, uint64_t addr, uint64_t *ret);
 int pydict_view(struct target *t, uint64_t dict, struct dict_view *ret);
 int pydict_keys_view(struct target *t, uint64_t keys, uint64_t values, struct dict_view *ret);
 /* Entry @i's key and value (0 when deleted or unset). */
-int pydict_entry(struct target *t, const struct dict_view *d, uint64_t i, uint64_t *ret_key,
+int pydict_entry(struct target *t,
+                 const struct dict_view *d,
+                 uint64_t i,
+                 uint64_t *ret_key,
                  uint64_t *ret_value);
 /* The value of the str key @want in @d. @return 0; -ENOENT no such key; -errno. */
 int pydict_find_str(struct target *t, const struct dict_view *d, const char *want, uint64_t *ret);
 /* The __dict__ of sys.modules[@name] in interpreter @interp. */
 int pymodule_dict(struct target *t, uint64_t interp, const char *name, struct dict_view *ret);
-
 
 /* walker.c */
 void walker_flush_caches(struct target *t);

@@ -37,9 +37,9 @@ static void
 compute_read_lengths(struct target *t)
 {
         const struct py_offsets *o = &t->off;
-        uint32_t tstate[] = { o->tstate.next,      o->tstate.interp,
-                              o->tstate.frame,     o->tstate.cframe,
-                              o->tstate.thread_id, o->tstate.native_thread_id,
+        uint32_t tstate[] = { o->tstate.next,       o->tstate.interp,
+                              o->tstate.frame,      o->tstate.cframe,
+                              o->tstate.thread_id,  o->tstate.native_thread_id,
                               o->tstate.base_frame, o->tstate.datastack_top,
                               o->tstate.exc_info };
         uint32_t code[] = { o->code.argcount, o->code.firstlineno,     o->code.filename,
@@ -260,6 +260,9 @@ target_free(struct target *t)
         threadname_release(t);
         rmem_free(t->mem);
         free(t->stack_buf);
+        free(t->subs);
+        free(t->sub_frames);
+        free(t->splice_buf);
         free(t->raw);
         free(t->fp_buf);
         free(t->seized);

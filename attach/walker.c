@@ -406,8 +406,11 @@ class_name_valid(const char *s)
         if (!*p)
                 return false;
         while (*p) {
-                int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-                        : (*p & 0xf8) == 0xf0 ? 4 : 0;
+                int n = *p < 0x80             ? 1
+                        : (*p & 0xe0) == 0xc0 ? 2
+                        : (*p & 0xf0) == 0xe0 ? 3
+                        : (*p & 0xf8) == 0xf0 ? 4
+                                              : 0;
                 if (!n || *p < 0x20 || *p == 0x7f || (n == 2 && *p < 0xc2))
                         return false;
                 for (int i = 1; i < n; i++)
@@ -774,12 +777,10 @@ frame_still(struct target *t, const struct raw_frame *f, struct raw_frame *ret)
         const void *bytes;
         uint64_t next;
 
-        if (t->iframe_len > sizeof(buf) ||
-            frame_peek(t, f->addr, buf, &bytes) < 0)
+        if (t->iframe_len > sizeof(buf) || frame_peek(t, f->addr, buf, &bytes) < 0)
                 return false;
-        bool python = t->off.frame_model == PY_FRAMES_OBJECT
-                              ? decode_frameobj(t, bytes, ret, &next)
-                              : decode_iframe(t, bytes, ret, &next);
+        bool python = t->off.frame_model == PY_FRAMES_OBJECT ? decode_frameobj(t, bytes, ret, &next)
+                                                             : decode_iframe(t, bytes, ret, &next);
         ret->addr = f->addr;
         return python && ret->code == f->code;
 }
@@ -861,7 +862,8 @@ repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *dep
                 if (!cur.gen)
                         return false; /* a consumer that was not on the previous walk */
                 /* else the caller this generator frame had last */
-                const struct gen_link *l = memo->links ? &memo->links[link_slot(cur.addr, cur.code)] : NULL;
+                const struct gen_link *l =
+                        memo->links ? &memo->links[link_slot(cur.addr, cur.code)] : NULL;
                 if (!l || l->addr != cur.addr || l->code != cur.code || depth >= MAX_DEPTH)
                         return false;
                 if (!frame_still(t, &l->caller, &t->raw[depth]))
@@ -1019,8 +1021,7 @@ resolve_frames(struct target *t, uint64_t tstate, uint32_t *depth_io)
                  * is named as its code's last running frame was, class included */
                 bool by_self = t->codes[code_idx].self_kind != 0;
                 uint64_t v;
-                if (by_self && t->raw[i].popped &&
-                    u64map_get(&t->last_id, t->raw[i].code, &v)) {
+                if (by_self && t->raw[i].popped && u64map_get(&t->last_id, t->raw[i].code, &v)) {
                         t->stack_buf[i] = (uint32_t)v;
                         continue;
                 }
@@ -1084,12 +1085,10 @@ entry_top_at(struct target *t, uint64_t frame, const uint8_t *tbuf)
         struct raw_frame f;
         uint64_t next, top;
 
-        if (t->iframe_len > sizeof(buf) ||
-            frame_peek(t, frame, buf, &bytes) < 0 || decode_iframe(t, bytes, &f, &next) || !next ||
-            !u64map_get(&t->entry_top, frame, &top))
+        if (t->iframe_len > sizeof(buf) || frame_peek(t, frame, buf, &bytes) < 0 ||
+            decode_iframe(t, bytes, &f, &next) || !next || !u64map_get(&t->entry_top, frame, &top))
                 return frame;
-        if (frame_peek(t, top, buf, &bytes) < 0 ||
-            !decode_iframe(t, bytes, &f, &next) || !f.code)
+        if (frame_peek(t, top, buf, &bytes) < 0 || !decode_iframe(t, bytes, &f, &next) || !f.code)
                 return frame;
         if (f.gen) {
                 uint64_t exc = rd_u64(tbuf, t->tstate_len, o->tstate.exc_info);
@@ -1111,10 +1110,9 @@ note_entry_top(struct target *t, uint64_t first)
         struct raw_frame f;
         uint64_t entry, next;
 
-        if (t->iframe_len > sizeof(buf) ||
-            frame_peek(t, first, buf, &bytes) < 0 || !decode_iframe(t, bytes, &f, &entry) ||
-            !entry || frame_peek(t, entry, buf, &bytes) < 0 ||
-            decode_iframe(t, bytes, &f, &next) || !next)
+        if (t->iframe_len > sizeof(buf) || frame_peek(t, first, buf, &bytes) < 0 ||
+            !decode_iframe(t, bytes, &f, &entry) || !entry ||
+            frame_peek(t, entry, buf, &bytes) < 0 || decode_iframe(t, bytes, &f, &next) || !next)
                 return;
         u64map_put(&t->entry_top, entry, first);
 }
@@ -1315,25 +1313,124 @@ read_lists(struct target *t, uint64_t now)
         uint64_t saved = 0;
         for (int ni = 0; interp && ni < MAX_INTERPRETERS; ni++) {
                 uint64_t tstate = 0, next_interp = 0;
+                int64_t id = 0;
                 if (interp == saved)
                         return -EAGAIN;
                 if ((ni & (ni - 1)) == 0)
                         saved = interp;
-                /* two words, far apart in a large struct (3.13: past byte 7,000) */
-                struct rmem_iov iv[2] = {
+                /* words far apart in a large struct (3.13: threads.head past byte 7,000) */
+                struct rmem_iov iv[3] = {
                         { .addr = interp + o->interp.threads_head, .len = 8, .buf = &tstate },
                         { .addr = interp + o->interp.next, .len = 8, .buf = &next_interp },
+                        { .addr = interp + o->interp.id, .len = 8, .buf = &id },
                 };
-                r = rmem_readv_cached(t->mem, iv, 2);
+                r = rmem_readv_cached(t->mem, iv, 3);
                 if (r < 0)
                         return r == -EFAULT ? -EAGAIN : r;
                 xgrow(&t->lists, &t->cap_lists, t->n_lists + 1, sizeof(*t->lists));
-                t->lists[t->n_lists++] = (struct thread_list){ interp, tstate, next_interp };
+                t->lists[t->n_lists++] =
+                        (struct thread_list){ interp, tstate, next_interp, next_interp ? id : 0 };
                 interp = next_interp;
         }
         t->lists_ns = now;
         t->lists_ok = true;
         return 0;
+}
+
+/* ---- subinterpreters ---------------------------------------------------------------------- */
+
+/* An OS thread that runs code in a subinterpreter (interp.exec(), _interpreters.run_string())
+ * has a thread state in each interpreter: the caller's, detached inside the call, and the
+ * subinterpreter's, running on top of it (Python/pystate.c, PyThreadState_Swap). Reported
+ * apart they would weigh the thread twice and show the subinterpreter's code as a thread of
+ * its own; so the subinterpreters' stacks of a walk are held (the main interpreter is the
+ * last of the list) and each is put on top of its thread's stack in the main interpreter,
+ * after a frame that names the interpreter. Nested subinterpreters are put in the order of
+ * their ids: one made later runs inside one made earlier, as the usual nesting goes. */
+
+/* The frame "<interpreter N>" that stands between a thread's stacks in two interpreters. */
+static uint32_t
+interp_frame(struct target *t, int64_t id)
+{
+        char buf[64];
+        int n = snprintf(buf, sizeof(buf), "<interpreter %lld>%c<subinterpreter>%c0", (long long)id,
+                         0, 0);
+        return intern_info(t, buf, (size_t)n, UINT32_MAX, 0, NULL);
+}
+
+static void
+hold_sub_stack(struct target *t, const struct thread_stack *st, int64_t id)
+{
+        xgrow(&t->subs, &t->cap_subs, t->n_subs + 1, sizeof(*t->subs));
+        xgrow(&t->sub_frames, &t->cap_sub_frames, t->n_sub_frames + st->depth,
+              sizeof(*t->sub_frames));
+        t->subs[t->n_subs++] =
+                (struct sub_stack){ .st = *st, .interp_id = id, .off = (uint32_t)t->n_sub_frames };
+        memcpy(t->sub_frames + t->n_sub_frames, st->frames, st->depth * sizeof(*st->frames));
+        t->n_sub_frames += st->depth;
+}
+
+static int
+cmp_sub_id(const void *a, const void *b)
+{
+        const struct sub_stack *x = a, *y = b;
+        return x->interp_id < y->interp_id ? -1 : x->interp_id > y->interp_id;
+}
+
+/* @st (a stack in the main interpreter, or NULL for a thread that has none) with the held
+ * stacks of the same OS thread put on top; marks those done. @return @st itself when there
+ * are none, else a stack in t->splice_buf. */
+static const struct thread_stack *
+splice_subs(struct target *t, const struct thread_stack *st, struct thread_stack *out)
+{
+        uint32_t n = 0;
+        bool any = false;
+
+        for (size_t i = 0; i < t->n_subs; i++) {
+                struct sub_stack *s = &t->subs[i];
+                if (s->done || s->st.tid != st->tid || (!st->tid && s->st.tstate != st->tstate))
+                        continue;
+                if (!t->splice_buf)
+                        t->splice_buf = xmalloc(MAX_DEPTH * sizeof(*t->splice_buf));
+                if (!any) {
+                        any = true;
+                        *out = *st;
+                        n = st->depth < MAX_DEPTH ? st->depth : MAX_DEPTH;
+                        memcpy(t->splice_buf, st->frames, n * sizeof(*st->frames));
+                }
+                if (n < MAX_DEPTH)
+                        t->splice_buf[n++] = interp_frame(t, s->interp_id);
+                uint32_t k = s->st.depth < MAX_DEPTH - n ? s->st.depth : MAX_DEPTH - n;
+                memcpy(t->splice_buf + n, t->sub_frames + s->off, k * sizeof(*t->splice_buf));
+                n += k;
+                s->done = true;
+        }
+        if (!any)
+                return st;
+        out->depth = n;
+        out->frames = t->splice_buf;
+        return out;
+}
+
+/* The held stacks of threads that have none in the main interpreter (a thread started in
+ * the subinterpreter): each on its own, under the frame naming its interpreter. */
+static int
+report_lone_subs(struct target *t,
+                 void (*fn)(const struct thread_stack *st, void *userdata),
+                 void *userdata)
+{
+        int reported = 0;
+
+        for (size_t i = 0; i < t->n_subs; i++) {
+                struct sub_stack *s = &t->subs[i];
+                if (s->done)
+                        continue;
+                struct thread_stack st = s->st, out;
+                st.depth = 0; /* it and the others of its thread (nested deeper) on nothing */
+                fn(splice_subs(t, &st, &out), userdata);
+                reported++;
+        }
+        return reported;
 }
 
 int
@@ -1358,12 +1455,17 @@ target_walk(struct target *t,
                         return r;
                 learn_pthread_tid(t);
         }
+        t->n_subs = 0;
+        t->n_sub_frames = 0;
 
         for (size_t ni = 0; ni < t->n_lists; ni++) {
                 uint64_t interp = t->lists[ni].interp, tstate = t->lists[ni].tstate;
                 uint64_t next_interp = t->lists[ni].next_interp;
                 bool main_interp = next_interp == 0; /* the main interpreter is the oldest: last */
 
+                /* the subinterpreters' stacks are all held now, in the order of their ids */
+                if (main_interp && t->n_subs > 1)
+                        qsort(t->subs, t->n_subs, sizeof(*t->subs), cmp_sub_id);
                 /* a cyclic thread list (torn) would be walked up to MAX_THREADS times, each
                  * thread's frames every time (seconds per sample under the fuzzer: a million
                  * thread walks with the interpreter list cyclic too). Brent's method finds it
@@ -1394,6 +1496,11 @@ target_walk(struct target *t,
                         if (r < 0) {
                                 t->stats.dropped++;
                                 t->lists_ok = false;
+                                /* its stacks in subinterpreters are not reported without it
+                                 * (nor any, when the walk failed before its TID was read) */
+                                for (size_t i = 0; main_interp && i < t->n_subs; i++)
+                                        if (!st.tid || t->subs[i].st.tid == st.tid)
+                                                t->subs[i].done = true;
                                 if (!next)
                                         break; /* the thread list itself is unreadable */
                         } else if (depth) {
@@ -1406,12 +1513,19 @@ target_walk(struct target *t,
                                 st.depth = depth;
                                 st.frames = t->stack_buf;
                                 t->stats.frames += depth;
-                                fn(&st, userdata);
-                                reported++;
+                                if (!main_interp) {
+                                        hold_sub_stack(t, &st, t->lists[ni].id);
+                                } else {
+                                        struct thread_stack out;
+                                        fn(t->n_subs ? splice_subs(t, &st, &out) : &st, userdata);
+                                        reported++;
+                                }
                         }
                         tstate = next;
                 }
         }
+        if (t->n_subs)
+                reported += report_lone_subs(t, fn, userdata);
         return reported;
 }
 
