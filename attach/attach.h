@@ -166,6 +166,11 @@ int launch_spawn(char *const argv[], pid_t *ret_pid);
 int launch_wait_python(
         pid_t pid, double timeout_s, bool is_child, int *child_status, struct target **ret);
 
+/* Is the program @argv would run (PATH searched as execvp() does; a "#!" script's
+ * interpreter, through /usr/bin/env too) a Python interpreter? For a program that was over
+ * before its interpreter could be seen: it was Python all the same. */
+bool launch_is_python(char *const argv[]);
+
 /* Reap our child @child if it has exited (or, with @block, when it does): its wait status in
  * *ret_status and the CPU seconds the whole process used in *ret_cpu (read from the zombie
  * before it is reaped; -1 if unknown). @return whether it was reaped. */

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,6 +344,55 @@ launch_spawn(char *const argv[], pid_t *ret_pid)
         }
         *ret_pid = pid;
         return 0;
+}
+
+/* @name as execvp() finds it: itself when it has a '/', else the first executable file of
+ * that name in $PATH. @return whether one was found (into @buf). */
+static bool
+find_program(const char *name, char *buf, size_t len)
+{
+        if (strchr(name, '/')) {
+                snprintf(buf, len, "%s", name);
+                return access(buf, X_OK) == 0;
+        }
+        const char *path = getenv("PATH");
+        for (const char *p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p;) {
+                size_t n = strcspn(p, ":");
+                snprintf(buf, len, "%.*s%s%s", (int)n, p, n ? "/" : "", name);
+                if (access(buf, X_OK) == 0)
+                        return true;
+                p += n + (p[n] == ':');
+        }
+        return false;
+}
+
+bool
+launch_is_python(char *const argv[])
+{
+        char prog[PATH_MAX], head[256];
+
+        if (!argv[0] || !find_program(argv[0], prog, sizeof(prog)))
+                return false;
+        _cleanup_close_ int fd = open(prog, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, head, sizeof(head) - 1);
+        if (n > 2 && head[0] == '#' && head[1] == '!') {
+                /* "#!/usr/bin/python3 -u" or "#!/usr/bin/env [-S] python3" */
+                char *save, *interp, *arg;
+                head[n] = '\0';
+                head[strcspn(head, "\n")] = '\0';
+                interp = strtok_r(head + 2, " \t", &save);
+                arg = interp ? strtok_r(NULL, " \t", &save) : NULL;
+                while (arg && arg[0] == '-')
+                        arg = strtok_r(NULL, " \t", &save);
+                if (!interp)
+                        return false;
+                const char *base = strrchr(interp, '/');
+                if (arg && !strcmp(base ? base + 1 : interp, "env"))
+                        return find_program(arg, prog, sizeof(prog)) &&
+                               symbols_file_is_python(prog) > 0;
+                return symbols_file_is_python(interp) > 0;
+        }
+        return symbols_file_is_python(prog) > 0;
 }
 
 int

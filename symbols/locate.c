@@ -307,6 +307,50 @@ try_file(pid_t pid,
         return 0;
 }
 
+/* A DT_NEEDED entry of @elf that names a libpython. */
+static bool
+needs_libpython(Elf *elf)
+{
+        Elf_Scn *scn = NULL;
+
+        while ((scn = elf_nextscn(elf, scn))) {
+                GElf_Shdr sh;
+                Elf_Data *data;
+                if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize ||
+                    !(data = elf_getdata(scn, NULL)))
+                        continue;
+                for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+                        GElf_Dyn dyn;
+                        if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag != DT_NEEDED)
+                                continue;
+                        const char *name = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
+                        if (name && !strncmp(name, "libpython", 9))
+                                return true;
+                }
+        }
+        return false;
+}
+
+int
+symbols_file_is_python(const char *path)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        _cleanup_(elf_endp) Elf *elf = NULL;
+        struct elf_found f = { 0 };
+
+        if (fd < 0)
+                return -errno;
+        if (elf_version(EV_CURRENT) == EV_NONE)
+                return -ENOTSUP;
+        elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+        if (!elf || elf_kind(elf) != ELF_K_ELF)
+                return 0;
+        scan_pass(elf, false, 0, SHT_DYNSYM, &f);
+        if (!f.runtime && !f.has_py_initialize)
+                scan_pass(elf, false, 0, SHT_SYMTAB, &f);
+        return f.runtime || f.has_py_initialize || needs_libpython(elf);
+}
+
 /* Bigger writable mappings are not a Python's data segment (libpython's is about 1 MiB). */
 #define COOKIE_REGION_MAX (64u << 20)
 

@@ -186,6 +186,11 @@ struct py_location {
  * -EPROTONOSUPPORT a Python too old to have _PyRuntime (2.x, ≤3.6): *ret has its version. */
 int symbols_locate(pid_t pid, const struct maps *maps, struct py_location *ret);
 
+/* Is the ELF file at @path a Python interpreter: does it define _PyRuntime or Py_Initialize,
+ * or need a libpython? For a program that was over before its interpreter could be seen.
+ * @return 1 yes; 0 no (or not an ELF file); -errno it cannot be opened. */
+int symbols_file_is_python(const char *path);
+
 /* Where _PyRuntime may be when no ELF file names it (3.13+ only: its first bytes are the
  * "xdebugpy" cookie of _Py_DebugOffsets): the writable file-backed mappings of @maps (.data
  * and .PyRuntime of an executable or library) and each anonymous writable mapping right after

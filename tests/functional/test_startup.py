@@ -52,3 +52,27 @@ def test_python_over_before_first_sample(tmp_path):
             assert "No samples were recorded." in report.read_text()
     print("%s --version: seen as Python in %d of 10 launches" % (python.id, seen))
     assert seen, "never seen as Python in 10 launches"
+
+
+def test_python_never_seen_is_still_python(tmp_path):
+    """`python --version` is over in about 3 ms, too soon for pyinstr to see an interpreter in
+    it most times; what it ran (an ELF file that defines _PyRuntime or needs a libpython, or a
+    "#!" script run by one) says that it was Python: an empty profile and its own status, every
+    time, never "not Python"."""
+    local = [p for p in PYTHONS if p.kind != "sid"]
+    if not local:
+        pytest.skip("NO LOCAL PYTHON INTERPRETER FOUND: not tested")
+    report = tmp_path / "report.txt"
+    script = tmp_path / "version.py"
+    for python in local:
+        script.write_text("#!%s -S\n" % python.exe)  # an empty program: over at once
+        script.chmod(0o755)
+        for argv in ([*python.argv, "--version"], [str(script)]):
+            out = run_pyinstr(["record", "-r", "text", "-o", str(report), "--", *argv],
+                              timeout=60)
+            assert out.returncode == 0, (argv, out.stderr)
+            if "--version" in argv:
+                assert "No samples were recorded." in report.read_text()
+    # and a program that is not Python is still told so
+    out = run_pyinstr(["record", "--", "/bin/true"])
+    assert out.returncode == 3 and "before a Python interpreter" in out.stderr, out.stderr
