@@ -245,6 +245,23 @@ def header_version(incdir):
     return int(m.group(1)), int(n.group(1)), s.group(1)
 
 
+# An include dir is PREFIX/include/python3.X plus the build's ABI flags (sys.abiflags): "d" for
+# a debug build (Py_DEBUG; Debian's python3.X-dbg installs /usr/include/python3.Xd), "t" for a
+# free-threaded one. Its stdlib, with _sysconfigdata_ABIFLAGS_*.py, is PREFIX/lib/python3.X.
+INCDIR_RE = re.compile(r'(?P<prefix>.*)/include/(?P<name>python3\.\d+)(?P<abiflags>[a-z]*)')
+
+
+def abiflags(incdir):
+    """sys.abiflags of the build whose headers are in @incdir ('' for a release build)."""
+    m = INCDIR_RE.fullmatch(os.path.normpath(incdir))
+    return m.group('abiflags') if m else ''
+
+
+def label(incdir):
+    """How the interpreter of @incdir is named in messages: "3.14.10", "3.14.10d"."""
+    return header_version(incdir)[2] + abiflags(incdir)
+
+
 def compile_and_run(cc, source, args):
     with tempfile.TemporaryDirectory(prefix='gen-offsets.') as tmp:
         src, exe = os.path.join(tmp, 'probe.c'), os.path.join(tmp, 'probe')
@@ -264,9 +281,14 @@ def build_defines(incdir):
     """The -D options CPython itself was compiled with that change its structs but are not in
     pyconfig.h: Debian's 3.14/3.15 are built with -D_Py_TIER2=3 -D_Py_JIT (JIT state in
     PyInterpreterState: 3.15.2 is 8 bytes larger with them). Read statically from the
-    build_time_vars of PREFIX/lib/python3.X/_sysconfigdata_*.py (CONFIGURE_CFLAGS_NODIST)."""
-    prefix = os.path.dirname(os.path.dirname(os.path.normpath(incdir)))
-    found = glob.glob(os.path.join(prefix, 'lib', os.path.basename(incdir), '_sysconfigdata_*.py'))
+    build_time_vars of PREFIX/lib/python3.X/_sysconfigdata_ABIFLAGS_*.py (CONFIGURE_CFLAGS_NODIST;
+    a debug build's is _sysconfigdata_d_*.py beside the release build's, Lib/sysconfig/__init__.py
+    _get_sysconfigdata_name())."""
+    m = INCDIR_RE.fullmatch(os.path.normpath(incdir))
+    if not m:
+        return []
+    found = glob.glob(os.path.join(m.group('prefix'), 'lib', m.group('name'),
+                                   '_sysconfigdata_%s_*.py' % m.group('abiflags')))
     flags = []
     for path in sorted(found)[:1]:
         with open(path) as f:
@@ -281,12 +303,13 @@ def build_defines(incdir):
 
 def include_flags(incdir):
     """-I for @incdir and the build's own defines; Debian's pyconfig.h includes
-    <x86_64-linux-gnu/python3.X/pyconfig.h>, so a chroot's /usr/include is searched too, but
-    after the system's (its libc headers must not replace ours)."""
+    <x86_64-linux-gnu/python3.X/pyconfig.h> (python3.Xd/pyconfig.h for python3.X-dbg's
+    /usr/include/python3.Xd), so a chroot's /usr/include is searched too, but after the system's
+    (its libc headers must not replace ours)."""
     flags = ['-I', incdir] + build_defines(incdir)
-    m = re.fullmatch(r'(.*/usr/include)/python3\.\d+', os.path.normpath(incdir))
-    if m and m.group(1) != '/usr/include':
-        flags += ['-idirafter', m.group(1)]
+    m = INCDIR_RE.fullmatch(os.path.normpath(incdir))
+    if m and m.group('prefix').endswith('/usr') and m.group('prefix') != '/usr':
+        flags += ['-idirafter', m.group('prefix') + '/include']
     return flags
 
 
@@ -412,7 +435,8 @@ def update(cc):
     best = {}
     for d, _ in find_includes(cc):
         major, minor, pyver = header_version(d)
-        if minor <= LAST_TABLE_MINOR:
+        # the tables are of release builds (sys.abiflags ''), which pyinstr assumes before 3.13
+        if minor <= LAST_TABLE_MINOR and not abiflags(d):
             if minor not in best or version_key(pyver) > version_key(best[minor][1]):
                 best[minor] = (d, pyver)
     for minor in range(FIRST_MINOR, LAST_TABLE_MINOR + 1):
@@ -467,16 +491,16 @@ def dump_debug_offsets(incdir, source, cc, nbytes):
         fail('%s: no _Py_DebugOffsets before 3.13' % incdir)
     if nbytes is None:
         nbytes = debug_offsets_size(incdir, cc)
+    # the build of these headers: python3.Xd and libpython3.Xd.so for a debug one
+    name = 'python%d.%d%s' % (major, minor, abiflags(incdir))
     if source.startswith('chroot:'):
-        cmd = ['chroot', source[len('chroot:'):], 'python%d.%d' % (major, minor), '-c',
-               CHROOT_DUMP, str(nbytes)]
+        cmd = ['chroot', source[len('chroot:'):], name, '-c', CHROOT_DUMP, str(nbytes)]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             fail('%s: exit %d\n%s' % (' '.join(cmd[:3]), r.returncode, r.stderr))
         return r.stdout
-    lib = 'python%d.%d' % (major, minor)
     return compile_and_run(cc, DUMP_SOURCE % nbytes,
-                           ['-L', source, '-Wl,-rpath,' + source, '-l' + lib])
+                           ['-L', source, '-Wl,-rpath,' + source, '-l' + name])
 
 
 def c_array(hexdump, incdir):
@@ -512,7 +536,7 @@ def main():
 
     if a.cmd == 'list':
         for d, lib in find_includes(a.cc, a.root):
-            print('%s\t%s\t%s' % (header_version(d)[2], d, lib))
+            print('%s\t%s\t%s' % (label(d), d, lib))
     elif a.cmd == 'probe':
         vals = probe(a.include, a.cc)
         for name in FIELDS:
