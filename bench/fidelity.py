@@ -325,6 +325,12 @@ class Fidelity:
         return None
 
     def pythons(self):
+        def named(p, want):
+            # "sid-3.14" is the release build, "sid-3.14d" or "sid-3.14.10d" the debug one
+            base, flags = (want[:-1], "d") if want.endswith("d") else (want, "")
+            plain = p.id[:len(p.id) - len(p.abiflags)]
+            return p.abiflags == flags and (plain == base or plain.startswith(base + "."))
+
         import pythons  # tests/functional/pythons.py: every interpreter and how to start it
         found = pythons.PYTHONS
         if self.args.all_pythons:
@@ -332,7 +338,7 @@ class Fidelity:
         chosen = []
         for want in self.args.pythons.split(","):
             want = want.strip()
-            m = [p for p in found if p.id == want or p.id.startswith(want + ".")]
+            m = [p for p in found if named(p, want)]
             if m:
                 chosen.append(m[-1])
             else:

@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
 # Make (or check) the Debian-unstable chroot that holds python3.13, python3.14 and python3.15
-# with their -dev packages (internal headers: the ground truth for layouts), for the tests of
-# Debian's newest interpreters and of targets in another root (/proc/PID/root).
+# with their -dev packages (internal headers: the ground truth for layouts), and their debug
+# builds python3.13d-3.15d (python3.X-dbg; libpython3.X-dbg has their pyconfig.h, with Py_DEBUG,
+# which makes _PyRuntimeState and PyInterpreterState larger), for the tests of Debian's newest
+# interpreters and of targets in another root (/proc/PID/root).
 # Usage (as root): tools/sid-chroot.sh [DIR]
 #   DIR defaults to $PYINSTR_SID_CHROOT, else /var/cache/pyinstr/sid (outside the work tree).
 # Idempotent: a complete chroot (stamp file matching the package list) is only checked and has
 # /proc mounted, in well under a second. A missing or incomplete one is made with debootstrap
-# (about a minute and ~400 MB; needs a Debian mirror). On failure: exit 1 and one line on
+# (about 75 s and 1.5 GB; needs a Debian mirror). On failure: exit 1 and one line on
 # stderr saying why; the debootstrap log is kept beside DIR.
 set -euo pipefail
 
 dir=${1:-${PYINSTR_SID_CHROOT:-/var/cache/pyinstr/sid}}
 mirror=${PYINSTR_SID_MIRROR:-http://deb.debian.org/debian}
 versions=(3.13 3.14 3.15)
+dbg_versions=(3.13 3.14 3.15)
 packages=()
 for v in "${versions[@]}"; do
         packages+=("python$v" "libpython$v-dev")
+done
+for v in "${dbg_versions[@]}"; do
+        packages+=("python$v-dbg" "libpython$v-dbg")
 done
 stamp=$dir/.pyinstr-sid-chroot
 want="${packages[*]}"
@@ -67,5 +73,11 @@ for v in "${versions[@]}"; do
         chroot "$dir" "python$v" -c 'import sys' 2>/dev/null || die "python$v does not run in it"
         [ -f "$dir/usr/include/python$v/internal/pycore_frame.h" ] ||
                 die "libpython$v-dev has no internal headers"
+done
+for v in "${dbg_versions[@]}"; do
+        chroot "$dir" "python${v}d" -c 'import sys; assert sys.abiflags == "d"' 2>/dev/null ||
+                die "python${v}d does not run in it, or is not a debug build"
+        [ -f "$dir/usr/include/$(uname -m)-linux-gnu/python${v}d/pyconfig.h" ] ||
+                die "libpython$v-dbg has no python${v}d/pyconfig.h"
 done
 echo "$dir"

@@ -2,11 +2,13 @@
 against, and helpers to run real targets and parse pyinstr's collapsed output.
 
 Interpreters (pythons.py): $PYINSTR_TEST_PYTHONS (colon-separated paths) or, by default, every
-pyenv CPython 3.8+ under `pyenv root` and Debian's /usr/bin/python3.X; plus python3.13-3.15 of
-the Debian-unstable chroot (tools/sid-chroot.sh). Each test gets a `python` (pythons.Python)
-and launches targets as `python.argv + [script, ...]`. A test that cannot run says so loudly
-as a skip (one "sid-missing" skip per test when the chroot is missing); the `interpreters`
-check in tests/functional/meson.build fails in CI when none was found.
+pyenv CPython 3.8+ under `pyenv root` and Debian's /usr/bin/python3.X; plus python3.13-3.15 and
+their debug builds python3.13d-3.15d of the Debian-unstable chroot (tools/sid-chroot.sh). Each
+test gets a `python` (pythons.Python) and launches targets as `python.argv + [script, ...]`.
+The debug builds are a `python` only of the tests marked @pytest.mark.debug_builds (see
+pytest_generate_tests); `sid_python` is the chroot's release builds. A test that cannot run
+says so loudly as a skip (one "sid-missing" skip per test when the chroot is missing); the
+`interpreters` check in tests/functional/meson.build fails in CI when none was found.
 """
 import os
 import re
@@ -24,19 +26,34 @@ HERE = Path(__file__).resolve().parent
 PYINSTR = os.environ.get("PYINSTR") or str(HERE.parents[1] / "build" / "cli" / "pyinstr")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "debug_builds: also run this test on the chroot's debug "
+                            "interpreters python3.13d-3.15d (ids sid-3.X.Yd)")
+
+
 def pytest_generate_tests(metafunc):
     if "python" in metafunc.fixturenames:
-        params = [pytest.param(p, id=p.id) for p in PYTHONS]
-        if not PYTHONS:
+        # The debug builds (Py_DEBUG) differ from the release ones in the sizes of
+        # _PyRuntimeState and PyInterpreterState (read through their own _Py_DebugOffsets,
+        # checked by tests/offsets), in speed and in a 35-45 MB executable. Every test on them
+        # would add about 100 s per build to a CI run of ~28 minutes that must stay under 30, so
+        # they run only the tests marked debug_builds: record, attach and dump of whole stacks
+        # (nested, recursion, classes, threads, generators, 5,000 frames deep), with and without
+        # --blocking, and --blocking's single-shot signal and target-end cases: about 22 s each.
+        with_debug = metafunc.definition.get_closest_marker("debug_builds") is not None
+        chosen = [p for p in PYTHONS if with_debug or not p.debug]
+        params = [pytest.param(p, id=p.id) for p in chosen]
+        if not chosen:
             params.append(pytest.param(None, id="none", marks=pytest.mark.skip(
                 reason="NO PYTHON INTERPRETER FOUND: nothing was profiled")))
         if SID_MISSING:
             params.append(pytest.param(None, id="sid-missing", marks=pytest.mark.skip(
-                reason="DEBIAN 3.13/3.14/3.15 NOT TESTED: " + SID_MISSING)))
+                reason="DEBIAN 3.13/3.14/3.15 (AND 3.13d-3.15d) NOT TESTED: " + SID_MISSING)))
         metafunc.parametrize("python", params)
     if "sid_python" in metafunc.fixturenames:
         # only the chroot's python3.13-3.15: statically linked, _PyRuntime in the executable
-        params = [pytest.param(p, id=p.id) for p in PYTHONS if p.kind == "sid"]
+        # (the tests that patch a copy of it; the debug builds add nothing to them)
+        params = [pytest.param(p, id=p.id) for p in PYTHONS if p.kind == "sid" and not p.debug]
         if SID_MISSING:
             params.append(pytest.param(None, id="sid-missing", marks=pytest.mark.skip(
                 reason="DEBIAN 3.13/3.14/3.15 NOT TESTED: " + SID_MISSING)))

@@ -4,10 +4,10 @@ A `Python` knows how to launch one interpreter on a file: `python.argv + [script
 Two kinds:
   * local: $PYINSTR_TEST_PYTHONS (colon-separated paths) or, by default, every pyenv CPython
     3.8+ under `pyenv root` and Debian's /usr/bin/python3.X;
-  * sid: python3.13, 3.14 and 3.15 (or $PYINSTR_SID_VERSIONS) of the Debian-unstable chroot
-    that tools/sid-chroot.sh makes
-    at $PYINSTR_SID_CHROOT (default /var/cache/pyinstr/sid), started as
-    `chroot DIR python3.X FILE`. The test targets are mirrored into the chroot at the same
+  * sid: python3.13, 3.14 and 3.15 and their debug builds python3.13d-3.15d (Py_DEBUG; ids
+    like sid-3.14.10d), or those of $PYINSTR_SID_VERSIONS, of the Debian-unstable chroot that
+    tools/sid-chroot.sh makes at $PYINSTR_SID_CHROOT (default /var/cache/pyinstr/sid), started
+    as `chroot DIR python3.X FILE`. The test targets are mirrored into the chroot at the same
     absolute path, so one path names a target on both sides; pyinstr sees the target's files
     only through /proc/PID/root, as for a process in a container.
 Free-threaded builds are left out. When the chroot is missing, SID_MISSING says why (the tests
@@ -23,24 +23,30 @@ from pathlib import Path
 TARGETS = Path(__file__).resolve().parent / "targets"
 SID_CHROOT = os.environ.get("PYINSTR_SID_CHROOT", "/var/cache/pyinstr/sid")
 SID_STAMP = ".pyinstr-sid-chroot"  # written by tools/sid-chroot.sh once the chroot is complete
-# $PYINSTR_SID_VERSIONS (comma-separated) narrows them, e.g. for the run under ASan
-SID_VERSIONS = tuple(v for v in os.environ.get("PYINSTR_SID_VERSIONS", "3.13,3.14,3.15").split(",")
-                     if v)
+# $PYINSTR_SID_VERSIONS (comma-separated, "3.14d" for a debug build) narrows them, e.g. for the
+# run under ASan
+SID_VERSIONS = tuple(v for v in os.environ.get("PYINSTR_SID_VERSIONS",
+                                               "3.13,3.14,3.15,3.13d,3.14d,3.15d").split(",") if v)
 CHROOT = shutil.which("chroot") or "/usr/sbin/chroot"  # root's PATH has /usr/sbin, others may not
 
 
 class Python:
     """One interpreter: `argv` starts it (add a script or -c and arguments)."""
 
-    def __init__(self, kind, argv, version):
+    def __init__(self, kind, argv, version, abiflags=""):
         self.kind = kind          # "pyenv", "debian", "other" or "sid"
         self.argv = list(argv)
         self.version = version    # (major, minor, micro)
+        self.abiflags = abiflags  # sys.abiflags: "d" for a debug build (Py_DEBUG)
         self._exe = None
 
     @property
+    def debug(self):
+        return "d" in self.abiflags
+
+    @property
     def id(self):
-        return "%s-%d.%d.%d" % (self.kind, *self.version)
+        return "%s-%d.%d.%d%s" % (self.kind, *self.version, self.abiflags)
 
     @property
     def exe(self):
@@ -70,7 +76,7 @@ class Python:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
         out.chmod(0o755)
-        return Python("sid-" + tag, [CHROOT, SID_CHROOT, inside], self.version)
+        return Python("sid-" + tag, [CHROOT, SID_CHROOT, inside], self.version, self.abiflags)
 
     def __repr__(self):
         return self.id
@@ -98,14 +104,19 @@ def set_debug_offsets(elf, version=None, free_threaded=None):
         struct.pack_into("<Q", elf, pos + 16, free_threaded)
 
 
+VERSION_OF = """import sys, sysconfig
+print('%d.%d.%d' % sys.version_info[:3])
+print(int(bool(sysconfig.get_config_var('Py_GIL_DISABLED'))))
+print(repr(sys.abiflags))"""
+
+
 def _version_of(argv):
-    out = subprocess.run(argv + ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3]);"
-                                 "print(int(bool(__import__('sysconfig').get_config_var('Py_GIL_DISABLED'))))"],
-                         capture_output=True, text=True, timeout=60)
+    """((major, minor, micro), free-threaded, sys.abiflags) or None."""
+    out = subprocess.run(argv + ["-c", VERSION_OF], capture_output=True, text=True, timeout=60)
     if out.returncode != 0:
         return None
-    ver, ft = out.stdout.split()
-    return tuple(int(x) for x in ver.split(".")), ft == "1"
+    ver, ft, abiflags = out.stdout.split()
+    return tuple(int(x) for x in ver.split(".")), ft == "1", abiflags.strip("'")
 
 
 def _local_candidates():
@@ -161,7 +172,7 @@ def discover_pythons():
     for exe in _local_candidates():
         info = _version_of([exe])
         if info and info[0] >= (3, 8) and not info[1]:
-            found.append(Python(_kind(exe), [exe], info[0]))
+            found.append(Python(_kind(exe), [exe], info[0], info[2]))
     missing = sid_missing()
     if missing is None:
         _mirror_targets()
@@ -169,8 +180,9 @@ def discover_pythons():
         for v in SID_VERSIONS:
             argv = [CHROOT, SID_CHROOT, "python" + v]
             info = _version_of(argv)
-            if info and not info[1]:
-                found.append(Python("sid", argv, info[0]))
+            # "3.14d" must be a debug build, "3.14" must not
+            if info and not info[1] and ("d" in info[2]) == v.endswith("d"):
+                found.append(Python("sid", argv, info[0], info[2]))
             else:
                 broken.append("python" + v)
         if broken:

@@ -75,6 +75,7 @@ def check(python, sig, delay, tmp):
     return took
 
 
+@pytest.mark.debug_builds
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
                          ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_record_blocking_signal(python, sig, tmp_path):
@@ -158,6 +159,7 @@ def attach_until_end(python, how, delay, tmp):
             target.wait()
 
 
+@pytest.mark.debug_builds
 @pytest.mark.parametrize("how", ["exit", "kill", "exec-main", "exec-thread"])
 def test_attach_blocking_target_ends(python, how, tmp_path):
     attach_until_end(python, how, 0.3, str(tmp_path))

@@ -40,6 +40,7 @@ def check_main_chain(stacks, expected):
 
 # ---- record ---------------------------------------------------------------------------------
 
+@pytest.mark.debug_builds
 def test_record_nested(python):
     out, stacks = record(python, "nested.py", "1")
     assert out.returncode == 0, out.stderr
@@ -47,6 +48,7 @@ def test_record_nested(python):
     assert "samples" in out.stderr and "dropped" in out.stderr
 
 
+@pytest.mark.debug_builds
 def test_record_recursion(python):
     out, stacks = record(python, "recursion.py", "1")
     assert out.returncode == 0, out.stderr
@@ -57,12 +59,14 @@ def test_record_recursion(python):
     check_main_chain(stacks, expected)
 
 
+@pytest.mark.debug_builds
 def test_record_classes(python):
     out, stacks = record(python, "classes.py", "1")
     assert out.returncode == 0, out.stderr
     check_main_chain(stacks, chain("classes.py", *CLASSES))
 
 
+@pytest.mark.debug_builds
 def test_record_threads(python):
     out, stacks = record(python, "threads.py", "1.5")
     assert out.returncode == 0, out.stderr
@@ -113,6 +117,7 @@ def test_record_short_threads(python, tmp_path):
         assert "Sub.crunch" in out.stdout
 
 
+@pytest.mark.debug_builds
 def test_record_generators(python):
     out, stacks = record(python, "generators.py", "2")
     assert out.returncode == 0, out.stderr
@@ -152,6 +157,7 @@ def test_pyinstrument_forms(python):
     assert python_frames(frames) == [("<module>", "<string>", 3)]
 
 
+@pytest.mark.debug_builds
 def test_record_blocking(python):
     out, stacks = record(python, "nested.py", "1", extra=["--blocking"])
     assert out.returncode == 0, out.stderr
@@ -226,6 +232,7 @@ def test_no_section_headers(sid_python):
 
 # ---- attach ---------------------------------------------------------------------------------
 
+@pytest.mark.debug_builds
 @pytest.mark.parametrize("target,steps", [("nested.py", NESTED), ("classes.py", CLASSES),
                                           ("unicode_名前.py", UNICODE)])
 def test_attach(python, target, steps):
@@ -246,6 +253,7 @@ def test_attach(python, target, steps):
         assert "State:\tR" in status or "State:\tS" in status
 
 
+@pytest.mark.debug_builds
 def test_attach_threads(python):
     with Target(python, "threads.py", "30", "ready") as t:
         time.sleep(0.2)
@@ -280,6 +288,7 @@ def dump_stacks(text):
     return threads
 
 
+@pytest.mark.debug_builds
 @pytest.mark.parametrize("target,steps", [
     ("sleeper.py", [("<module>", "module"), ("caller", "caller"), ("wait_here", "wait_here")]),
     ("nested.py", NESTED), ("classes.py", CLASSES), ("unicode_名前.py", UNICODE)])
@@ -294,6 +303,7 @@ def test_dump(python, target, steps):
         assert t.proc.poll() is None
 
 
+@pytest.mark.debug_builds
 def test_dump_threads(python):
     with Target(python, "threads.py", "30", "ready") as t:
         time.sleep(0.2)
@@ -309,6 +319,7 @@ def test_dump_threads(python):
             assert "TracerPid:\t0" in f.read()
 
 
+@pytest.mark.debug_builds
 def test_deep_stack_and_long_name(python):
     """A 5,000-deep recursion ending in a function with a 10,000-character name is reported
     whole by record, attach and dump (it used to be 100 % dropped, 'No samples were

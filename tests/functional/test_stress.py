@@ -8,7 +8,8 @@ By default two interpreters run for 10 s each (the ≤3.10 frame-object walker a
 interpreter-frame one); the manual long run is
     PYINSTR_STRESS_SECONDS=60 PYINSTR_STRESS_VERSIONS=all \
         meson test -C build test_stress --print-errorlogs
-PYINSTR_STRESS_VERSIONS is "all" or a comma-separated list of major.minor versions."""
+PYINSTR_STRESS_VERSIONS is "all" or a comma-separated list of major.minor versions ("3.14d" for
+the chroot's debug build)."""
 import json
 import os
 import re
@@ -44,7 +45,7 @@ def stress_pythons():
         return PYTHONS
     chosen = []
     for v in VERSIONS.split(","):
-        found = [p for p in PYTHONS if "%d.%d" % p.version[:2] == v]
+        found = [p for p in PYTHONS if "%d.%d%s" % (*p.version[:2], p.abiflags) == v]
         chosen += found[-1:]  # one per version (the chroot's, or the last found)
     return chosen
 

@@ -2,7 +2,9 @@
 """Check symbols/ against the CPython headers installed on this machine.
 
 For every include dir that symbols/gen/gen-offsets.py finds (pyenv 3.8-3.13, /usr/include,
-and the Debian-unstable chroot of tools/sid-chroot.sh at $PYINSTR_SID_CHROOT: 3.13-3.15):
+and the Debian-unstable chroot of tools/sid-chroot.sh at $PYINSTR_SID_CHROOT: 3.13-3.15 and
+their debug builds 3.13d-3.15d, whose Py_DEBUG makes _PyRuntimeState and PyInterpreterState
+larger):
   3.8-3.12: the compiled table for that minor must equal the probe, member by member;
   3.13+:    symbols_debug_offsets() on the real _Py_DebugOffsets bytes (dumped from that
             interpreter's libpython, or from the memory of the chroot's running interpreter)
@@ -59,7 +61,8 @@ def main():
         gen += ['--root', sid]
     else:
         print('*' * 72)
-        print('NOT CHECKED: Debian unstable 3.13/3.14/3.15, no chroot at %s' % sid)
+        print('NOT CHECKED: Debian unstable 3.13/3.14/3.15 and 3.13d/3.14d/3.15d, no chroot at %s'
+              % sid)
         print('(make it with tools/sid-chroot.sh; tools/test.sh does)')
         print('*' * 72)
 
@@ -81,10 +84,12 @@ def main():
                 what = 'compiled table'
                 got = members(run([a.dump, 'table', '0x03%02x0000' % minor]))
             else:
+                # INCLUDE_DIR is .../python3.X or .../python3.Xd: the interpreter's own name
+                name = os.path.basename(incdir)
                 if source.startswith('chroot:'):
-                    what = '_Py_DebugOffsets from python3.%d running in %s' % (minor, source[7:])
+                    what = '_Py_DebugOffsets from %s running in %s' % (name, source[7:])
                 else:
-                    what = '_Py_DebugOffsets from %s/libpython3.%d.so' % (source, minor)
+                    what = '_Py_DebugOffsets from %s/lib%s.so' % (source, name)
                 raw = run(gen + ['dump-debug-offsets', incdir, source])
                 got = members(run([a.dump, 'debug'], stdin=raw))
                 # the dump is sizeof(_Py_DebugOffsets) of the headers

@@ -1,7 +1,7 @@
 /* symbols_debug_offsets(): the real 3.13.0 _Py_DebugOffsets (debug-offsets-3.13.0.inc) and
  * copies of it broken one way at a time, one test per validation path; the real 3.14.10 and
  * 3.15.2 ones (Debian unstable, dumped from the running interpreters) and what changed in
- * them; and a version with no layout. */
+ * them; the debug build 3.14.10d's (python3.14-dbg); and a version with no layout. */
 #include "config.h"
 
 #include <errno.h>
@@ -20,6 +20,9 @@ static const uint8_t real_313[] = {
 };
 static const uint8_t real_314[] = {
 #include "debug-offsets-3.14.10.inc"
+};
+static const uint8_t real_314d[] = {
+#include "debug-offsets-3.14.10d.inc"
 };
 static const uint8_t real_315[] = {
 #include "debug-offsets-3.15.2.inc"
@@ -221,6 +224,41 @@ test_real_314(void **state)
         assert_int_equal(o.code.varnames, OFF_NONE);
 }
 
+/* The debug build (Py_DEBUG) of the same 3.14.10: its _Py_DebugOffsets differ only in the sizes
+ * of _PyRuntimeState (16,016 bytes more, mostly the parser's Py_DEBUG memo_statistics[2000],
+ * 3.14 Include/internal/pycore_runtime_structs.h) and PyInterpreterState (16 bytes more);
+ * nothing else pyinstr reads moves, and nothing in them tells the two builds apart. */
+static void
+test_real_314d(void **state)
+{
+        struct py_offsets r, d;
+
+        (void)state;
+        assert_int_equal(sizeof(real_314d), sizeof(real_314));
+        assert_int_equal(symbols_debug_offsets(real_314, sizeof(real_314), &r), 0);
+        assert_int_equal(symbols_debug_offsets(real_314d, sizeof(real_314d), &d), 0);
+        assert_int_equal(d.version, r.version);
+        assert_int_equal(r.runtime.size, 316616);
+        assert_int_equal(d.runtime.size, 332632);
+        assert_int_equal(r.interp.size, 225864);
+        assert_int_equal(d.interp.size, 225880);
+        assert_int_equal(d.runtime.interpreters_head, r.runtime.interpreters_head);
+        assert_int_equal(d.interp.threads_head, r.interp.threads_head);
+        assert_int_equal(d.tstate.size, r.tstate.size);
+        assert_int_equal(d.tstate.frame, r.tstate.frame);
+        assert_int_equal(d.tstate.native_thread_id, r.tstate.native_thread_id);
+        assert_int_equal(d.iframe.size, r.iframe.size);
+        assert_int_equal(d.iframe.owner, r.iframe.owner);
+        assert_int_equal(d.iframe.localsplus, r.iframe.localsplus);
+        assert_int_equal(d.code.code_adaptive, r.code.code_adaptive);
+        assert_true(d.stackref_mask == r.stackref_mask);
+        /* the bytes, too: only those two sizes differ (runtime_state.size at 24,
+         * interpreter_state.size at 48: 3.14 Include/internal/pycore_debug_offsets.h) */
+        for (size_t i = 0; i < sizeof(real_314); i++)
+                if (real_314[i] != real_314d[i])
+                        assert_true((i >= 24 && i < 32) || (i >= 48 && i < 56));
+}
+
 static void
 test_real_315(void **state)
 {
@@ -360,6 +398,7 @@ main(void)
                 cmocka_unit_test_setup(test_short_buffer, setup),
                 cmocka_unit_test_setup(test_future_cookie, setup),
                 cmocka_unit_test(test_real_314),
+                cmocka_unit_test(test_real_314d),
                 cmocka_unit_test(test_real_315),
                 cmocka_unit_test(test_each_layout),
         };

@@ -25,10 +25,13 @@ def walk(code):
             yield from walk(c)
 for path in files:
     fn = sys.modules.get(path)
-    src = open(path, encoding="utf-8").read()
+    with open(path, encoding="utf-8") as f:  # a debug build warns of an unclosed file
+        src = f.read()
     for code in walk(compile(src, path, "exec")):
         table = code.co_lnotab if fmt == 0 else code.co_linetable
-        addrs = list(range(-2, len(code.co_code) + 4, 2))
+        # past the end too, except on a debug build, whose PyCode_Addr2Line asserts
+        # addrq < _PyCode_NBYTES(co) (Objects/codeobject.c) and aborts
+        addrs = list(range(-2, len(code.co_code) + (0 if "d" in sys.abiflags else 4), 2))
         print(fmt, code.co_firstlineno, table.hex() or "-", *addrs)
         sys.stderr.write(" ".join(str(addr2line(code, a)) for a in addrs) + "\n")
 '''
