@@ -114,6 +114,10 @@ wait_interrupted(struct target *t, pid_t tid)
                 siginfo_t si = { 0 };
                 int st;
 
+                /* every way round the loop is bounded: a report that cannot be consumed (or
+                 * comes back) must not keep pyinstr, and the target with it, here */
+                if (now_ns() > deadline)
+                        return -ETIMEDOUT;
                 /* peek first: the exit of the thread-group leader of our own child must be
                  * left for the sampler to reap with its status (record passes it on) */
                 if (waitid(P_PID, (id_t)tid, &si, WEXITED | WSTOPPED | WNOWAIT | WNOHANG | __WALL) <
@@ -133,8 +137,6 @@ wait_interrupted(struct target *t, pid_t tid)
                                 if (leader || waitpid(tid, &st, __WALL | WNOHANG) != 0)
                                         return -ESRCH;
                         }
-                        if (now_ns() > deadline)
-                                return -ETIMEDOUT;
                         struct timespec ts = { 0, pause_ns };
                         nanosleep(&ts, NULL);
                         pause_ns = MIN(pause_ns * 2, 1000000L);

@@ -13,7 +13,8 @@ packages=(gcc pkg-config meson ninja-build libelf-dev libcjson-dev libcmocka-dev
           python3 python3-pytest chromium
           clang libclang-rt-dev valgrind # tools/fuzz.sh (libFuzzer) and tools/sanitize.sh
           strace                         # bench/run.py: the reads of one round, for its floor
-          linux-perf)                    # bench/profile.sh: where a round's time goes
+          linux-perf                     # bench/profile.sh: where a round's time goes
+          gdb)                           # test_blocking: where a hung pyinstr is, if ever
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 missing=()

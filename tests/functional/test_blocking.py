@@ -102,6 +102,25 @@ def test_record_blocking_signal_loop(loop_python, tmp_path):
     print("pyinstr ended %.3f s (max) after the signal" % max(took))
 
 
+def where_stuck(pid):
+    """What a hung pyinstr is doing, for the failure message: its system call and kernel
+    stack, and its own stack when gdb is installed."""
+    out = []
+    for name in ("syscall", "wchan", "stack"):
+        try:
+            with open("/proc/%d/%s" % (pid, name)) as f:
+                out.append("%s: %s" % (name, f.read().strip()))
+        except OSError as e:
+            out.append("%s: %s" % (name, e))
+    try:
+        gdb = subprocess.run(["gdb", "-batch", "-p", str(pid), "-ex", "bt"],
+                             capture_output=True, text=True, timeout=60)
+        out.append("\n".join(l for l in gdb.stdout.splitlines() if l.startswith("#")))
+    except (OSError, subprocess.TimeoutExpired) as e:
+        out.append("gdb: %s" % e)
+    return "\n".join(out)
+
+
 def wait_attached(target, p, timeout=BOUND):
     """Until @p (pyinstr attach --blocking) traces @target: only then is an end of the target
     an end during sampling, not a process already gone when pyinstr looked (a loaded machine
@@ -145,8 +164,9 @@ def attach_until_end(python, how, delay, tmp):
         except subprocess.TimeoutExpired:
             with open("/proc/%d/status" % target.pid) as f:
                 st = [l for l in f.read().splitlines() if l.startswith(("State", "TracerPid"))]
+            where = where_stuck(p.pid)
             p.kill()
-            pytest.fail("attach --blocking hung after the target's %s: %r" % (how, st))
+            pytest.fail("attach --blocking hung after the target's %s: %r\n%s" % (how, st, where))
         assert p.returncode == 0, err
         rest = target.communicate(timeout=BOUND)[0]
         if how.startswith("exec"):
