@@ -14,3 +14,9 @@ void env_write(struct session *s, const struct target_sys *sys);
  * sample, then every 4096th), so that the last word is the running program's sys.path after
  * site and the program itself changed it. @sys is borrowed. */
 void recorder_watch_sys(struct recorder *r, struct target_sys *sys);
+
+/* Give the session the start_call_stack pyinstrument's loader needs (Session._trim_stem takes
+ * its first entry; an empty list fails with "pop from an empty deque"): the root of the main
+ * thread (else of the first thread) @r recorded, as pyinstrument's own starts at the thread
+ * root. A root of one entry trims nothing. */
+void recorder_set_start_stack(struct recorder *r);

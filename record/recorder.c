@@ -16,6 +16,7 @@ struct thread_path {
         uint64_t key;
         uint32_t root; /* session stack id of the <thread> root */
         bool named;    /* root named for good (else retried: see recorder_add()) */
+        bool is_main;  /* the interpreter's main thread */
         uint32_t samples, retry_at;
         uint32_t depth, cap;
         uint32_t *frames; /* target frame ids of the previous sample */
@@ -134,6 +135,7 @@ thread_path(struct recorder *r, const struct thread_stack *st)
         struct thread_path *p = &r->threads[r->n_threads++];
         memset(p, 0, sizeof(*p));
         p->key = key;
+        p->is_main = st->is_main;
         p->root = thread_root(r, st, &p->named);
         p->retry_at = 1;
         return p;
@@ -179,4 +181,19 @@ recorder_add(const struct thread_stack *st, double weight, void *recorder)
         }
         p->depth = st->depth;
         session_add_sample(r->s, parent, weight);
+}
+
+void
+recorder_set_start_stack(struct recorder *r)
+{
+        const struct thread_path *pick = NULL;
+        size_t len;
+
+        for (size_t i = 0; i < r->n_threads && (!pick || !pick->is_main); i++)
+                if (!pick || r->threads[i].is_main)
+                        pick = &r->threads[i];
+        if (!pick)
+                return;
+        const char *info = session_frame_info(r->s, session_stack_frame(r->s, pick->root), &len);
+        session_add_start_call_stack(r->s, info, len);
 }

@@ -104,6 +104,8 @@ record_run(struct target *t,
                                 break;
                 }
                 r = sampler_run(cur, &so, recorder_add, rec, &seg);
+                if (cur == t)
+                        recorder_set_start_stack(rec);
                 if (r < 0 && cur == t) {
                         if (o->child > 0)
                                 (void)kill(o->child, SIGKILL);
@@ -122,9 +124,8 @@ record_run(struct target *t,
                 ret->execs++;
                 struct target *next = NULL;
                 int st = 0;
-                r = follow_exec(pid, o->child > 0, o->child > 0 ? o->start_timeout
-                                                                : FOLLOW_TIMEOUT_S,
-                                &st, &next);
+                r = follow_exec(pid, o->child > 0,
+                                o->child > 0 ? o->start_timeout : FOLLOW_TIMEOUT_S, &st, &next);
                 if (r < 0) {
                         target_free(next);
                         if ((r == -ECHILD || r == -ECANCELED) && o->child > 0) {

@@ -23,6 +23,9 @@ done
 for v in "${dbg_versions[@]}"; do
         packages+=("python$v-dbg" "libpython$v-dbg")
 done
+# the real pyinstrument (5.1.3, for 3.14 and 3.15): tests/functional/test_pyinstrument.py
+# checks that it and pyinstr read each other's sessions
+packages+=(python3-pyinstrument)
 stamp=$dir/.pyinstr-sid-chroot
 want="${packages[*]}"
 log=$dir.log
