@@ -264,7 +264,7 @@ struct sampler_result {
         uint64_t dropped;    /* threads or whole walks dropped as torn */
         uint64_t late;       /* rounds that started more than one interval late */
         double start_wall;   /* time.time() at the first sample */
-        double elapsed;      /* seconds from the first to the last round */
+        double elapsed;      /* seconds sampling ran (its real time, whatever the rounds) */
         double first_sample; /* CLOCK_MONOTONIC seconds when a first stack was reported, 0 */
         enum sampler_end end;
         bool child_exited;

@@ -21,6 +21,9 @@
  * would otherwise grow the map by one per thread). A thread seen again after that is weighed
  * as a new one: one round at most. */
 #define SAMPLER_FORGET_S 1.0
+/* the longest single sleep between rounds: how late an end (the program's, Ctrl-C, -d) may be
+ * noticed when the interval is longer */
+#define WAKE_S 0.02
 
 struct round {
         struct u64map last; /* thread_stack_key() → bits of the last sample time (double) */
@@ -212,6 +215,12 @@ sampler_run(struct target *t,
                         ret->end = SAMPLER_END_EXITED;
                         break;
                 }
+                /* a long interval (-i 5) is slept in short steps: a program that ends, a
+                 * Ctrl-C or the duration are seen at once, not at the next round */
+                if (o->interval > 0 && rd.now < next) {
+                        sleep_until(MIN(next, rd.now + WAKE_S));
+                        continue;
+                }
                 if (o->blocking) {
                         r = target_freeze(t);
                         if (r < 0) {
@@ -243,20 +252,19 @@ sampler_run(struct target *t,
                 }
                 rd.prev_round = rd.now;
                 prune(&rd);
-                ret->elapsed = rd.now - start;
                 if (o->interval > 0) {
                         next += o->interval;
                         double after = mono_s();
                         if (after > next + o->interval) {
                                 ret->late++;
                                 next = after;
-                        } else {
-                                sleep_until(next);
                         }
                 }
         }
         r = 0;
 out:
+        /* the run's real time, whatever the rounds (pyinstrument's duration) */
+        ret->elapsed = mono_s() - start;
         ret->samples = rd.samples;
         ret->dropped += target_walk_stats(t)->dropped;
         u64map_release(&rd.last);

@@ -339,3 +339,24 @@ def test_deep_stack_and_long_name(python):
         assert out.returncode == 0, out.stderr
         assert out.stdout.count(", in recurse\n") == 5001
         assert ", in %s\n" % name in out.stdout
+
+
+def test_interval_longer_than_the_program(tmp_path):
+    """`-i 5` on a program of 1 s (issue 16): the report's duration is the run's real time
+    (it said 0.000, and the summary "0.00 s at 4149376 Hz"), and pyinstr ends with the
+    program, not at the next 5 s round."""
+    from conftest import PYTHONS
+    if not PYTHONS:
+        pytest.skip("NO PYTHON INTERPRETER FOUND")
+    python = PYTHONS[0]
+    report = tmp_path / "report.txt"
+    start = time.monotonic()
+    out = run_pyinstr(["record", "-i", "5", "-r", "text", "-o", str(report), "--",
+                       *python.argv, "-c", "import time; time.sleep(1)"])
+    took = time.monotonic() - start
+    assert out.returncode == 0, out.stderr
+    duration = float(re.search(r"Duration: ([\d.]+)", report.read_text())[1])
+    assert 0.95 <= duration <= took, (duration, took)
+    assert took < 4.5, took
+    rate = re.search(r"([\d.]+) s at (\d+) Hz", out.stderr)
+    assert rate and float(rate[1]) >= 0.95 and int(rate[2]) <= 2, out.stderr
