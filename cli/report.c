@@ -488,7 +488,12 @@ cmp_desc(const void *a, const void *b)
         return strcmp(*(char *const *)b, *(char *const *)a);
 }
 
-/* Keep the newest 10 (names sort by time), before adding one: at most 11 remain. */
+/* The --load-prev folder keeps the newest reports (names sort by time), at most this many and
+ * this many bytes in all; the newest is kept whatever its size. A session is about 12 bytes a
+ * sample in memory but 30-100 on disk: a few long attaches would otherwise fill a home. */
+#define KEEP_REPORTS 10
+#define KEEP_REPORT_BYTES (64LL << 20)
+
 static void
 prune_reports(const char *dir)
 {
@@ -496,12 +501,14 @@ prune_reports(const char *dir)
         struct dirent *de;
         char **names = NULL;
         size_t n = 0, cap = 0;
+        long long bytes = 0;
 
         if (!d)
                 return;
         while ((de = readdir(d))) {
                 size_t l = strlen(de->d_name);
-                if (l > 11 && strcmp(de->d_name + l - 11, ".pyisession") == 0) {
+                if (l > 11 && de->d_name[0] != '.' &&
+                    strcmp(de->d_name + l - 11, ".pyisession") == 0) {
                         xgrow(&names, &cap, n + 1, sizeof(*names));
                         names[n++] = xstrdup(de->d_name);
                 }
@@ -510,9 +517,12 @@ prune_reports(const char *dir)
         if (n > 1)
                 qsort(names, n, sizeof(*names), cmp_desc);
         for (size_t i = 0; i < n; i++) {
-                if (i >= 10) {
-                        _cleanup_free_ char *path = NULL;
-                        if (asprintf(&path, "%s/%s", dir, names[i]) >= 0)
+                _cleanup_free_ char *path = NULL;
+                struct stat st;
+                if (asprintf(&path, "%s/%s", dir, names[i]) >= 0) {
+                        if (stat(path, &st) == 0)
+                                bytes += st.st_size;
+                        if (i >= KEEP_REPORTS || (i > 0 && bytes > KEEP_REPORT_BYTES))
                                 (void)unlink(path);
                 }
                 free(names[i]);
@@ -531,7 +541,6 @@ save_report(const struct session *s, char id[static 64])
 
         if (r < 0)
                 return r;
-        prune_reports(dir);
         if (!localtime_r(&start, &tm) || !strftime(id, 64, "%Y-%m-%dT%H-%M-%S", &tm))
                 return -EINVAL;
         if (asprintf(&path, "%s/%s.pyisession", dir, id) < 0 ||
@@ -547,6 +556,7 @@ save_report(const struct session *s, char id[static 64])
                 r = -errno;
         if (r < 0)
                 (void)unlink(tmp);
+        prune_reports(dir);
         return r;
 }
 

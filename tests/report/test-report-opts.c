@@ -189,7 +189,7 @@ test_load_prev_folder(void **state)
                          -ENOENT);
         assert_string_equal(err, "Couldn't find a profile with identifier 2000-01-01T00-00-00");
 
-        /* 12 text reports on stdout, a second apart: the newest are kept, 11 at most */
+        /* 12 text reports on stdout, a second apart: the newest are kept, 10 at most */
         FILE *saved = stdout;
         stdout = fopen("/dev/null", "w");
         for (int i = 0; i < 12; i++) {
@@ -207,10 +207,39 @@ test_load_prev_folder(void **state)
                          dir, 20 + i);
                 n += access(path, F_OK) == 0;
         }
-        assert_int_equal(n, 11);
+        assert_int_equal(n, 10);
         assert_int_equal(report_load_prev("2023-11-14T22-13-31", &loaded, err, sizeof(err)), 0);
         assert_true(session_start_time(loaded) == 1700000011.0);
         session_free(loaded);
+
+        /* and 64 MiB in all: an older report of 70 MB goes at the next save, the newest stays
+         * whatever its size */
+        snprintf(path, sizeof(path), "%s/pyinstr/reports/2023-11-14T22-13-25.pyisession", dir);
+        assert_int_equal(truncate(path, 70 << 20), 0);
+        stdout = fopen("/dev/null", "w");
+        struct session *s = session_new();
+        session_set_times(s, 1700000012.0, 1.0, 0.5);
+        assert_int_equal(report_write(s, &o, err, sizeof(err)), 0);
+        session_free(s);
+        fclose(stdout);
+        stdout = saved;
+        assert_int_equal(access(path, F_OK), -1);
+        snprintf(path, sizeof(path), "%s/pyinstr/reports/2023-11-14T22-13-32.pyisession", dir);
+        assert_int_equal(truncate(path, 70 << 20), 0);
+        stdout = fopen("/dev/null", "w");
+        s = session_new();
+        session_set_times(s, 1700000013.0, 1.0, 0.5);
+        assert_int_equal(report_write(s, &o, err, sizeof(err)), 0);
+        session_free(s);
+        fclose(stdout);
+        stdout = saved;
+        n = 0;
+        for (int i = 0; i < 14; i++) {
+                snprintf(path, sizeof(path), "%s/pyinstr/reports/2023-11-14T22-13-%02d.pyisession",
+                         dir, 20 + i);
+                n += access(path, F_OK) == 0;
+        }
+        assert_int_equal(n, 1); /* the newest; the 70 MB one before it went over the bound */
         snprintf(path, sizeof(path), "rm -rf '%s'", dir);
         assert_int_equal(system(path), 0);
 }
