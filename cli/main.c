@@ -46,7 +46,7 @@ enum command {
 struct cli {
         enum command cmd;
         double interval, duration, start_timeout;
-        bool blocking, quiet;
+        bool blocking, quiet, include_startup;
         pid_t pid;
         const char *python;
         const char *load; /* --load FILE / --load-prev ID */
@@ -87,6 +87,8 @@ usage(FILE *f)
               "  -i, --interval SECONDS   time between samples (default 0.001)\n"
               "  -d, --duration SECONDS   stop after this long (attach; record stops the report)\n"
               "      --blocking           stop the Python threads for each sample (exact stacks)\n"
+              "      --include-startup    record: keep the interpreter's start-up and shutdown\n"
+              "                           (the report starts at the program's first line)\n"
               "      --pid PID            the process to attach to or dump\n"
               "      --python PATH        interpreter for scriptfile/-m/-c (default python3)\n"
               "      --start-timeout SECS how long record waits for Python to start (default 10)\n"
@@ -219,6 +221,9 @@ parse_args(int argc, char **argv, struct cli *c)
                                 return -EINVAL;
                 } else if (!strcmp(a, "--blocking")) {
                         c->blocking = true;
+                        i++;
+                } else if (!strcmp(a, "--include-startup")) {
+                        c->include_startup = true;
                         i++;
                 } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
                         c->quiet = true;
@@ -453,6 +458,7 @@ profile(struct cli *c, struct target *t, pid_t child, const char *description)
                 .interval = c->interval,
                 .duration = c->duration,
                 .blocking = c->blocking,
+                .include_startup = c->include_startup,
                 .child = child,
                 .stop = &stop_flag,
                 .description = description,

@@ -20,3 +20,18 @@ void recorder_watch_sys(struct recorder *r, struct target_sys *sys);
  * thread (else of the first thread) @r recorded, as pyinstrument's own starts at the thread
  * root. A root of one entry trims nothing. */
 void recorder_set_start_stack(struct recorder *r);
+
+/* The main thread's root stack in the session, SESSION_NO_STACK if it was not recorded. */
+uint32_t recorder_main_root(const struct recorder *r);
+
+/* window.c: what the python process @pid runs, from its command line (a script, -m, -c), read
+ * while it runs; NULL if that cannot be told. */
+struct program;
+struct program *record_program_of(pid_t pid);
+void record_program_free(struct program *p);
+DEFINE_CLEANUP_FUNC(struct program *, record_program_free)
+/* Cut @s to the program's span as pyinstrument records it: the samples from the main thread's
+ * first stack inside the program (its script's <module>, or below -m's runpy frames, which are
+ * left out) to its last, its duration that span, and a start_call_stack that trims the stem to
+ * the program's first frame. @return 1 cut; 0 left as it is (never inside the program). */
+int record_cut_to_program(struct session *s, const struct program *p, uint32_t main_root);

@@ -14,7 +14,8 @@
 #include "common/macros.h"
 #include "tree/tree.h"
 
-/* ---- from walked stacks to a session ---------------------------------------------------------- */
+/* ---- from walked stacks to a session ----------------------------------------------------------
+ */
 
 struct recorder;
 
@@ -52,24 +53,27 @@ char *record_process_description(pid_t pid);
 /* ---- a whole run ---------------------------------------------------------------------------- */
 
 struct record_opts {
-        double interval;    /* seconds between samples; 0 = as fast as possible */
-        double duration;    /* seconds; 0 = until stopped or the target exits */
-        bool blocking;      /* stop the Python threads for each sample */
-        pid_t child;        /* record: our child (reaped and its status kept); 0 for attach */
-        volatile int *stop; /* set from a signal handler to end sampling */
-        double start_timeout; /* record: how long a program exec'd by the child may take to
-                               * start its Python */
+        double interval;         /* seconds between samples; 0 = as fast as possible */
+        double duration;         /* seconds; 0 = until stopped or the target exits */
+        bool blocking;           /* stop the Python threads for each sample */
+        pid_t child;             /* record: our child (reaped and its status kept); 0 for attach */
+        volatile int *stop;      /* set from a signal handler to end sampling */
+        double start_timeout;    /* record: how long a program exec'd by the child may take to
+                                  * start its Python */
         const char *description; /* the session's target_description */
+        /* record: keep the interpreter's start-up and shutdown, and runpy's frames (else the
+         * session is cut to the program, as pyinstrument records it) */
+        bool include_startup;
 };
 
 struct record_result {
         struct sampler_result sampler; /* the loop's figures and how it ended */
         size_t threads;                /* distinct threads recorded */
-        unsigned execs; /* times the target was followed into a new program: an execve(), or
-                         * a moment of it (its memory can vanish more than once on the way) */
-        bool exec_lost; /* the last exec put a program that is not Python (or not readable)
-                         * in its place: sampling ended there (sampler.end is EXEC) */
-        bool child_exited;             /* record: the child's wait status is in child_status */
+        unsigned execs;    /* times the target was followed into a new program: an execve(), or
+                            * a moment of it (its memory can vanish more than once on the way) */
+        bool exec_lost;    /* the last exec put a program that is not Python (or not readable)
+                            * in its place: sampling ended there (sampler.end is EXEC) */
+        bool child_exited; /* record: the child's wait status is in child_status */
         int child_status;
 };
 

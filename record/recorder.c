@@ -197,3 +197,12 @@ recorder_set_start_stack(struct recorder *r)
         const char *info = session_frame_info(r->s, session_stack_frame(r->s, pick->root), &len);
         session_add_start_call_stack(r->s, info, len);
 }
+
+uint32_t
+recorder_main_root(const struct recorder *r)
+{
+        for (size_t i = 0; i < r->n_threads; i++)
+                if (r->threads[i].is_main)
+                        return r->threads[i].root;
+        return SESSION_NO_STACK;
+}

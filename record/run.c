@@ -83,6 +83,9 @@ record_run(struct target *t,
 
         memset(ret, 0, sizeof(*ret));
         (void)proc_cpu_time(pid, &cpu0);
+        /* what the program is, read now: its command line is gone once it has exited */
+        _cleanup_(record_program_freep) struct program *prog =
+                o->child > 0 && !o->include_startup ? record_program_of(pid) : NULL;
         /* what /proc tells now, while the process surely is there; the sys module's own word
          * replaces it as soon as it can be read, and is read again while sampling */
         env_guess(t, &sys);
@@ -158,6 +161,8 @@ record_run(struct target *t,
                 cpu1 = cpu0;
         }
         session_set_times(s, res->start_wall, res->elapsed, cpu1 - cpu0 > 0 ? cpu1 - cpu0 : 0);
+        if (prog && !ret->execs)
+                (void)record_cut_to_program(s, prog, recorder_main_root(rec));
         set_meta(s, o);
         if (!o->child && proc_running(pid))
                 (void)target_sys_read(followed ? followed : t, &sys); /* attach: the last word */

@@ -539,7 +539,9 @@ frame_tree_build(struct frame_tree *t, uint32_t thread)
 
         if (thread != UINT32_MAX || n <= 1) {
                 root = build(t, thread_of, thread);
-                return root ? trim_stem(t, root) : NULL;
+                /* pyinstrument trims the stem of a tree of one thread only: with several, its
+                 * root is a [root] that no start_call_stack begins with */
+                return root && n <= 1 ? trim_stem(t, root) : root;
         }
         /* several threads: one [root] above each thread's own timeline, in order of first
          * sample (pyinstrument would interleave them as siblings of one timeline) */
@@ -562,7 +564,8 @@ frame_tree_build(struct frame_tree *t, uint32_t thread)
                 struct frame *sub = build(t, thread_of, first[i]);
                 if (!sub)
                         continue;
-                sub = trim_stem(t, sub);
+                /* no stem trimmed: pyinstrument trims only a tree of one thread (its root is
+                 * then the thread; several are under a [root], never the start stack's) */
                 root->time += sub->time;
                 frame_add_child(t, root, sub);
         }

@@ -74,6 +74,32 @@ session_add_sample(struct session *s, uint32_t stack, double weight)
         s->n_samples++;
 }
 
+size_t
+session_filter_samples(struct session *s,
+                       uint32_t (*fn)(size_t i, uint32_t stack, void *userdata),
+                       void *userdata)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < s->n_samples; i++) {
+                uint32_t st = fn(i, s->sample_stack[i], userdata);
+                if (st == SESSION_DROP)
+                        continue;
+                s->sample_stack[n] = st;
+                s->sample_weight[n] = s->sample_weight[i];
+                n++;
+        }
+        s->n_samples = n;
+        s->sample_count_set = false;
+        return n;
+}
+
+void
+session_clear_start_call_stack(struct session *s)
+{
+        s->n_start_call_stack = 0;
+}
+
 uint32_t
 session_sample_stack(const struct session *s, size_t i)
 {

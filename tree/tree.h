@@ -39,6 +39,16 @@ void session_set_target_description(struct session *s, const char *text);
 void session_add_sys_path(struct session *s, const char *path);
 void session_add_sys_prefix(struct session *s, const char *prefix);
 void session_add_start_call_stack(struct session *s, const char *info, size_t len);
+void session_clear_start_call_stack(struct session *s);
+
+/* What session_filter_samples()'s callback returns for a sample to drop. */
+#define SESSION_DROP (UINT32_MAX - 1)
+/* Replace each sample's stack by what @fn returns for it (in order, with its index before the
+ * filter), or drop it (SESSION_DROP). The sample count becomes the samples kept. @return how
+ * many are kept. */
+size_t session_filter_samples(struct session *s,
+                              uint32_t (*fn)(size_t i, uint32_t stack, void *userdata),
+                              void *userdata);
 /* pyinstrument's sample_count, when it differs from the number of records (a loaded file says
  * what it says); by default it is session_sample_count(). */
 void session_set_sample_count(struct session *s, uint64_t count);
