@@ -9,9 +9,9 @@
 #include "attach.h"
 
 /* Bounds for untrusted remote data. */
-#define MAX_STR_CHARS 16384   /* names and paths kept; longer ones are cut there, marked */
+#define MAX_STR_CHARS 16384     /* names and paths kept; longer ones are cut there, marked */
 #define MAX_STR_SANE (1u << 24) /* a str longer than this is not a name: a torn read */
-#define MAX_LINETABLE 1048576 /* bytes of a line table */
+#define MAX_LINETABLE 1048576   /* bytes of a line table */
 /* frames per thread; a deeper chain is dropped and counted (cycles are found apart, by
  * Brent's method: this is the bound of a real recursion, as sys.setrecursionlimit() allows) */
 #define MAX_DEPTH 65536
@@ -162,14 +162,14 @@ struct target {
         struct py_offsets off;
         uint32_t version;
         size_t tstate_len, iframe_len, code_len; /* bytes to copy per struct */
-        size_t iframe_hdr_len; /* ≥3.11: iframe_len without localsplus[0] */
+        size_t iframe_hdr_len;                   /* ≥3.11: iframe_len without localsplus[0] */
 
         /* caches, flushed periodically against address reuse */
         struct code_info *codes;
         size_t n_codes, cap_codes;
-        struct u64map code_index;  /* code addr → index */
-        struct u64map frame_index; /* (code idx, addrq) [+ type] → frame id */
-        struct u64map type_index;  /* type addr → index into type_names */
+        struct u64map code_index;        /* code addr → index */
+        struct u64map frame_index;       /* (code idx, addrq) [+ type] → frame id */
+        struct u64map type_index;        /* type addr → index into type_names */
         struct u64map class_frame_index; /* (frame id + 1) << 32 | type_names index → frame id */
         /* the innermost live frames of recent walks, for frames popped before they were read:
          * hash of (frame addr, caller frame addr) → code addr, and code addr → the frame id
@@ -241,13 +241,15 @@ int rmem_read_ptr(struct target *t, uint64_t addr, uint64_t *ret);
 int pydict_view(struct target *t, uint64_t dict, struct dict_view *ret);
 int pydict_keys_view(struct target *t, uint64_t keys, uint64_t values, struct dict_view *ret);
 /* Entry @i's key and value (0 when deleted or unset). */
-int pydict_entry(struct target *t, const struct dict_view *d, uint64_t i, uint64_t *ret_key,
+int pydict_entry(struct target *t,
+                 const struct dict_view *d,
+                 uint64_t i,
+                 uint64_t *ret_key,
                  uint64_t *ret_value);
 /* The value of the str key @want in @d. @return 0; -ENOENT no such key; -errno. */
 int pydict_find_str(struct target *t, const struct dict_view *d, const char *want, uint64_t *ret);
 /* The __dict__ of sys.modules[@name] in interpreter @interp. */
 int pymodule_dict(struct target *t, uint64_t interp, const char *name, struct dict_view *ret);
-
 
 /* walker.c */
 void walker_flush_caches(struct target *t);

@@ -406,8 +406,11 @@ class_name_valid(const char *s)
         if (!*p)
                 return false;
         while (*p) {
-                int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-                        : (*p & 0xf8) == 0xf0 ? 4 : 0;
+                int n = *p < 0x80             ? 1
+                        : (*p & 0xe0) == 0xc0 ? 2
+                        : (*p & 0xf0) == 0xe0 ? 3
+                        : (*p & 0xf8) == 0xf0 ? 4
+                                              : 0;
                 if (!n || *p < 0x20 || *p == 0x7f || (n == 2 && *p < 0xc2))
                         return false;
                 for (int i = 1; i < n; i++)
@@ -774,12 +777,10 @@ frame_still(struct target *t, const struct raw_frame *f, struct raw_frame *ret)
         const void *bytes;
         uint64_t next;
 
-        if (t->iframe_len > sizeof(buf) ||
-            frame_peek(t, f->addr, buf, &bytes) < 0)
+        if (t->iframe_len > sizeof(buf) || frame_peek(t, f->addr, buf, &bytes) < 0)
                 return false;
-        bool python = t->off.frame_model == PY_FRAMES_OBJECT
-                              ? decode_frameobj(t, bytes, ret, &next)
-                              : decode_iframe(t, bytes, ret, &next);
+        bool python = t->off.frame_model == PY_FRAMES_OBJECT ? decode_frameobj(t, bytes, ret, &next)
+                                                             : decode_iframe(t, bytes, ret, &next);
         ret->addr = f->addr;
         return python && ret->code == f->code;
 }
@@ -861,7 +862,8 @@ repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *dep
                 if (!cur.gen)
                         return false; /* a consumer that was not on the previous walk */
                 /* else the caller this generator frame had last */
-                const struct gen_link *l = memo->links ? &memo->links[link_slot(cur.addr, cur.code)] : NULL;
+                const struct gen_link *l =
+                        memo->links ? &memo->links[link_slot(cur.addr, cur.code)] : NULL;
                 if (!l || l->addr != cur.addr || l->code != cur.code || depth >= MAX_DEPTH)
                         return false;
                 if (!frame_still(t, &l->caller, &t->raw[depth]))
@@ -1019,8 +1021,7 @@ resolve_frames(struct target *t, uint64_t tstate, uint32_t *depth_io)
                  * is named as its code's last running frame was, class included */
                 bool by_self = t->codes[code_idx].self_kind != 0;
                 uint64_t v;
-                if (by_self && t->raw[i].popped &&
-                    u64map_get(&t->last_id, t->raw[i].code, &v)) {
+                if (by_self && t->raw[i].popped && u64map_get(&t->last_id, t->raw[i].code, &v)) {
                         t->stack_buf[i] = (uint32_t)v;
                         continue;
                 }
@@ -1084,12 +1085,10 @@ entry_top_at(struct target *t, uint64_t frame, const uint8_t *tbuf)
         struct raw_frame f;
         uint64_t next, top;
 
-        if (t->iframe_len > sizeof(buf) ||
-            frame_peek(t, frame, buf, &bytes) < 0 || decode_iframe(t, bytes, &f, &next) || !next ||
-            !u64map_get(&t->entry_top, frame, &top))
+        if (t->iframe_len > sizeof(buf) || frame_peek(t, frame, buf, &bytes) < 0 ||
+            decode_iframe(t, bytes, &f, &next) || !next || !u64map_get(&t->entry_top, frame, &top))
                 return frame;
-        if (frame_peek(t, top, buf, &bytes) < 0 ||
-            !decode_iframe(t, bytes, &f, &next) || !f.code)
+        if (frame_peek(t, top, buf, &bytes) < 0 || !decode_iframe(t, bytes, &f, &next) || !f.code)
                 return frame;
         if (f.gen) {
                 uint64_t exc = rd_u64(tbuf, t->tstate_len, o->tstate.exc_info);
@@ -1111,10 +1110,9 @@ note_entry_top(struct target *t, uint64_t first)
         struct raw_frame f;
         uint64_t entry, next;
 
-        if (t->iframe_len > sizeof(buf) ||
-            frame_peek(t, first, buf, &bytes) < 0 || !decode_iframe(t, bytes, &f, &entry) ||
-            !entry || frame_peek(t, entry, buf, &bytes) < 0 ||
-            decode_iframe(t, bytes, &f, &next) || !next)
+        if (t->iframe_len > sizeof(buf) || frame_peek(t, first, buf, &bytes) < 0 ||
+            !decode_iframe(t, bytes, &f, &entry) || !entry ||
+            frame_peek(t, entry, buf, &bytes) < 0 || decode_iframe(t, bytes, &f, &next) || !next)
                 return;
         u64map_put(&t->entry_top, entry, first);
 }

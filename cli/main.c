@@ -466,13 +466,15 @@ profile(struct cli *c, struct target *t, pid_t child, const char *description)
                 return attach_error(r, target_pid(t), t);
         print_summary(c, &res.sampler, t, res.threads);
         if (res.execs && !c->quiet && !res.exec_lost)
-                fprintf(stderr, "pyinstr: process %d replaced its program (execve); followed "
-                                "into the new one\n",
+                fprintf(stderr,
+                        "pyinstr: process %d replaced its program (execve); followed "
+                        "into the new one\n",
                         (int)target_pid(t));
         if (res.exec_lost && !c->quiet)
-                fprintf(stderr, "pyinstr: process %d replaced its program (execve) with one that "
-                                "is not Python (or not yet running Python); sampling stopped "
-                                "there, reporting what was gathered\n",
+                fprintf(stderr,
+                        "pyinstr: process %d replaced its program (execve) with one that "
+                        "is not Python (or not yet running Python); sampling stopped "
+                        "there, reporting what was gathered\n",
                         (int)target_pid(t));
         else if (res.sampler.end == SAMPLER_END_EXITED && !child && !c->quiet)
                 fprintf(stderr, "pyinstr: process %d exited; reporting what was gathered\n",
