@@ -208,9 +208,10 @@ struct target {
 
         /* per-walk scratch */
         uint32_t walk_no;
-        struct raw_frame *raw; /* MAX_DEPTH */
-        uint8_t *fp_buf;       /* code_len bytes */
-        uint32_t *stack_buf;   /* MAX_DEPTH */
+        struct raw_frame *raw;   /* MAX_DEPTH */
+        uint8_t *fp_buf;         /* code_len bytes */
+        uint32_t *stack_buf;     /* MAX_DEPTH */
+        enum walk_torn torn_why; /* why the current thread walk was torn (torn()) */
         struct walk_stats stats;
 
         /* blocking mode */
