@@ -113,7 +113,14 @@ enum walk_torn {
         TORN_POPPED_LIVE, /* a frame that had returned below one that runs (slot reused) */
         TORN_CUT,         /* the chain ended above the thread's bottom, not at a generator */
         TORN_BOTTOM,      /* it ended at a frame that looked like the bottom, not so re-read */
-        TORN_GENERATOR,   /* it ended at a suspended generator's frame, callers not restored */
+        /* it ended at a suspended generator's frame whose callers were not restored
+         * (repair_from_memo()): its code unknown (3.14+ cleared it), no caller remembered
+         * for it, the remembered caller's frame now runs other code, or the chain of
+         * remembered callers reached a frame that was not on the thread's previous walk */
+        TORN_GEN_CODE,
+        TORN_GEN_NO_LINK,
+        TORN_GEN_CHANGED,
+        TORN_GEN_NOT_IN_MEMO,
         TORN_POPPED_CODE, /* a frame that had returned, whose code is unknown */
         TORN_CODE,        /* a frame's code is not a live code object (or its names unreadable) */
         TORN_NAME,        /* a frame's position or its self's class unreadable */

@@ -52,7 +52,10 @@ walk_torn_name(enum walk_torn why)
                 [TORN_POPPED_LIVE] = "returned below running",
                 [TORN_CUT] = "cut",
                 [TORN_BOTTOM] = "bottom unconfirmed",
-                [TORN_GENERATOR] = "generator not restored",
+                [TORN_GEN_CODE] = "generator: code unknown",
+                [TORN_GEN_NO_LINK] = "generator: no caller known",
+                [TORN_GEN_CHANGED] = "generator: caller changed",
+                [TORN_GEN_NOT_IN_MEMO] = "generator: consumer not in last walk",
                 [TORN_POPPED_CODE] = "returned frame's code",
                 [TORN_CODE] = "code object",
                 [TORN_NAME] = "position or class",
@@ -870,6 +873,7 @@ repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *dep
 {
         uint32_t depth = *depth_io;
 
+        t->torn_why = TORN_GEN_CODE;
         if (t->off.frame_model == PY_FRAMES_INTERP && !find_gen_code(t, memo, &t->raw[depth - 1]))
                 return false;
         struct raw_frame cur = t->raw[depth - 1];
@@ -880,6 +884,7 @@ repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *dep
                         struct raw_frame now;
                         if (memo->raw[j].addr != cur.addr || memo->raw[j].code != cur.code)
                                 continue;
+                        t->torn_why = TORN_GEN_CHANGED;
                         if (depth + (memo->n - j - 1) > MAX_DEPTH ||
                             !frame_still(t, &memo->raw[j + 1], &now))
                                 return false;
@@ -888,13 +893,16 @@ repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *dep
                         *depth_io = depth + (memo->n - j - 1);
                         return true;
                 }
+                t->torn_why = TORN_GEN_NOT_IN_MEMO;
                 if (!cur.gen)
                         return false; /* a consumer that was not on the previous walk */
                 /* else the caller this generator frame had last */
                 const struct gen_link *l =
                         memo->links ? &memo->links[link_slot(cur.addr, cur.code)] : NULL;
+                t->torn_why = TORN_GEN_NO_LINK;
                 if (!l || l->addr != cur.addr || l->code != cur.code || depth >= MAX_DEPTH)
                         return false;
+                t->torn_why = TORN_GEN_CHANGED;
                 if (!frame_still(t, &l->caller, &t->raw[depth]))
                         return false;
                 /* its instruction as seen then: where it resumed the generator */
@@ -1282,8 +1290,10 @@ walk_thread(struct target *t,
                         if (end == CHAIN_GENERATOR && *ret_depth &&
                             repair_from_memo(t, thread_memo(t, st->tstate), ret_depth))
                                 t->stats.repaired++;
+                        else if (end == CHAIN_GENERATOR && *ret_depth)
+                                r = -EAGAIN; /* torn_why: repair_from_memo() set it */
                         else
-                                r = torn(t, end == CHAIN_GENERATOR ? TORN_GENERATOR
+                                r = torn(t, end == CHAIN_GENERATOR ? TORN_GEN_CODE
                                             : unconfirmed          ? TORN_BOTTOM
                                                                    : TORN_CUT);
                 }

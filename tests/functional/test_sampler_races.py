@@ -142,3 +142,47 @@ def test_fresh_import_names(python):
                 bad[(name, file)] += weight
     assert stacks, "no samples"
     assert not bad, "corrupt names: %r" % dict(bad.most_common(5))
+
+
+# An event loop switching between 40 tasks (issue 22 item 9): a task that suspends while its
+# stack is read leaves its coroutines without callers (previous = NULL), and the walker restores
+# them from the callers its earlier walks saw at the same frame address (repair_from_memo()).
+# Measured 2026-12-07 (pinned, 5 kHz): 30-47 % of the samples dropped (PYINSTR_DROP_CAUSES:
+# mostly "generator: no caller known" / "code unknown"), and on every interpreter >= 3.11 some
+# 0.06-0.2 % of the time reported in stacks that skip a coroutine (leaf directly under
+# task_root or under the loop's Handle._run): pymalloc gives a finished coroutine's address to
+# the next one, of another task or another function of the same size, and the remembered
+# caller still runs its code, so the check passes. Not fixed yet: the test says so.
+ASYNCIO_PARENT = {"task_root": "<module>", "middle": "task_root", "leaf": "middle"}
+
+
+def test_asyncio_task_stacks(python, request):
+    """asyncio_tasks.py at 5 kHz: every stack is whole (its outermost frame the module body)
+    and every coroutine sits under the one that awaits it (leaf under middle under task_root),
+    whatever the walker restored. The dropped share is printed."""
+    if python.version[:2] >= (3, 11):
+        request.applymarker(pytest.mark.xfail(
+            reason="issue 22 item 9: >= 3.11 a restored coroutine caller can be another "
+                   "task's (0.06-0.2 % of the time, 2026-12-07)", strict=False))
+    stacks, err = record_pinned(python, "asyncio_tasks.py", 3, extra=("-i", "0.0002"))
+    total = 0
+    bad = collections.Counter()
+    for frames, weight in stacks:
+        py = frames[1:]
+        own = [name for name, file, _ in py if file == "asyncio_tasks.py"]
+        if not py or not set(own) & set(ASYNCIO_PARENT):
+            continue  # start-up imports and exit handlers have roots of their own
+        total += weight
+        if py[0][:2] != ("<module>", "asyncio_tasks.py"):
+            bad["cut off at %s" % py[0][0]] += weight
+            continue
+        for caller, callee in zip(own, own[1:]):
+            if callee in ASYNCIO_PARENT and caller != ASYNCIO_PARENT[callee]:
+                bad["%s under %s" % (callee, caller)] += weight
+    summary = err.strip().splitlines()[0] if err.strip() else ""
+    assert summary.startswith("pyinstr: "), err
+    samples, dropped = int(summary.split()[1]), int(summary.split()[3])
+    assert samples >= 5000, "only %d samples: %s" % (samples, summary)
+    assert not bad, "%.2f %% of the time in wrong stacks: %s" % (
+        100.0 * sum(bad.values()) / total, dict(bad.most_common(3)))
+    print(summary)
