@@ -26,7 +26,9 @@ PYINSTR_DROP_CAUSES=1. Per server, each run records, in this order:
   load, blocking 1 ms   --blocking: the threads stopped for each sample (the exact baseline)
 and the table gives, per row, the median (min..max) over --server-runs (2) of: rounds (the
 achieved rate times the duration), samples (thread stacks reported), dropped % (torn thread
-walks dropped / all), late rounds, the requests per second wrk got (its whole run: the
+walks dropped / all: pyinstr's summary), dropped / rounds % (the same drops per round: idle
+threads, uvicorn's thread pool, are never torn and dilute the first figure, while nearly every
+drop is the busy thread's, so this one is close to the busy thread's own drop rate), late rounds, the requests per second wrk got (its whole run: the
 profiler's cost shows here), and the 1-minute load average. A second table breaks the drops of
 the loaded default-mode rows down by the walker's check that rejected them (first read / after
 the one re-read), from PYINSTR_DROP_CAUSES.
@@ -318,13 +320,15 @@ class Servers:
             rows.append([py, server, mode, median_spread([r["rounds"] for r in rs], "%d"),
                          median_spread([r["samples"] for r in rs], "%d"),
                          median_spread([r["drop_pct"] for r in rs], "%.2f"),
+                         median_spread([100.0 * r["dropped"] / max(1, r["rounds"]) for r in rs],
+                                       "%.2f"),
                          median_spread([r["late"] for r in rs], "%d"),
                          median_spread(rps, "%.0f") if rps else "-",
                          median_spread([r["load"] for r in rs], "%.1f")])
         table("Dropped samples, default mode against idle and --blocking (median (min..max) of "
               "%d run(s), %g s each)" % (self.runs, self.seconds),
-              ["python", "server", "mode", "rounds", "samples", "dropped %", "late",
-               "req/s (wrk)", "load avg"], rows)
+              ["python", "server", "mode", "rounds", "samples", "dropped %",
+               "dropped / rounds %", "late", "req/s (wrk)", "load avg"], rows)
         rows = []
         for (py, server, mode), rs in self.groups().items():
             if "blocking" in mode or not all("causes" in r for r in rs):
@@ -367,10 +371,22 @@ def add_arguments(ap):
                                                               "/var/cache/pyinstr/sid-servers"),
                    help="the Debian-unstable chroot of bench/servers-setup.sh")
     g.add_argument("--server-json", default=None, help="also write every measurement to this JSON file")
+    g.add_argument("--server-report", default=None, help="print the tables of a --server-json file, measure nothing")
 
 
 def run(args):
-    Servers(args).run()
+    s = Servers(args)
+    if args.server_report:
+        # the tables again from a --server-json file
+        data = json.loads(Path(args.server_report).read_text())
+        s.seconds, s.runs, s.results = data["seconds"], data["runs"], data["results"]
+        s.skipped = [tuple(x) for x in data["skipped"]]
+        s.args.server_json = None
+        for r in s.results:
+            r["causes"] = {k: tuple(v) for k, v in r.get("causes", {}).items()}
+        s.report()
+        return
+    s.run()
 
 
 def main():
