@@ -13,7 +13,7 @@ fidelity (bench/fidelity.py: the default mode's stacks against --blocking and pe
 workloads; not in the default set, about 10 minutes: `--only fidelity`, options below),
 servers (bench/servers.py: drop rates attached to uvicorn+FastAPI, gunicorn, asyncio and
 aiohttp servers under wrk's load, beside idle and --blocking; not in the default set, about
-8 minutes: `--only servers` after `bash bench/servers-setup.sh`).
+20 minutes: `--only servers` after `bash bench/servers-setup.sh`).
 Baselines: cProfile, and CPython 3.15's own sampler
 (profiling.sampling) when the Debian-unstable chroot exists (tools/sid-chroot.sh).
 

@@ -3,7 +3,7 @@
 servers while a load generator drives them, beside baselines measured in the same invocation.
 
     bash bench/servers-setup.sh                 # once, as root: Debian's servers, wrk, a chroot
-    python3 bench/run.py --only servers         # every server on every interpreter; ~8 min
+    python3 bench/run.py --only servers         # every server on every interpreter; ~20 min
     python3 bench/servers.py --server-runs 3 --servers uvicorn,asyncio --server-pythons sid-3.14
 
 Servers (bench/servers/, the same three endpoints each, plain Python returning JSON:
