@@ -104,8 +104,37 @@ struct thread_stack {
  * tstates) but never its TID while it lives. Equal keys are the same thread. */
 uint64_t thread_stack_key(const struct thread_stack *st);
 
+/* Why a thread's walk was found torn: the check that rejected it (walker.c). */
+enum walk_torn {
+        TORN_TSTATE,      /* thread state unreadable or of another interpreter (list changed) */
+        TORN_CFRAME,      /* 3.11/3.12: cframe->current_frame unreadable */
+        TORN_FRAME_READ,  /* a frame of the chain unreadable (its memory unmapped) */
+        TORN_CHAIN,       /* a cycle in the chain, or the depth cap */
+        TORN_POPPED_LIVE, /* a frame that had returned below one that runs (slot reused) */
+        TORN_CUT,         /* the chain ended above the thread's bottom, not at a generator */
+        TORN_BOTTOM,      /* it ended at a frame that looked like the bottom, not so re-read */
+        /* it ended at a suspended generator's frame whose callers were not restored
+         * (repair_from_memo()): its code unknown (3.14+ cleared it), no caller remembered
+         * for it, the remembered caller's frame now runs other code, or the chain of
+         * remembered callers reached a frame that was not on the thread's previous walk */
+        TORN_GEN_CODE,
+        TORN_GEN_NO_LINK,
+        TORN_GEN_CHANGED,
+        TORN_GEN_NOT_IN_MEMO,
+        TORN_POPPED_CODE, /* a frame that had returned, whose code is unknown */
+        TORN_CODE,        /* a frame's code is not a live code object (or its names unreadable) */
+        TORN_NAME,        /* a frame's position or its self's class unreadable */
+        TORN_OTHER,
+        TORN_LISTS, /* the whole walk: the interpreter or thread lists unreadable */
+        TORN_N
+};
+const char *walk_torn_name(enum walk_torn why);
+
 struct walk_stats {
         uint64_t walks, threads, dropped, frames;
+        /* per cause: thread walks torn at the first read, and dropped (torn again when read
+         * afresh); TORN_LISTS counts whole walks */
+        uint64_t torn_first[TORN_N], torn_dropped[TORN_N];
         /* thread walks whose chain ended above the thread's bottom frame, and of those the
          * ones completed from the thread's previous walk (a generator suspended meanwhile) */
         uint64_t cut, repaired;

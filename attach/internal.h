@@ -219,9 +219,10 @@ struct target {
 
         /* per-walk scratch */
         uint32_t walk_no;
-        struct raw_frame *raw; /* MAX_DEPTH */
-        uint8_t *fp_buf;       /* code_len bytes */
-        uint32_t *stack_buf;   /* MAX_DEPTH */
+        struct raw_frame *raw;   /* MAX_DEPTH */
+        uint8_t *fp_buf;         /* code_len bytes */
+        uint32_t *stack_buf;     /* MAX_DEPTH */
+        enum walk_torn torn_why; /* why the current thread walk was torn (torn()) */
         struct sub_stack *subs;
         size_t n_subs, cap_subs;
         uint32_t *sub_frames;

@@ -33,6 +33,38 @@
 /* code_index value of an entry whose address now holds another object */
 #define CODE_STALE UINT64_MAX
 
+/* A torn read, and why (the drop causes in walk_stats). @return -EAGAIN */
+static int
+torn(struct target *t, enum walk_torn why)
+{
+        t->torn_why = why;
+        return -EAGAIN;
+}
+
+const char *
+walk_torn_name(enum walk_torn why)
+{
+        static const char *const names[TORN_N] = {
+                [TORN_TSTATE] = "thread state",
+                [TORN_CFRAME] = "cframe",
+                [TORN_FRAME_READ] = "frame unreadable",
+                [TORN_CHAIN] = "cycle or depth",
+                [TORN_POPPED_LIVE] = "returned below running",
+                [TORN_CUT] = "cut",
+                [TORN_BOTTOM] = "bottom unconfirmed",
+                [TORN_GEN_CODE] = "generator: code unknown",
+                [TORN_GEN_NO_LINK] = "generator: no caller known",
+                [TORN_GEN_CHANGED] = "generator: caller changed",
+                [TORN_GEN_NOT_IN_MEMO] = "generator: consumer not in last walk",
+                [TORN_POPPED_CODE] = "returned frame's code",
+                [TORN_CODE] = "code object",
+                [TORN_NAME] = "position or class",
+                [TORN_OTHER] = "other",
+                [TORN_LISTS] = "lists (whole walk)",
+        };
+        return (unsigned)why < TORN_N ? names[why] : "?";
+}
+
 static uint64_t
 str_hash(const char *p, size_t n)
 {
@@ -685,19 +717,19 @@ walk_frames(struct target *t,
         bool live = false;
         for (uint32_t steps = 0; addr; steps++) {
                 if (steps >= MAX_DEPTH || addr == saved)
-                        return -EAGAIN;
+                        return torn(t, TORN_CHAIN);
                 if ((steps & (steps - 1)) == 0)
                         saved = addr;
                 const void *bytes;
                 uint64_t here = addr;
                 r = frame_peek(t, addr, buf, &bytes);
                 if (r < 0)
-                        return r == -EFAULT ? -EAGAIN : r;
+                        return r == -EFAULT ? torn(t, TORN_FRAME_READ) : r;
                 if (decode(t, bytes, &t->raw[depth], &addr)) {
                         /* frames return innermost first: one that returned below one that
                          * runs is a slot reused under us */
                         if (t->raw[depth].popped && live)
-                                return -EAGAIN;
+                                return torn(t, TORN_POPPED_LIVE);
                         live |= !t->raw[depth].popped;
                         t->raw[depth].addr = here;
                         depth++;
@@ -841,6 +873,7 @@ repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *dep
 {
         uint32_t depth = *depth_io;
 
+        t->torn_why = TORN_GEN_CODE;
         if (t->off.frame_model == PY_FRAMES_INTERP && !find_gen_code(t, memo, &t->raw[depth - 1]))
                 return false;
         struct raw_frame cur = t->raw[depth - 1];
@@ -851,6 +884,7 @@ repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *dep
                         struct raw_frame now;
                         if (memo->raw[j].addr != cur.addr || memo->raw[j].code != cur.code)
                                 continue;
+                        t->torn_why = TORN_GEN_CHANGED;
                         if (depth + (memo->n - j - 1) > MAX_DEPTH ||
                             !frame_still(t, &memo->raw[j + 1], &now))
                                 return false;
@@ -859,13 +893,16 @@ repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *dep
                         *depth_io = depth + (memo->n - j - 1);
                         return true;
                 }
+                t->torn_why = TORN_GEN_NOT_IN_MEMO;
                 if (!cur.gen)
                         return false; /* a consumer that was not on the previous walk */
                 /* else the caller this generator frame had last */
                 const struct gen_link *l =
                         memo->links ? &memo->links[link_slot(cur.addr, cur.code)] : NULL;
+                t->torn_why = TORN_GEN_NO_LINK;
                 if (!l || l->addr != cur.addr || l->code != cur.code || depth >= MAX_DEPTH)
                         return false;
+                t->torn_why = TORN_GEN_CHANGED;
                 if (!frame_still(t, &l->caller, &t->raw[depth]))
                         return false;
                 /* its instruction as seen then: where it resumed the generator */
@@ -927,7 +964,7 @@ revive_popped(struct target *t, const struct thread_memo *memo, uint32_t depth)
                         /* the instruction pointer is left alone: it must be in that code */
                         if (!u64map_get(&t->slot_code, slot_key(f->addr, caller), &v) ||
                             !code_holds(t, v, (uint64_t)f->addrq))
-                                return -EAGAIN;
+                                return torn(t, TORN_POPPED_CODE);
                         f->code = v;
                         f->addrq = instr_offset(t, v, (uint64_t)f->addrq);
                 }
@@ -977,7 +1014,7 @@ resolve_frames(struct target *t, uint64_t tstate, uint32_t *depth_io)
                         v = memo->raw[memo->n - (depth - i)].idx;
                 } else {
                         if (!t->raw[i].code || (t->raw[i].code & 7))
-                                return -EAGAIN; /* objects are 8-aligned: a torn frame */
+                                return torn(t, TORN_CODE); /* objects are 8-aligned */
                         if (!u64map_get(&t->code_index, t->raw[i].code, &v) || v == CODE_STALE)
                                 v = UINT32_MAX;
                 }
@@ -1009,8 +1046,10 @@ resolve_frames(struct target *t, uint64_t tstate, uint32_t *depth_io)
                 }
                 if (code_idx == UINT32_MAX || t->codes[code_idx].stale) {
                         r = code_lookup(t, t->raw[i].code, &code_idx);
-                        if (r < 0)
+                        if (r < 0) {
+                                t->torn_why = TORN_CODE;
                                 return r == -EFAULT ? -EAGAIN : r;
+                        }
                         t->raw[i].idx = code_idx;
                 }
                 if (t->codes[code_idx].shim) {
@@ -1026,8 +1065,10 @@ resolve_frames(struct target *t, uint64_t tstate, uint32_t *depth_io)
                         continue;
                 }
                 r = frame_id(t, code_idx, t->raw[i].addrq, t->raw[i].self_obj, &t->stack_buf[i]);
-                if (r < 0)
+                if (r < 0) {
+                        t->torn_why = TORN_NAME;
                         return r;
+                }
                 if (by_self && !t->raw[i].popped && t->raw[i].self_obj &&
                     (i == 0 || t->raw[i - 1].popped))
                         u64map_put(&t->last_id, t->raw[i].code, t->stack_buf[i]);
@@ -1196,11 +1237,12 @@ walk_thread(struct target *t,
         int r;
 
         *ret_depth = 0;
+        t->torn_why = TORN_OTHER;
         r = rmem_read_piece(t->mem, st->tstate, t->tstate_len, tbuf);
         if (r < 0)
-                return r == -EFAULT ? -EAGAIN : r;
+                return r == -EFAULT ? torn(t, TORN_TSTATE) : r;
         if (rd_u64(tbuf, t->tstate_len, o->tstate.interp) != interp)
-                return -EAGAIN; /* the list changed under us */
+                return torn(t, TORN_TSTATE); /* the list changed under us */
         *ret_next = rd_u64(tbuf, t->tstate_len, o->tstate.next);
         st->ident = rd_u64(tbuf, t->tstate_len, o->tstate.thread_id);
         if (o->tstate.native_thread_id != OFF_NONE)
@@ -1224,7 +1266,7 @@ walk_thread(struct target *t,
                 uint64_t cframe = rd_u64(tbuf, t->tstate_len, o->tstate.cframe);
                 if (cframe &&
                     rmem_read_piece(t->mem, cframe + o->tstate.cframe_frame, 8, &frame) < 0)
-                        return -EAGAIN;
+                        return torn(t, TORN_CFRAME);
                 if (frame && o->tstate.datastack_top != OFF_NONE)
                         frame = entry_top_at(t, frame, tbuf);
         } else {
@@ -1235,18 +1277,25 @@ walk_thread(struct target *t,
         if (frame) {
                 enum chain_end end;
                 uint64_t base = rd_u64(tbuf, t->tstate_len, o->tstate.base_frame);
+                bool unconfirmed = false;
                 r = walk_frames(t, frame, base, ret_depth, &end, &bottom);
                 if (r == 0 && end == CHAIN_BOTTOM &&
-                    !bottom_confirmed(t, thread_memo(t, st->tstate), bottom, base))
+                    !bottom_confirmed(t, thread_memo(t, st->tstate), bottom, base)) {
                         end = CHAIN_CUT;
+                        unconfirmed = true;
+                }
                 whole = end == CHAIN_BOTTOM;
                 if (r == 0 && end != CHAIN_BOTTOM) {
                         t->stats.cut++;
                         if (end == CHAIN_GENERATOR && *ret_depth &&
                             repair_from_memo(t, thread_memo(t, st->tstate), ret_depth))
                                 t->stats.repaired++;
+                        else if (end == CHAIN_GENERATOR && *ret_depth)
+                                r = -EAGAIN; /* torn_why: repair_from_memo() set it */
                         else
-                                r = -EAGAIN;
+                                r = torn(t, end == CHAIN_GENERATOR ? TORN_GEN_CODE
+                                            : unconfirmed          ? TORN_BOTTOM
+                                                                   : TORN_CUT);
                 }
                 if (r == 0 && *ret_depth && t->raw[0].popped) {
                         t->stats.popped++;
@@ -1451,6 +1500,8 @@ target_walk(struct target *t,
         t->stats.walks++;
         if (due) {
                 r = read_lists(t, now);
+                if (r == -EAGAIN)
+                        t->stats.torn_dropped[TORN_LISTS]++;
                 if (r < 0)
                         return r;
                 learn_pthread_tid(t);
@@ -1485,6 +1536,8 @@ target_walk(struct target *t,
                                 saved = tstate;
                         t->stats.threads++;
                         r = walk_thread(t, interp, main_interp, &st, &next, &depth);
+                        if (r < 0 && r != -ESRCH && r != -EPERM)
+                                t->stats.torn_first[t->torn_why]++;
                         if (r == -EAGAIN) {
                                 /* a torn read is a moment's race with the interpreter (a frame
                                  * pushed or popped while we read): read afresh once */
@@ -1494,6 +1547,7 @@ target_walk(struct target *t,
                         if (r == -ESRCH || r == -EPERM)
                                 return r;
                         if (r < 0) {
+                                t->stats.torn_dropped[t->torn_why]++;
                                 t->stats.dropped++;
                                 t->lists_ok = false;
                                 /* its stacks in subinterpreters are not reported without it

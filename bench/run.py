@@ -10,7 +10,10 @@ Sections: rate (max sustained sampling rate and cost per sample), slowdown (the 
 work time with and without a profiler, paired A/B runs), accuracy (a known CPU/sleep mix),
 latency (attach to first sample), render (memory and rendering time of 1M/10M samples),
 fidelity (bench/fidelity.py: the default mode's stacks against --blocking and perf on real
-workloads; not in the default set, about 10 minutes: `--only fidelity`, options below).
+workloads; not in the default set, about 10 minutes: `--only fidelity`, options below),
+servers (bench/servers.py: drop rates attached to uvicorn+FastAPI, gunicorn, asyncio and
+aiohttp servers under wrk's load, beside idle and --blocking; not in the default set, about
+20 minutes: `--only servers` after `bash bench/servers-setup.sh`).
 Baselines: cProfile, and CPython 3.15's own sampler
 (profiling.sampling) when the Debian-unstable chroot exists (tools/sid-chroot.sh).
 
@@ -326,6 +329,11 @@ class Bench:
         import fidelity
         fidelity.run(self.args)
 
+    # ---- 8. servers under load (bench/servers.py) ---------------------------------------
+    def section_servers(self):
+        import servers
+        servers.run(self.args)
+
     # ---- 4/5. memory and rendering ----------------------------------------------------------
     def render_run(self, args):
         """One bench-render process: its printed seconds (wall, CPU) per step and its peak RSS
@@ -409,7 +417,9 @@ def main():
     ap.add_argument("--only", default="rate,slowdown,accuracy,latency,render")
     sys.path.insert(0, str(HERE))
     import fidelity
+    import servers
     fidelity.add_arguments(ap)
+    servers.add_arguments(ap)
     args = ap.parse_args()
     if not args.python:
         root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip() \

@@ -425,6 +425,27 @@ print_summary(const struct cli *c,
                 "pyinstr: own CPU %.3f s (%.2f us per round), first sample %.2f ms after start\n",
                 cpu, res->rounds ? cpu * 1e6 / (double)res->rounds : 0.0,
                 res->first_sample ? (res->first_sample - start_mono) * 1e3 : 0.0);
+        /* what the walker rejected and why (bench/servers.py reads this line) */
+        const char *causes = getenv("PYINSTR_DROP_CAUSES");
+        if (causes && *causes && strcmp(causes, "0") != 0) {
+                const struct walk_stats *ws = target_walk_stats(t);
+                fprintf(stderr,
+                        "pyinstr: thread walks %llu, cut %llu (repaired %llu), returned frames "
+                        "revived %llu; torn at first read / dropped by cause:",
+                        (unsigned long long)ws->threads, (unsigned long long)ws->cut,
+                        (unsigned long long)ws->repaired, (unsigned long long)ws->popped);
+                bool any = false;
+                for (int i = 0; i < TORN_N; i++) {
+                        if (!ws->torn_first[i] && !ws->torn_dropped[i])
+                                continue;
+                        fprintf(stderr, "%s %s %llu/%llu", any ? ";" : "",
+                                walk_torn_name((enum walk_torn)i),
+                                (unsigned long long)ws->torn_first[i],
+                                (unsigned long long)ws->torn_dropped[i]);
+                        any = true;
+                }
+                fprintf(stderr, "%s\n", any ? "" : " none");
+        }
 }
 
 static int

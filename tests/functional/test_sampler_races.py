@@ -149,3 +149,48 @@ def test_fresh_import_names(python):
                 bad[(name, file)] += weight
     assert stacks, "no samples"
     assert not bad, "corrupt names: %r" % dict(bad.most_common(5))
+
+
+# An event loop switching between 40 tasks (issue 22 item 9): a task that suspends while its
+# stack is read leaves its coroutines without callers (previous = NULL), and the walker restores
+# them from the callers its earlier walks saw at the same frame address (repair_from_memo()).
+# Measured 2026-12-07 (pinned, 5 kHz): 30-47 % of the samples dropped (PYINSTR_DROP_CAUSES:
+# mostly "generator: no caller known" / "code unknown"), and on every interpreter >= 3.11 some
+# 0.02-0.2 % of the time reported in stacks that skip a coroutine (leaf directly under
+# task_root or under the loop's Handle._run) or repeat one (leaf under leaf). Not only the
+# repairs: on 3.11 they come with repair_from_memo() disabled too, so a live chain read while
+# pymalloc gives a finished coroutine's memory to the next one passes every check. Cause not
+# isolated, not fixed: the test says so.
+ASYNCIO_PARENT = {"task_root": "<module>", "middle": "task_root", "leaf": "middle"}
+
+
+def test_asyncio_task_stacks(python, request):
+    """asyncio_tasks.py at 5 kHz: every stack is whole (its outermost frame the module body)
+    and every coroutine sits under the one that awaits it (leaf under middle under task_root),
+    whatever the walker restored. The dropped share is printed."""
+    if python.version[:2] >= (3, 11):
+        request.applymarker(pytest.mark.xfail(
+            reason="issue 22 item 9: >= 3.11 0.02-0.2 % of the time in stacks that skip or "
+                   "repeat a coroutine (2026-12-07), cause not isolated", strict=False))
+    stacks, err = record_pinned(python, "asyncio_tasks.py", 3, extra=("-i", "0.0002"))
+    total = 0
+    bad = collections.Counter()
+    for frames, weight in stacks:
+        py = frames[1:]
+        own = [name for name, file, _ in py if file == "asyncio_tasks.py"]
+        if not py or not set(own) & set(ASYNCIO_PARENT):
+            continue  # start-up imports and exit handlers have roots of their own
+        total += weight
+        if py[0][:2] != ("<module>", "asyncio_tasks.py"):
+            bad["cut off at %s" % py[0][0]] += weight
+            continue
+        for caller, callee in zip(own, own[1:]):
+            if callee in ASYNCIO_PARENT and caller != ASYNCIO_PARENT[callee]:
+                bad["%s under %s" % (callee, caller)] += weight
+    summary = err.strip().splitlines()[0] if err.strip() else ""
+    assert summary.startswith("pyinstr: "), err
+    samples, dropped = int(summary.split()[1]), int(summary.split()[3])
+    assert samples >= 5000, "only %d samples: %s" % (samples, summary)
+    assert not bad, "%.2f %% of the time in wrong stacks: %s" % (
+        100.0 * sum(bad.values()) / total, dict(bad.most_common(3)))
+    print(summary)

@@ -23,6 +23,7 @@ from pythons import PYTHONS, SID_MISSING
 SECONDS = float(os.environ.get("PYINSTR_STRESS_SECONDS", "10"))
 VERSIONS = os.environ.get("PYINSTR_STRESS_VERSIONS", "3.10,3.14")
 SUMMARY_RE = re.compile(r"pyinstr: (\d+) samples, (\d+) dropped \(([\d.]+)%\), (\d+) threads?")
+CAUSES_RE = re.compile(r"torn at first read / dropped by cause:(.*)")
 
 # Every function name defined by the files a churn.py stack can pass through, as the target
 # interpreter itself compiles them.
@@ -73,7 +74,8 @@ def test_churn_10khz_nonblocking(stress_python):
     with Target(stress_python, "churn.py", str(SECONDS + 30), "ready") as t:
         out = subprocess.run([PYINSTR, "attach", "--pid", str(t.pid), "-d", str(SECONDS),
                               "-i", "0.0001", "-r", "collapsed"],
-                             capture_output=True, text=True, timeout=SECONDS + 60)
+                             capture_output=True, text=True, timeout=SECONDS + 60,
+                             env=dict(os.environ, PYINSTR_DROP_CAUSES="1"))
         assert out.returncode == 0, out.stderr
         assert t.proc.poll() is None, "the target died"
     summary = SUMMARY_RE.search(out.stderr)
@@ -95,3 +97,8 @@ def test_churn_10khz_nonblocking(stress_python):
     assert stacks
     # drops are counted; a torn walk is normal here, but most must succeed
     assert dropped <= samples, out.stderr
+    # and each has its cause (PYINSTR_DROP_CAUSES): the causes add up to the drops
+    causes = CAUSES_RE.search(out.stderr)
+    assert causes, "no drop causes line: %r" % out.stderr
+    by_cause = [int(d) for _, _, d in re.findall(r"([a-z' ()]+) (\d+)/(\d+)", causes[1])]
+    assert sum(by_cause) == dropped, out.stderr
