@@ -32,25 +32,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from tables import median_spread, table
+
 HERE = Path(__file__).resolve().parent
 CHROOT = shutil.which("chroot") or "/usr/sbin/chroot"
 ROOT = HERE.parent
-
-
-def median_spread(values, fmt="%.3f"):
-    if not values:
-        return "-"
-    return (fmt + " (" + fmt + ".." + fmt + ")") % (statistics.median(values), min(values),
-                                                    max(values))
-
-
-def table(title, header, rows):
-    print("\n### " + title + "\n")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for r in rows:
-        print("| " + " | ".join(str(c) for c in r) + " |")
-    sys.stdout.flush()
 
 
 SUMMARY = re.compile(r"pyinstr: (\d+) samples, (\d+) dropped \(([\d.]+)%\).* at (\d+) Hz")

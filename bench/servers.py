@@ -50,6 +50,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tables import median_spread, table
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 APPS = HERE / "servers"
@@ -81,24 +83,6 @@ MODES = [  # (name, under load, pyinstr options)
     ("load, blocking 1 ms", True, ["--blocking", "-i", "0.001"]),
 ]
 DEFAULT_PYTHONS = "debian-3.11,sid-3.14,sid-3.15"
-
-
-def median_spread(values, fmt):
-    if not values:
-        return "-"
-    if len(values) == 1:
-        return fmt % values[0]
-    return (fmt + " (" + fmt + ".." + fmt + ")") % (statistics.median(values), min(values),
-                                                    max(values))
-
-
-def table(title, header, rows):
-    print("\n### " + title + "\n")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for r in rows:
-        print("| " + " | ".join(str(c) for c in r) + " |")
-    sys.stdout.flush()
 
 
 def loadavg():
