@@ -21,7 +21,8 @@ void recorder_watch_sys(struct recorder *r, struct target_sys *sys);
  * root. A root of one entry trims nothing. */
 void recorder_set_start_stack(struct recorder *r);
 
-/* The main thread's root stack in the session, SESSION_NO_STACK if it was not recorded. */
+/* The main thread's root stack in the session, SESSION_NO_STACK if it was not recorded or if
+ * there were two (an exec not seen as one). */
 uint32_t recorder_main_root(const struct recorder *r);
 
 /* window.c: what the python process @pid runs, from its command line (a script, -m, -c), read

@@ -201,8 +201,16 @@ recorder_set_start_stack(struct recorder *r)
 uint32_t
 recorder_main_root(const struct recorder *r)
 {
-        for (size_t i = 0; i < r->n_threads; i++)
-                if (r->threads[i].is_main)
-                        return r->threads[i].root;
-        return SESSION_NO_STACK;
+        uint32_t root = SESSION_NO_STACK;
+
+        for (size_t i = 0; i < r->n_threads; i++) {
+                if (!r->threads[i].is_main || r->threads[i].root == root)
+                        continue;
+                /* two main threads: the process exec'd a new program unseen (its interpreter
+                 * at the same address), and the cut would take it for a shutdown */
+                if (root != SESSION_NO_STACK)
+                        return SESSION_NO_STACK;
+                root = r->threads[i].root;
+        }
+        return root;
 }

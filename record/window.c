@@ -103,6 +103,7 @@ struct cut {
         const struct program *p;
         uint32_t root;       /* the main thread's root stack */
         size_t first, last;  /* the window: sample indexes */
+        size_t next_program; /* from there on another program's samples (an exec), kept */
         struct u64map remap; /* old stack → new stack + 1 (0: not the program's) */
         uint32_t *path;      /* scratch: frames of one stack, root first */
         size_t cap;
@@ -199,10 +200,14 @@ keep_window(size_t i, uint32_t st, void *userdata)
 {
         struct cut *c = userdata;
 
-        if (i < c->first || i > c->last)
-                return SESSION_DROP;
+        /* other threads are kept whole: one may work on after the program's last line (a
+         * thread threading's shutdown waits for), and it is the program's work */
         if (st == SESSION_NO_STACK || root_of(c->s, st) != c->root)
                 return st;
+        if (i >= c->next_program)
+                return st;
+        if (i < c->first || i > c->last)
+                return SESSION_DROP;
         /* inside the window, the main thread's other stacks are runpy's or the
          * interpreter's around the program, never the program's own */
         uint32_t p = program_stack(c, st);
@@ -212,7 +217,9 @@ keep_window(size_t i, uint32_t st, void *userdata)
 int
 record_cut_to_program(struct session *s, const struct program *p, uint32_t main_root)
 {
-        struct cut c = { .s = s, .p = p, .root = main_root, .first = SIZE_MAX };
+        struct cut c = {
+                .s = s, .p = p, .root = main_root, .first = SIZE_MAX, .next_program = SIZE_MAX
+        };
         size_t n = session_sample_count(s);
         double before = 0, inside = 0;
         int r = 0;
@@ -235,15 +242,40 @@ record_cut_to_program(struct session *s, const struct program *p, uint32_t main_
         }
         if (c.first == SIZE_MAX)
                 goto out; /* never inside the program as we know it: keep everything */
-        for (size_t i = c.first; i <= c.last; i++) {
+        /* a main thread whose outermost frame is a <module> again after the program's last
+         * line runs another program (an execve() that kept the interpreter's address, so the
+         * walks never failed): that is no shutdown, keep it */
+        for (size_t i = c.last + 1; i < n; i++) {
                 uint32_t st = session_sample_stack(s, i);
-                if (st != SESSION_NO_STACK && root_of(s, st) == main_root)
+                if (st == SESSION_NO_STACK || session_stack_parent(s, st) == SESSION_NO_STACK ||
+                    root_of(s, st) != main_root)
+                        continue;
+                uint32_t bottom = st; /* the frame right above the thread root */
+                while (session_stack_parent(s, session_stack_parent(s, bottom)) != SESSION_NO_STACK)
+                        bottom = session_stack_parent(s, bottom);
+                if (frame_is(s, session_stack_frame(s, bottom), "<module>", "")) {
+                        c.next_program = c.last + 1;
+                        c.last = n - 1;
+                        break;
+                }
+        }
+        bool others_after = false;
+        for (size_t i = c.first; i < n; i++) {
+                uint32_t st = session_sample_stack(s, i);
+                if (st == SESSION_NO_STACK)
+                        continue;
+                if (root_of(s, st) != main_root)
+                        others_after |= i > c.last;
+                else if (i <= c.last)
                         inside += session_sample_weight(s, i);
         }
         uint32_t first = program_stack(&c, session_sample_stack(s, c.first));
         (void)session_filter_samples(s, keep_window, &c);
-        /* the program's own span; its CPU time is the process's (it cannot be told apart) */
-        session_set_times(s, session_start_time(s) + before, inside, session_cpu_time(s));
+        /* the program's own span (to the end when other threads worked on after it); its CPU
+         * time is the process's (it cannot be told apart) */
+        session_set_times(s, session_start_time(s) + before,
+                          others_after ? session_duration(s) - before : inside,
+                          session_cpu_time(s));
         /* pyinstrument trims the stem to the program's first frame when one thread ran */
         size_t len;
         uint32_t entry = first;
