@@ -218,8 +218,12 @@ sampler_run(struct target *t,
                 /* a long interval (-i 5) is slept in short steps: a program that ends, a
                  * Ctrl-C or the duration are seen at once, not at the next round */
                 if (o->interval > 0 && rd.now < next) {
+                        bool last_step = next <= rd.now + WAKE_S;
                         sleep_until(MIN(next, rd.now + WAKE_S));
-                        continue;
+                        if (!last_step)
+                                continue;
+                        /* the checks above stand for this round: one waitid() a round */
+                        rd.now = mono_s();
                 }
                 if (o->blocking) {
                         r = target_freeze(t);

@@ -105,7 +105,7 @@ struct cut {
         size_t first, last;  /* the window: sample indexes */
         size_t next_program; /* from there on another program's samples (an exec), kept */
         struct u64map remap; /* old stack → new stack + 1 (0: not the program's) */
-        uint32_t *path;      /* scratch: frames of one stack, root first */
+        uint32_t *path;      /* scratch: frames of one stack, leaf first */
         size_t cap;
 };
 
