@@ -8,14 +8,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/ptrace.h>
-#include <sys/wait.h>
 
 #include "common/xalloc.h"
 #include "internal.h"
@@ -176,12 +178,83 @@ wait_interrupted(struct target *t, pid_t tid)
         }
 }
 
+/* Is thread @tid of @pid traced by us? */
+static bool
+traced_by_us(pid_t pid, pid_t tid)
+{
+        char path[96], line[128];
+        bool ours = false;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
+        f = fopen(path, "re");
+        if (!f)
+                return false;
+        while (fgets(line, sizeof(line), f))
+                if (!strncmp(line, "TracerPid:", 10)) {
+                        ours = atoi(line + 10) == (int)getpid();
+                        break;
+                }
+        fclose(f);
+        return ours;
+}
+
+/* How long PTRACE_SEIZE may block. It takes the target's cred_guard_mutex, which an execve()
+ * in another of its threads holds while de_thread() waits for the old threads to be reaped,
+ * and the ones we trace only we can reap (kernel/ptrace.c ptrace_attach(), fs/exec.c
+ * de_thread()): a seize at that moment waited for the exec and the exec for us, for good,
+ * with the target a traced zombie. A seize takes microseconds otherwise. */
+#define SEIZE_TIMEOUT_US 20000
+
+static sigjmp_buf seize_jmp;
+static volatile sig_atomic_t seize_armed;
+
+/* ptrace_attach() fails a wait for the mutex with ERESTARTNOINTR, which the kernel restarts
+ * after any handler, SA_RESTART or not: only leaving the handler by siglongjmp() stops it. */
+static void
+on_seize_timer(int sig)
+{
+        (void)sig;
+        if (seize_armed)
+                siglongjmp(seize_jmp, 1);
+}
+
+/* PTRACE_SEIZE @tid, giving up after SEIZE_TIMEOUT_US (see there). pyinstr has one thread, so
+ * the process-wide SIGALRM of ITIMER_REAL reaches this one. @return 0, -EINTR when it timed
+ * out (the caller reaps the exited threads an exec waits for, and tries again later), or
+ * -errno. */
+static int
+seize(struct target *t, pid_t tid)
+{
+        struct sigaction sa = { .sa_handler = on_seize_timer }, old;
+        struct itimerval arm = { .it_value = { 0, SEIZE_TIMEOUT_US } }, off = { 0 };
+        volatile int r = 0;
+
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(SIGALRM, &sa, &old) < 0)
+                return -errno;
+        if (sigsetjmp(seize_jmp, 1) == 0) {
+                setitimer(ITIMER_REAL, &arm, NULL);
+                seize_armed = 1;
+                r = ptrace(PTRACE_SEIZE, tid, 0, 0) == 0 ? 0 : -errno;
+                seize_armed = 0;
+        } else {
+                /* the timer may have gone off just after the seize succeeded */
+                r = traced_by_us(t->pid, tid) ? 0 : -EINTR;
+        }
+        setitimer(ITIMER_REAL, &off, NULL);
+        sigaction(SIGALRM, &old, NULL);
+        return r;
+}
+
 static void
 note_tid(const struct thread_stack *st, void *userdata)
 {
         struct target *t = userdata;
         if (st->tid > 0 && !contains(t->seized, t->n_seized, st->tid)) {
-                if (ptrace(PTRACE_SEIZE, st->tid, 0, 0) == 0) {
+                /* an exec waits for the exited threads we trace: let it go on first */
+                reap_exited(t, 0);
+                if (seize(t, st->tid) == 0) {
                         xgrow(&t->seized, &t->cap_seized, t->n_seized + 1, sizeof(*t->seized));
                         t->seized[t->n_seized++] = st->tid;
                 }
@@ -205,8 +278,13 @@ target_freeze(struct target *t)
                 r = target_walk(t, note_tid, t);
                 if (r == -ESRCH || r == -EPERM)
                         return r;
-                if (!t->n_seized && ptrace(PTRACE_SEIZE, t->pid, 0, 0) < 0)
-                        return errno == EPERM ? -EPERM : -ESRCH;
+                if (!t->n_seized) {
+                        r = seize(t, t->pid);
+                        if (r == -EINTR)
+                                return 0; /* an exec under way: next round */
+                        if (r < 0)
+                                return r == -EPERM ? -EPERM : -ESRCH;
+                }
                 if (!t->n_seized) {
                         xgrow(&t->seized, &t->cap_seized, 1, sizeof(*t->seized));
                         t->seized[t->n_seized++] = t->pid;
@@ -254,27 +332,6 @@ target_thaw(struct target *t)
         return r;
 }
 
-/* Is thread @tid of @pid traced by us? */
-static bool
-traced_by_us(pid_t pid, pid_t tid)
-{
-        char path[96], line[128];
-        bool ours = false;
-        FILE *f;
-
-        snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
-        f = fopen(path, "re");
-        if (!f)
-                return false;
-        while (fgets(line, sizeof(line), f))
-                if (!strncmp(line, "TracerPid:", 10)) {
-                        ours = atoi(line + 10) == (int)getpid();
-                        break;
-                }
-        fclose(f);
-        return ours;
-}
-
 /* Detach from every thread of the target still traced by us that the seized list lost track
  * of: after another thread's execve() the survivor carries the leader's TID, and the TIDs we
  * seized are gone (ptrace(2), "execve(2) under ptrace"). Left traced, it would stop for good
@@ -307,8 +364,7 @@ target_release_threads(struct target *t)
                 pid_t tid = t->seized[i];
                 /* PTRACE_DETACH needs a stopped tracee */
                 if (!contains(t->stopped, t->n_stopped, tid)) {
-                        if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 ||
-                            wait_interrupted(t, tid) < 0)
+                        if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 || wait_interrupted(t, tid) < 0)
                                 continue;
                 }
                 (void)ptrace(PTRACE_DETACH, tid, 0, 0);
