@@ -414,7 +414,9 @@ class Fidelity:
 
     def record_pyinstr(self, py, wl, host, inner, scale, blocking):
         out = os.path.join(host, "blocking.pyisession" if blocking else "default.pyisession")
-        cmd = [self.pyinstr, "record", "-r", "pyisession", "-o", out] + \
+        # --include-startup: whole stacks, from the interpreter's own root (runpy's for -m),
+        # as perf sees them; the report's cut to the program would hide a cut-off stack
+        cmd = [self.pyinstr, "record", "--include-startup", "-r", "pyisession", "-o", out] + \
             (["--blocking"] if blocking else []) + ["--"] + \
             self.target_cmd(py, inner, wl.argv(inner, scale))
         if self.pin:
