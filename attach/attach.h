@@ -38,6 +38,10 @@ int rmem_read_cached(struct rmem *m, uint64_t addr, size_t len, void *buf);
  * (valid until the next rmem call), else into @scratch (@len bytes) where they were read. */
 int rmem_peek_cached(struct rmem *m, uint64_t addr, size_t len, void *scratch, const void **ret);
 int rmem_read_piece(struct rmem *m, uint64_t addr, size_t len, void *buf);
+/* The page of @addr, read through rmem_read_cached() in this walk, is read whole in the next
+ * walk's prefetch, not just around the bytes used: for a structure whose address moves a
+ * little from one walk to the next (3.11/3.12's _PyCFrame, on the C stack, deeper or not). */
+void rmem_mark_whole(struct rmem *m, uint64_t addr);
 /* A new walk: forget the cached pieces and read, in one scattered syscall, every piece the
  * previous walk used (usually the whole next sample). */
 void rmem_cache_reset(struct rmem *m);

@@ -7,7 +7,15 @@
  * (about 0.3 us here, bench/readv-floor), so pieces that touch or lie close within one page
  * share an iovec, and of a page only the bytes the last walk used are read, with some slack.
  * When the stacks have not moved much, a whole sample of every thread is a single syscall;
- * whatever is new is read on demand and prefetched the time after. */
+ * whatever is new is read on demand and prefetched the time after.
+ * The kernel copies the iovecs one after the other while the target runs, so their order is
+ * the order of the instants each piece is read at: the pieces go in the order the last walk
+ * first used them (the thread state, then where its stack starts, then the frames innermost
+ * first). In address order, the thread state (heap) was copied first and the _PyCFrame that
+ * says which frame runs (3.11/3.12, on the C stack, the highest addresses) last, with the
+ * frames in between: a short call that returned meanwhile was given to its caller (json's
+ * floatstr: 14 % of the samples where --blocking saw 39 % on 3.11, 43 % now; 3.12 35 % of 42,
+ * 43 % of 47 now; 3.14 30 % of 43, 35 % now). */
 #include "config.h"
 
 #include <errno.h>
@@ -34,14 +42,14 @@
 #define SLACK_ABOVE 512
 
 struct piece {
-        uint64_t key; /* addr * 2 + is_page */
-        uint32_t gen; /* valid in the walk with this number */
-        uint32_t len; /* of the piece: an exact struct, or PAGE_SIZE_ */
+        uint64_t key;    /* addr * 2 + is_page */
+        uint32_t gen;    /* valid in the walk with this number */
+        uint32_t len;    /* of the piece: an exact struct, or PAGE_SIZE_ */
         uint32_t lo, hi; /* the bytes of it held (a prefetched page: around those used) */
         size_t off;      /* of byte lo, in rmem.arena */
         int err;
-        bool used;              /* already remembered for the next walk's prefetch */
-        uint32_t want;          /* its entry in rmem.used, NO_WANT if none */
+        bool used;               /* already remembered for the next walk's prefetch */
+        uint32_t want;           /* its entry in rmem.used, NO_WANT if none */
         uint32_t ext_lo, ext_hi; /* the bytes of it used in this walk */
 };
 
@@ -51,6 +59,7 @@ struct want {
         uint64_t addr;
         uint32_t len;
         bool page;
+        bool whole; /* a page read whole (rmem_mark_whole()) */
         uint32_t slot;
         uint32_t lo, hi;
 };
@@ -78,8 +87,8 @@ struct rmem {
         struct want *prefetch; /* last walk's, being read */
         size_t n_prefetch, cap_prefetch;
         struct piece *last_page; /* the page piece read last: frames come in runs */
-        struct rmem_iov *iov; /* scratch for the prefetch and a readv's misses, kept across */
-        size_t *miss;         /* walks so that sampling does not allocate */
+        struct rmem_iov *iov;    /* scratch for the prefetch and a readv's misses, kept across */
+        size_t *miss;            /* walks so that sampling does not allocate */
         struct span *spans;
         size_t cap_iov, cap_miss, cap_spans;
 };
@@ -279,7 +288,7 @@ remember(struct rmem *m, uint64_t addr, uint32_t len, bool page, uint32_t slot)
         if (m->n_used >= MAX_PIECES)
                 return NO_WANT;
         xgrow(&m->used, &m->cap_used, m->n_used + 1, sizeof(*m->used));
-        m->used[m->n_used] = (struct want){ addr, len, page, slot, 0, 0 };
+        m->used[m->n_used] = (struct want){ addr, len, page, false, slot, 0, 0 };
         return (uint32_t)m->n_used++;
 }
 
@@ -311,9 +320,17 @@ install(struct rmem *m, uint64_t key, uint32_t len, const void *data, int err)
         if (!p)
                 return NULL;
         xgrow(&m->arena, &m->arena_cap, m->arena_len + len, 1);
-        *p = (struct piece){ .key = key, .gen = m->gen, .len = len, .lo = 0, .hi = len,
-                             .off = m->arena_len, .err = err, .used = was_used, .want = want,
-                             .ext_lo = ext_lo, .ext_hi = ext_hi };
+        *p = (struct piece){ .key = key,
+                             .gen = m->gen,
+                             .len = len,
+                             .lo = 0,
+                             .hi = len,
+                             .off = m->arena_len,
+                             .err = err,
+                             .used = was_used,
+                             .want = want,
+                             .ext_lo = ext_lo,
+                             .ext_hi = ext_hi };
         if (!err)
                 memcpy(m->arena + m->arena_len, data, len);
         m->arena_len += len;
@@ -323,8 +340,7 @@ install(struct rmem *m, uint64_t key, uint32_t len, const void *data, int err)
 /* Read @addr/@len as a piece of this walk (a page when @page), from the cache or the target;
  * [off, off + n) of it is what the caller uses. */
 static int
-piece_read(struct rmem *m, uint64_t addr, uint32_t len, bool page, size_t off, size_t n,
-           void *buf)
+piece_read(struct rmem *m, uint64_t addr, uint32_t len, bool page, size_t off, size_t n, void *buf)
 {
         uint64_t key = addr * 2 + page;
         struct piece *p = piece_slot(m, key);
@@ -346,11 +362,17 @@ piece_read(struct rmem *m, uint64_t addr, uint32_t len, bool page, size_t off, s
         return r;
 }
 
-static int
-span_cmp(const void *a, const void *b)
+/* May [a, b) share the iovec reading [lo, hi)? When they overlap, or a short gap separates
+ * them that lies in their own pages (the same page, or two adjacent ones), which the last
+ * walk read: a page between might be unmapped. */
+static bool
+near(uint64_t lo, uint64_t hi, uint64_t a, uint64_t b)
 {
-        const struct span *x = a, *y = b;
-        return x->a < y->a ? -1 : x->a > y->a;
+        if (a <= hi && b >= lo)
+                return true;
+        if (a > hi)
+                return a - hi <= MERGE_GAP && (a >> PAGE_SHIFT) - ((hi - 1) >> PAGE_SHIFT) <= 1;
+        return lo - b <= MERGE_GAP && (lo >> PAGE_SHIFT) - ((b - 1) >> PAGE_SHIFT) <= 1;
 }
 
 void
@@ -394,25 +416,13 @@ rmem_cache_reset(struct rmem *m)
         xgrow(&m->spans, &m->cap_spans, n, sizeof(*m->spans));
         for (size_t i = 0; i < n; i++) {
                 uint64_t a = w[i].addr, b = w[i].addr + w[i].len;
-                if (w[i].page) {
+                if (w[i].page && !w[i].whole) {
                         uint32_t lo = w[i].lo > SLACK_BELOW ? w[i].lo - SLACK_BELOW : 0;
                         uint32_t hi = MIN(w[i].hi + SLACK_ABOVE, w[i].len);
                         a = w[i].addr + (lo & ~(uint32_t)63);
                         b = w[i].addr + MIN((hi + 63) & ~(uint32_t)63, w[i].len);
                 }
                 m->spans[i] = (struct span){ a, b, (uint32_t)i, 0 };
-        }
-        if (n > 48) {
-                qsort(m->spans, n, sizeof(*m->spans), span_cmp);
-        } else {
-                /* a sample's handful: glibc's qsort allocates and was 5 % of a sample */
-                for (size_t i = 1; i < n; i++) {
-                        struct span x = m->spans[i];
-                        size_t j = i;
-                        for (; j > 0 && m->spans[j - 1].a > x.a; j--)
-                                m->spans[j] = m->spans[j - 1];
-                        m->spans[j] = x;
-                }
         }
 
         /* One iovec per run of pieces that touch, or that a short gap inside one page
@@ -426,12 +436,11 @@ rmem_cache_reset(struct rmem *m)
                 struct span *s = &m->spans[i];
                 struct rmem_iov *cur = n_ranges ? &m->iov[n_ranges - 1] : NULL;
                 uint64_t end = cur ? cur->addr + cur->len : 0;
-                if (cur && (s->a <= end || (s->a - end <= MERGE_GAP &&
-                                            (s->a >> PAGE_SHIFT) - ((end - 1) >> PAGE_SHIFT) <= 1))) {
-                        if (s->b > end) {
-                                total += s->b - end;
-                                cur->len += s->b - end;
-                        }
+                if (cur && near(cur->addr, end, s->a, s->b)) {
+                        uint64_t lo = MIN(cur->addr, s->a), hi = MAX(end, s->b);
+                        total += (hi - lo) - cur->len;
+                        cur->addr = lo;
+                        cur->len = hi - lo;
                 } else {
                         m->iov[n_ranges++] = (struct rmem_iov){ .addr = s->a, .len = s->b - s->a };
                         total += s->b - s->a;
@@ -460,13 +469,26 @@ rmem_cache_reset(struct rmem *m)
                 if (!p)
                         break;
                 *p = (struct piece){
-                        .key = key, .gen = m->gen, .len = x->len,
-                        .lo = (uint32_t)(s->a - x->addr), .hi = (uint32_t)(s->b - x->addr),
+                        .key = key,
+                        .gen = m->gen,
+                        .len = x->len,
+                        .lo = (uint32_t)(s->a - x->addr),
+                        .hi = (uint32_t)(s->b - x->addr),
                         .off = (size_t)((unsigned char *)v->buf - m->arena) + (s->a - v->addr),
                         .want = NO_WANT,
                 };
         }
         m->arena_len = total;
+}
+
+void
+rmem_mark_whole(struct rmem *m, uint64_t addr)
+{
+        uint64_t key = (addr & ~(uint64_t)(PAGE_SIZE_ - 1)) * 2 + 1;
+        struct piece *p = piece_slot(m, key);
+
+        if (piece_valid(m, p, key) && p->want != NO_WANT)
+                m->used[p->want].whole = true;
 }
 
 void

@@ -1264,9 +1264,14 @@ walk_thread(struct target *t,
         if (o->tstate.cframe != OFF_NONE) {
                 /* 3.11/3.12: tstate->cframe->current_frame */
                 uint64_t cframe = rd_u64(tbuf, t->tstate_len, o->tstate.cframe);
-                if (cframe &&
-                    rmem_read_piece(t->mem, cframe + o->tstate.cframe_frame, 8, &frame) < 0)
-                        return torn(t, TORN_CFRAME);
+                if (cframe) {
+                        if (rmem_read_cached(t->mem, cframe + o->tstate.cframe_frame, 8, &frame) <
+                            0)
+                                return torn(t, TORN_CFRAME);
+                        /* in the next prefetch right after the thread state, whatever
+                         * the depth of C calls puts it at */
+                        rmem_mark_whole(t->mem, cframe + o->tstate.cframe_frame);
+                }
                 if (frame && o->tstate.datastack_top != OFF_NONE)
                         frame = entry_top_at(t, frame, tbuf);
         } else {
