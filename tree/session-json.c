@@ -98,8 +98,9 @@ merge_runs(const struct session *s, double *w, bool *skip)
 /* pyinstrument's Session.to_json() as json.dump() writes it (ASCII with \uXXXX escapes, repr
  * floats, no trailing newline), without the bulk the format does not need: no space after ","
  * and ":" (json.dump's default separators), and runs of identical samples merged (above), which
- * leaves sample_count the number of samples taken, as pyinstrument's banner shows it. A 3 s
- * attach to a busy server wrote 20 MB, and every text report keeps one for --load-prev. */
+ * leaves sample_count the number of samples taken, as pyinstrument's banner shows it. Every
+ * text report keeps a session for --load-prev, and a 3 s attach to a threaded server under load
+ * wrote 6.0-6.5 MB; the same samples now take 48-53 % of that (the spaces were 1 %). */
 int
 session_save(const struct session *s, FILE *out)
 {
