@@ -112,3 +112,7 @@ session_load_buffer(const char *buf, size_t len, struct session **ret, char *err
  * identical consecutive samples as one record of their summed weight (sample_count still
  * counts them). @return 0 or -EIO. */
 int session_save(const struct session *s, FILE *out);
+
+/* The same with a record per sample, as pyinstrument writes them, for readers that count
+ * records as samples. */
+int session_save_every_sample(const struct session *s, FILE *out);

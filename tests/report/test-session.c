@@ -377,7 +377,8 @@ test_save_pyinstrument_files(void **state)
 
 /* A thread's identical consecutive samples are one record of their summed weight, at the
  * place of the first, even with other threads' samples (or empty stacks) between them; a
- * different stack of the thread ends the run; sample_count stays the samples taken. */
+ * different stack of the thread ends the run; sample_count stays the samples taken. Unless
+ * -p every_sample asks for a record each. */
 static void
 test_save_merges_runs(void **state)
 {
@@ -412,6 +413,20 @@ test_save_merges_runs(void **state)
         assert_int_equal(session_load_buffer(out, len, &back, err, sizeof(err)), 0);
         assert_int_equal(session_meta_sample_count(back), 8);
         assert_int_equal(session_sample_count(back), 5);
+        free(out);
+        session_free(back);
+
+        /* -p every_sample=true: a record per sample, as pyinstrument writes them */
+        struct render_opts o = { .every_sample = true };
+        out = render_to_string(&renderer_pyisession, s, &o);
+        assert_non_null(strstr(out,
+                               "\"frame_records\":["
+                               "[[\"T\\u0000<thread>\\u00001\",\"a\\u0000/a.py\\u00001\"],0.25],"
+                               "[[\"U\\u0000<thread>\\u00002\",\"b\\u0000/b.py\\u00001\"],0.5],"
+                               "[[\"T\\u0000<thread>\\u00001\",\"a\\u0000/a.py\\u00001\"],0.25],"));
+        assert_int_equal(session_load_buffer(out, strlen(out), &back, err, sizeof(err)), 0);
+        assert_int_equal(session_meta_sample_count(back), 8);
+        assert_int_equal(session_sample_count(back), 8);
         free(out);
         session_free(back);
         session_free(s);
