@@ -65,7 +65,8 @@ put_frame(const struct session *s, struct escaped *e, uint32_t frame, FILE *out)
  * a lock: most samples of a server's threads) become one record of their summed weight, at the
  * place of the first: the thread's run of identical samples is one timeline node either way,
  * and the [self] node each sample adds is merged back by merge_consecutive_self_time, so
- * pyinstrument's trees (and pyinstr's, which are built per thread) keep their nodes, order and
+ * pyinstr's trees (built per thread) and pyinstrument's (but for its timeline of several
+ * threads, which interleaves them as siblings: fewer of those) keep their nodes, order and
  * times (the sum is added to a node at once rather than sample by sample, which can differ in
  * the last bit). Other threads' samples in between do not break a run: pyinstr's log
  * interleaves threads round by round. Empty stacks (no thread) are kept as they are.
