@@ -19,7 +19,8 @@ with the function and two standard deviations of sampling error), and PASS/FAIL 
 targets: default mode within 1.5 pp of blocking and of perf, cut-off <= 0.1 %, dropped <= 1 %.
 
 Self share of a function = the main thread's samples whose innermost Python frame is that
-function / its samples. pyinstr rows come from `-r pyisession` (one frame record per sample;
+function / its samples. pyinstr rows come from `-r pyisession -p every_sample=true` (one frame
+record per sample, where pyinstr otherwise merges a thread's identical consecutive samples;
 a function is `Class.name (file:first line)`); samples are counted rather than weighted by
 their time, because on a loaded machine one late round gives a sample hundreds of ms, which
 says nothing about its stack and would swamp the comparison. perf counts on-CPU samples
@@ -415,8 +416,10 @@ class Fidelity:
     def record_pyinstr(self, py, wl, host, inner, scale, blocking):
         out = os.path.join(host, "blocking.pyisession" if blocking else "default.pyisession")
         # --include-startup: whole stacks, from the interpreter's own root (runpy's for -m),
-        # as perf sees them; the report's cut to the program would hide a cut-off stack
-        cmd = [self.pyinstr, "record", "--include-startup", "-r", "pyisession", "-o", out] + \
+        # as perf sees them; the report's cut to the program would hide a cut-off stack.
+        # every_sample: a record per sample (shares are of samples, not merged runs)
+        cmd = [self.pyinstr, "record", "--include-startup", "-r", "pyisession",
+               "-p", "every_sample=true", "-o", out] + \
             (["--blocking"] if blocking else []) + ["--"] + \
             self.target_cmd(py, inner, wl.argv(inner, scale))
         if self.pin:

@@ -490,7 +490,9 @@ cmp_desc(const void *a, const void *b)
 
 /* The --load-prev folder keeps the newest reports (names sort by time), at most this many and
  * this many bytes in all; the newest is kept whatever its size. A session is about 12 bytes a
- * sample in memory but 30-100 on disk: a few long attaches would otherwise fill a home. */
+ * sample in memory but up to 1 KB a record on disk (a thread's identical consecutive samples
+ * share one: busy threads cost 270-660 bytes a sample, a sleeping one next to nothing): a
+ * few long attaches would otherwise fill a home. */
 #define KEEP_REPORTS 10
 #define KEEP_REPORT_BYTES (64LL << 20)
 

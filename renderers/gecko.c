@@ -1,7 +1,10 @@
 /* -r gecko: the Firefox Profiler's processed profile format (version 48), one thread (track)
  * per thread of the session, made from the raw samples: a function is (name, file, first
  * line), a frame adds the line being run, and each thread's clock is its own samples' weights
- * added up. No processors run; no markers, libraries or counters are written. */
+ * added up. Each sample also carries its weight in ms (weightType tracing-ms), which the call
+ * tree adds up: samples are not evenly spaced (a thread's first weighs at most one round), and a
+ * saved session holds one sample for a run of identical ones. No processors run; no markers,
+ * libraries or counters are written. */
 #include "config.h"
 
 #include <errno.h>
@@ -35,8 +38,8 @@ struct gecko_thread {
         struct u32v frame_func, frame_line;
         struct u32v stack_frame, stack_prefix;
         struct u32v sample_stack;
-        double *sample_time;
-        size_t n_time, cap_time;
+        double *sample_time, *sample_weight; /* ms */
+        size_t n_time, cap_time, cap_weight;
         double clock;
         uint32_t *frame_map; /* session frame -> frame index */
         uint32_t *stack_map; /* session stack -> stack index */
@@ -196,7 +199,10 @@ put_thread(const struct session *s, struct gecko_thread *g, size_t index, FILE *
         fputs(", \"time\": [", out);
         for (size_t i = 0; i < g->n_time; i++)
                 fprintf(out, "%s%s", i ? "," : "", pyjson_float(g->sample_time[i], buf));
-        fputs("], \"weight\": null, \"weightType\": \"samples\"},\n", out);
+        fputs("], \"weight\": [", out);
+        for (size_t i = 0; i < g->n_time; i++)
+                fprintf(out, "%s%s", i ? "," : "", pyjson_float(g->sample_weight[i], buf));
+        fputs("], \"weightType\": \"tracing-ms\"},\n", out);
         fputs("\"markers\": {\"length\": 0, \"category\": [], \"data\": [], \"endTime\": [], "
               "\"name\": [], \"phase\": [], \"startTime\": []},\n",
               out);
@@ -233,6 +239,7 @@ thread_release(struct gecko_thread *g)
         free(g->stack_prefix.v);
         free(g->sample_stack.v);
         free(g->sample_time);
+        free(g->sample_weight);
         free(g->frame_map);
         free(g->stack_map);
 }
@@ -275,7 +282,9 @@ render_gecko(const struct session *s, const struct render_opts *o, FILE *out)
                 struct gecko_thread *g = &threads[slot[rt]];
                 u32v_push(&g->sample_stack, stack_of(g, s, st));
                 xgrow(&g->sample_time, &g->cap_time, g->n_time + 1, sizeof(*g->sample_time));
-                g->sample_time[g->n_time++] = g->clock * 1000.0;
+                xgrow(&g->sample_weight, &g->cap_weight, g->n_time + 1, sizeof(*g->sample_weight));
+                g->sample_time[g->n_time] = g->clock * 1000.0;
+                g->sample_weight[g->n_time++] = session_sample_weight(s, i) * 1000.0;
                 g->clock += session_sample_weight(s, i);
         }
         if (o->thread && n == 0)

@@ -142,8 +142,10 @@ put_session(const struct session *s, const struct session *orig, FILE *out)
         put_float(out, session_cpu_time(s));
         fputs(", \"max_interval\": ", out);
         put_float(out, session_max_interval(s));
-        fprintf(out, "},\n\"pyinstr\": {\"version\": \"%s\", \"recorded_samples\": %zu",
-                PYINSTR_VERSION, session_sample_count(orig));
+        /* the samples taken, as the text report's header: a saved session holds one record for a
+         * run of identical samples */
+        fprintf(out, "},\n\"pyinstr\": {\"version\": \"%s\", \"recorded_samples\": %llu",
+                PYINSTR_VERSION, (unsigned long long)session_meta_sample_count(orig));
         if (s != orig) {
                 fprintf(out, ", \"resampled\": {\"samples\": %zu, \"interval\": ",
                         session_sample_count(s));

@@ -26,6 +26,7 @@ struct render_opts {
         bool show_all, timeline;         /* FrameRenderer */
         struct processor_opts processor; /* processor_options */
         struct render_text_opts text;    /* text only */
+        bool every_sample;               /* pyisession only: a record per sample, unmerged */
         const char *thread;              /* NULL: every thread; else a name or an id */
         /* what processor.hide_regex and show_regex point to when renderer_options_apply()
          * compiled them; freed by renderer_opts_release() */

@@ -107,6 +107,12 @@ void session_load_set_plain(bool enabled);
 int
 session_load_buffer(const char *buf, size_t len, struct session **ret, char *err, size_t errlen);
 
-/* Write @s as pyinstrument writes a .pyisession (json.dump: ", "/": " separators, ASCII with
- * \uXXXX escapes, repr floats, no trailing newline), streaming. @return 0 or -EIO. */
+/* Write @s as a .pyisession that pyinstrument loads (ASCII with \uXXXX escapes, repr floats, no
+ * trailing newline), streaming, compacted: no space after "," and ":", and a thread's
+ * identical consecutive samples as one record of their summed weight (sample_count still
+ * counts them). @return 0 or -EIO. */
 int session_save(const struct session *s, FILE *out);
+
+/* The same with a record per sample, as pyinstrument writes them, for readers that count
+ * records as samples. */
+int session_save_every_sample(const struct session *s, FILE *out);

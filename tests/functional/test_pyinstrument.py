@@ -3,8 +3,12 @@ for its python3.14 and python3.15) and pyinstr read each other's .pyisession fil
 pyinstrument loads every session pyinstr records (it used to fail: `IndexError: pop from an
 empty deque` in Session._trim_stem, for an empty start_call_stack) and renders it as text
 exactly as pyinstr renders the same session; pyinstr loads what pyinstrument records and
-renders it exactly as pyinstrument does."""
+renders it exactly as pyinstrument does. pyinstr writes a thread's identical consecutive samples
+as one record (test_merged_session)."""
+import json
+import os
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -109,3 +113,38 @@ def test_threads_load(sid_python, tmp_path):
                       if "<thread>:" in l)
     assert len(thread_lines(ours)) == 5, ours
     assert thread_lines(theirs) == thread_lines(ours), (theirs, ours)
+
+
+def test_merged_session(sid_python, tmp_path):
+    """A program asleep or spinning on one line most of the time: the session that a text
+    report keeps for --load-prev holds a record per run of identical samples, far fewer records
+    than its sample_count (the samples taken, as the report's header says), and pyinstr
+    (--load-prev) and pyinstrument (--load) render it exactly as the report printed when it was
+    recorded."""
+    need_pyinstrument(sid_python)
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path))
+    out = run_pyinstr(["record", "-q", "--no-color", "--unicode", "--", *sid_python.argv,
+                       str(TARGETS / "sleep_spin.py"), "0.6"], cwd=str(TARGETS), env=env)
+    assert out.returncode == 0, out.stderr
+    m = re.search(r"pyinstr --load-prev (\S+)", out.stdout)
+    assert m, out.stdout
+    direct = out.stdout[:out.stdout.index("To view this report")]
+    stored = tmp_path / "pyinstr" / "reports" / (m.group(1) + ".pyisession")
+    data = json.loads(stored.read_text(encoding="ascii"))
+    samples = int(re.search(r"Samples:\s+(\d+)", direct).group(1))
+    assert data["sample_count"] == samples
+    assert len(data["frame_records"]) * 5 < samples, (len(data["frame_records"]), samples)
+    assert "nap" in direct and "spin" in direct, direct
+    print("%d samples in %d records, %d bytes" % (samples, len(data["frame_records"]),
+                                                  stored.stat().st_size))
+
+    report = tmp_path / "again.txt"
+    again = run_pyinstr(["--load-prev", m.group(1), "--no-color", "--unicode", "-o",
+                         str(report)], env=env)
+    assert again.returncode == 0, again.stderr
+    assert body(report.read_text(encoding="utf-8")) == body(direct)
+
+    inside = "/tmp/pyinstr-test-merged-%s.pyisession" % sid_python.id
+    shutil.copyfile(stored, SID_CHROOT + inside)
+    theirs = pyinstrument_text(sid_python, inside, tmp_path)
+    assert body(theirs) == body(direct)

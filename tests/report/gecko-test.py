@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """-r gecko on every conformance session: the output passes gecko_check.py, has one thread per
 thread of the session, and each sample's stack, read back through the stack, frame, func and
-string tables, is the record's stack (function names, root first, the thread frame left out).
+string tables, is the record's stack (function names, root first, the thread frame left out),
+and weighs the record's time (in ms).
 
 usage: gecko-test.py PYINSTR CONFORMANCE-DIR
 """
@@ -39,16 +40,20 @@ def main():
             with open(path, "rb") as f:
                 records = json.load(f)["frame_records"]
             by_thread = {}
-            for stack, _ in records:
+            weights = {}
+            for stack, weight in records:
                 if stack:
                     by_thread.setdefault(stack[0].split("\0")[0], []).append(
                         [fr.split("\x01")[0].split("\0")[0] for fr in stack[1:]])
+                    weights.setdefault(stack[0].split("\0")[0], []).append(weight * 1000.0)
             got = {th["name"]: th for th in prof["threads"]}
             assert sorted(got) == sorted(by_thread), (case, sorted(got), sorted(by_thread))
             for name, want in by_thread.items():
                 th = got[name]
                 have = [stack_names(th, s) for s in th["samples"]["stack"]]
                 assert have == want, (case, name)
+                assert th["samples"]["weightType"] == "tracing-ms", (case, name)
+                assert th["samples"]["weight"] == weights[name], (case, name)
             print(f"ok: {case}: {len(prof['threads'])} thread(s), {len(records)} samples")
 
 

@@ -1,8 +1,11 @@
-/* Sessions: .pyisession byte-for-byte round trips of files pyinstrument wrote, bad input, repr
- * floats, string escapes, Session.combine; and 10,000-level stacks through every renderer. */
+/* Sessions: files pyinstrument wrote saved compacted and rendered alike, identical samples
+ * merged, bad input, repr floats, string escapes, Session.combine; and 10,000-level stacks
+ * through every renderer. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <glob.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,9 +19,6 @@
 #include "tree/pyjson.h"
 #include "tree/tree.h"
 #include "tree/tree_internal.h"
-
-#include <dirent.h>
-#include <glob.h>
 
 /* intern a string literal, NULs included */
 #define FRAME(s, lit) session_frame((s), (lit), sizeof(lit) - 1)
@@ -66,30 +66,6 @@ save_to_string(const struct session *s, size_t *ret_len)
         assert_int_equal(session_save(s, m), 0);
         fclose(m);
         return buf;
-}
-
-static void
-test_round_trip_pyinstrument_files(void **state)
-{
-        static const char *const cases[] = { "basic", "handmade", "recursion", "imports",
-                                             "asyncio_demo" };
-        (void)state;
-        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                char path[4096], err[256];
-                struct session *s = NULL;
-                size_t len, out_len;
-
-                snprintf(path, sizeof(path), "%s/%s/session.pyisession", CONFORMANCE_DIR, cases[i]);
-                char *orig = read_file(path, &len);
-                assert_int_equal(session_load(path, &s, err, sizeof(err)), 0);
-                char *out = save_to_string(s, &out_len);
-                /* pyinstrument's own file comes back byte for byte */
-                assert_int_equal(out_len, len);
-                assert_memory_equal(out, orig, len);
-                free(out);
-                free(orig);
-                session_free(s);
-        }
 }
 
 static void
@@ -187,11 +163,11 @@ test_string_escapes(void **state)
         /* and it reads back, NULs and the invalid byte included */
         char *doc;
         assert_true(asprintf(&doc,
-                             "{\"start_time\": 1.0, \"duration\": 1.0, \"min_interval\": 0.001, "
-                             "\"max_interval\": 0.001, \"sample_count\": 1, "
-                             "\"start_call_stack\": [%s], \"target_description\": \"t\", "
-                             "\"cpu_time\": 0.0, \"sys_path\": [], \"sys_prefixes\": [], "
-                             "\"frame_records\": [[[%s], 1.0]]}",
+                             "{\"start_time\":1.0,\"duration\":1.0,\"min_interval\":0.001,"
+                             "\"max_interval\":0.001,\"sample_count\":1,"
+                             "\"start_call_stack\":[%s],\"target_description\":\"t\","
+                             "\"cpu_time\":0.0,\"sys_path\":[],\"sys_prefixes\":[],"
+                             "\"frame_records\":[[[%s],1.0]]}",
                              buf, buf) > 0);
         struct session *s = NULL;
         assert_int_equal(session_load_buffer(doc, strlen(doc), &s, err, sizeof(err)), 0);
@@ -233,9 +209,9 @@ test_combine(void **state)
         /* the earlier session's records come first */
         size_t len;
         char *out = save_to_string(a, &len);
-        assert_non_null(strstr(out, "\"sys_path\": [\"/both\", \"/b\", \"/a\"]"));
-        assert_non_null(strstr(out, "\"frame_records\": [[[\"U\\u0000<thread>\\u00002\"], 0.25], "
-                                    "[[\"T\\u0000<thread>\\u00001\"], 0.5]]"));
+        assert_non_null(strstr(out, "\"sys_path\":[\"/both\",\"/b\",\"/a\"]"));
+        assert_non_null(strstr(out, "\"frame_records\":[[[\"U\\u0000<thread>\\u00002\"],0.25],"
+                                    "[[\"T\\u0000<thread>\\u00001\"],0.5]]"));
         free(out);
         session_free(a);
         session_free(b);
@@ -321,6 +297,141 @@ test_collapsed_empty_stack(void **state)
         session_free(s);
 }
 
+/* What every renderer but html and gecko (which show the records themselves) makes of @s, with
+ * and without timeline and show_all, one after the other. */
+static char *
+render_all(const struct session *s, size_t *ret_len)
+{
+        static const struct renderer *const all[] = {
+                &renderer_text,
+                &renderer_json,
+                &renderer_speedscope,
+                &renderer_pstats,
+                &renderer_collapsed_stacks,
+        };
+        char *buf = NULL;
+        FILE *m = open_memstream(&buf, ret_len);
+
+        srandom(1); /* json's group ids are random() */
+        for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+                for (int mode = 0; mode < 4; mode++) {
+                        struct render_opts o = {
+                                .text.unicode = true,
+                                .processor.filter_threshold = 0.01,
+                                .timeline = mode & 1,
+                                .show_all = mode & 2,
+                        };
+                        assert_int_equal(all[i]->render(s, &o, m), 0);
+                }
+        fclose(m);
+        return buf;
+}
+
+/* pyinstrument's own files saved by pyinstr: smaller (no spaces, runs merged), the same
+ * metadata, and rendered alike by every renderer, timeline order included; saving the saved
+ * file again changes nothing. */
+static void
+test_save_pyinstrument_files(void **state)
+{
+        static const char *const cases[] = { "basic", "handmade", "recursion", "imports",
+                                             "asyncio_demo" };
+        size_t merged = 0;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char path[4096], err[256];
+                struct session *s = NULL, *back = NULL;
+                size_t len, out_len, again_len, a_len, b_len;
+
+                snprintf(path, sizeof(path), "%s/%s/session.pyisession", CONFORMANCE_DIR, cases[i]);
+                char *orig = read_file(path, &len);
+                assert_int_equal(session_load(path, &s, err, sizeof(err)), 0);
+                char *out = save_to_string(s, &out_len);
+                assert_true(out_len < len);
+                assert_int_equal(session_load_buffer(out, out_len, &back, err, sizeof(err)), 0);
+                assert_true(session_start_time(back) == session_start_time(s));
+                assert_true(session_duration(back) == session_duration(s));
+                assert_true(session_cpu_time(back) == session_cpu_time(s));
+                assert_true(session_max_interval(back) == session_max_interval(s));
+                assert_int_equal(session_meta_sample_count(back), session_meta_sample_count(s));
+                assert_true(session_sample_count(back) <= session_sample_count(s));
+                merged += session_sample_count(s) - session_sample_count(back);
+                assert_string_equal(session_target_description(back),
+                                    session_target_description(s));
+                char *a = render_all(s, &a_len), *b = render_all(back, &b_len);
+                assert_int_equal(a_len, b_len);
+                assert_memory_equal(a, b, a_len);
+                char *again = save_to_string(back, &again_len);
+                assert_int_equal(again_len, out_len);
+                assert_memory_equal(again, out, out_len);
+                free(a);
+                free(b);
+                free(again);
+                free(out);
+                free(orig);
+                session_free(back);
+                session_free(s);
+        }
+        assert_true(merged > 0); /* recursion, imports and asyncio_demo have runs */
+}
+
+/* A thread's identical consecutive samples are one record of their summed weight, at the
+ * place of the first, even with other threads' samples (or empty stacks) between them; a
+ * different stack of the thread ends the run; sample_count stays the samples taken. Unless
+ * -p every_sample asks for a record each. */
+static void
+test_save_merges_runs(void **state)
+{
+        struct session *s = session_new(), *back = NULL;
+        uint32_t t = session_stack(s, SESSION_NO_STACK, FRAME(s, "T\0<thread>\0001"));
+        uint32_t u = session_stack(s, SESSION_NO_STACK, FRAME(s, "U\0<thread>\0002"));
+        uint32_t ta = session_stack(s, t, FRAME(s, "a\0/a.py\0001"));
+        uint32_t tc = session_stack(s, t, FRAME(s, "a\0/a.py\0001\001l2"));
+        uint32_t ub = session_stack(s, u, FRAME(s, "b\0/b.py\0001"));
+        char err[256];
+        size_t len;
+
+        (void)state;
+        session_add_sample(s, ta, 0.25);
+        session_add_sample(s, ub, 0.5);
+        session_add_sample(s, ta, 0.25);
+        session_add_sample(s, ub, 0.5);
+        session_add_sample(s, SESSION_NO_STACK, 1.0);
+        session_add_sample(s, ta, 0.125);
+        session_add_sample(s, tc, 0.5);
+        session_add_sample(s, ta, 0.25);
+        char *out = save_to_string(s, &len);
+        assert_non_null(strstr(out, "\"sample_count\":8,"));
+        assert_non_null(
+                strstr(out, "\"frame_records\":["
+                            "[[\"T\\u0000<thread>\\u00001\",\"a\\u0000/a.py\\u00001\"],0.625],"
+                            "[[\"U\\u0000<thread>\\u00002\",\"b\\u0000/b.py\\u00001\"],1.0],"
+                            "[[],1.0],"
+                            "[[\"T\\u0000<thread>\\u00001\",\"a\\u0000/a.py\\u00001\\u0001l2\"],"
+                            "0.5],"
+                            "[[\"T\\u0000<thread>\\u00001\",\"a\\u0000/a.py\\u00001\"],0.25]]}"));
+        assert_int_equal(session_load_buffer(out, len, &back, err, sizeof(err)), 0);
+        assert_int_equal(session_meta_sample_count(back), 8);
+        assert_int_equal(session_sample_count(back), 5);
+        free(out);
+        session_free(back);
+
+        /* -p every_sample=true: a record per sample, as pyinstrument writes them */
+        struct render_opts o = { .every_sample = true };
+        out = render_to_string(&renderer_pyisession, s, &o);
+        assert_non_null(strstr(out,
+                               "\"frame_records\":["
+                               "[[\"T\\u0000<thread>\\u00001\",\"a\\u0000/a.py\\u00001\"],0.25],"
+                               "[[\"U\\u0000<thread>\\u00002\",\"b\\u0000/b.py\\u00001\"],0.5],"
+                               "[[\"T\\u0000<thread>\\u00001\",\"a\\u0000/a.py\\u00001\"],0.25],"));
+        assert_int_equal(session_load_buffer(out, strlen(out), &back, err, sizeof(err)), 0);
+        assert_int_equal(session_meta_sample_count(back), 8);
+        assert_int_equal(session_sample_count(back), 8);
+        free(out);
+        session_free(back);
+        session_free(s);
+}
+
 /* Samples of two threads interleaved in time: one tree per thread, busiest first, each headed
  * by its <thread> root; --thread keeps one. */
 static void
@@ -373,7 +484,6 @@ test_threads(void **state)
         free(out);
         session_free(s);
 }
-
 
 /* Everything a loaded session holds, in order: frames, stacks, samples to the bit, metadata. */
 static void
@@ -464,18 +574,22 @@ static void
 test_plain_loader_agrees(void **state)
 {
         static const char *const odd[] = {
-                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": "
+                "[], "
                 "\"target_description\": \"x\", \"cpu_time\": null, \"frame_records\": "
                 "[[[\"a\\u0000b\\u0000\\u00e9\\u20ac\\udc80\\n\", \"c\\u0000\\\\u0000\"], 0.001], "
                 "[[], 1e-3], [[\"a\\u0000b\\u0000\\u00e9\\u20ac\\udc80\\n\"], -0.0]]}",
                 /* a surrogate pair, a lone surrogate, \udcc0 */
-                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": "
+                "[], "
                 "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": "
                 "[[[\"\\ud83d\\ude00\"], 0.001]]}",
-                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": "
+                "[], "
                 "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": "
                 "[[[\"\\ud83d\"], 0.001]]}",
-                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": "
+                "[], "
                 "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": "
                 "[[[\"\\udcc0\\udc80\"], 0.001]]}",
                 /* extra items, repeated keys, keys after the records, program instead of
@@ -483,24 +597,37 @@ test_plain_loader_agrees(void **state)
                 "{\"frame_records\": [[[\"a\"], 0.5, 7]], \"start_time\": 1, \"start_time\": 2, "
                 "\"duration\": 2, \"sample_count\": 1e30, \"start_call_stack\": [\"a\"], "
                 "\"program\": \"p\", \"cpu_time\": 0}",
-                "\n{ \"start_time\" :1,\t\"duration\":2 ,\"sample_count\":3,\"start_call_stack\":[],"
+                "\n{ \"start_time\" :1,\t\"duration\":2 "
+                ",\"sample_count\":3,\"start_call_stack\":[],"
                 "\"target_description\":\"\",\"cpu_time\":0,\"sys_path\":[\"/a\\u0000\"],"
                 "\"frame_records\":[ [ [ \"a\" , \"b\" ] , 1 ] , [[\"a\",\"c\"],2.5E+2] ]\r\n}\n",
                 /* bad: numbers, truncation, trailing data, duplicate records, missing keys */
-                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
-                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], 01]]}",
-                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
-                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], NaN]]}",
-                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
-                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], 1]]} x",
-                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
-                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], 1]], "
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": "
+                "[], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], "
+                "01]]}",
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": "
+                "[], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], "
+                "NaN]]}",
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": "
+                "[], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], "
+                "1]]} x",
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": "
+                "[], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], "
+                "1]], "
                 "\"frame_records\": []}",
                 "{\"start_time\": 1, \"sample_count\": 1, \"start_call_stack\": [], "
-                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], 1]]}",
-                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
-                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\", 3], 1]]}",
-                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": [], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], "
+                "1]]}",
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": "
+                "[], "
+                "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\", 3], "
+                "1]]}",
+                "{\"start_time\": 1, \"duration\": 2, \"sample_count\": 1, \"start_call_stack\": "
+                "[], "
                 "\"target_description\": \"x\", \"cpu_time\": 0, \"frame_records\": [[[\"a\"], 1],",
                 "",
                 "{}",
@@ -539,7 +666,8 @@ test_plain_loader_agrees(void **state)
                 snprintf(path, sizeof(path), "%s/handmade/session.pyisession", CONFORMANCE_DIR);
                 _cleanup_free_ char *orig = read_file(path, &len);
                 _cleanup_free_ char *buf = malloc(len * 2 + 16);
-                static const char bytes[] = "\"\\[]{},:0123456789.eE-+u nulltrue\x01\x00\xc0\x80\xff";
+                static const char bytes[] =
+                        "\"\\[]{},:0123456789.eE-+u nulltrue\x01\x00\xc0\x80\xff";
                 for (int round = 0; round < 3000; round++) {
                         size_t n = len;
                         memcpy(buf, orig, len);
@@ -566,15 +694,16 @@ test_plain_loader_agrees(void **state)
                         load_both_ways(buf, n);
                 }
         }
-        printf("%zu session files and %zu odd texts (and their truncations) load alike\n",
-               n_files, ARRAY_SIZE(odd));
+        printf("%zu session files and %zu odd texts (and their truncations) load alike\n", n_files,
+               ARRAY_SIZE(odd));
 }
 
 int
 main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_round_trip_pyinstrument_files),
+                cmocka_unit_test(test_save_pyinstrument_files),
+                cmocka_unit_test(test_save_merges_runs),
                 cmocka_unit_test(test_plain_loader_agrees),
                 cmocka_unit_test(test_bad_files),
                 cmocka_unit_test(test_truncated_real_file),
