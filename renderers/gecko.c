@@ -315,5 +315,6 @@ static const char *const gecko_extensions[] = { ".gecko.json", NULL };
 const struct renderer renderer_gecko = {
         .name = "gecko",
         .extensions = gecko_extensions,
+        .own_threads = true,
         .render = render_gecko,
 };

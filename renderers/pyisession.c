@@ -15,5 +15,6 @@ static const char *const pyisession_extensions[] = { ".pyisession", NULL };
 const struct renderer renderer_pyisession = {
         .name = "pyisession",
         .extensions = pyisession_extensions,
+        .own_threads = true,
         .render = render_pyisession,
 };

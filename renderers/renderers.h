@@ -82,6 +82,9 @@ struct renderer {
         const char *const *default_processors;
         /* names left out of @default_processors (NULL-terminated, may be NULL) */
         const char *const *without_processors;
+        /* draws every thread on its own whatever --split-threads says: a track per thread is
+         * what its viewer works with (gecko), or it is the session itself (pyisession) */
+        bool own_threads;
         bool binary;  /* refuses a terminal */
         bool browser; /* a terminal gets a temporary file, opened in a browser */
         /* Write the report. @return 0, -EIO, or -ENOENT when o->thread selects nothing. */
