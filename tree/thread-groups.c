@@ -313,12 +313,15 @@ session_group_threads(const struct session *s)
                 if (gr->entry != NONE)
                         function = strtab_str(&idents, gr->entry, &len);
                 /* "Thread (process_request_thread) [142 threads]": the function part of the
-                 * entry's identifier names the role where the thread's name may not */
+                 * entry's identifier names the role where the thread's name may not. The
+                 * third part, a thread's threading.get_ident(), is 0: no one thread's, and
+                 * folded stacks keep their "name (file:line)" shape (the text report leaves a
+                 * 0 out) */
                 if (gr->entry != NONE)
-                        n = asprintf(&info, "%s%s(%s) [%zu threads]%c<thread>", gr->stem,
-                                     gr->stem[0] ? " " : "", function, gr->n, 0);
+                        n = asprintf(&info, "%s%s(%s) [%zu threads]%c<thread>%c0", gr->stem,
+                                     gr->stem[0] ? " " : "", function, gr->n, 0, 0);
                 else
-                        n = asprintf(&info, "%s [%zu threads]%c<thread>", gr->stem, gr->n, 0);
+                        n = asprintf(&info, "%s [%zu threads]%c<thread>%c0", gr->stem, gr->n, 0, 0);
                 if (n < 0)
                         abort();
                 gr->root = session_stack(r, SESSION_NO_STACK, session_frame(r, info, (size_t)n));
