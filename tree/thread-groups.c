@@ -16,13 +16,21 @@
 
 #define NONE UINT32_MAX
 
+/* What an entry candidate is, from least to most likely the thread's role: a call of
+ * threading's own as the thread starts or ends, a thread's outermost frame, the target that
+ * Thread.run called (or a subclass's run()). */
+enum { BUSINESS, OUTERMOST, TARGET };
+
 struct member {
+        uint32_t root;  /* its root stack */
         uint32_t entry; /* identifier id of its entry function, NONE when unknown */
         uint32_t group; /* NONE until assigned */
         char *stem;     /* the name without its counters (and without " (entry)") */
         double best;    /* the weight of the entry candidate chosen so far */
-        bool best_real; /* that candidate is outside threading.py */
+        uint8_t level;  /* that candidate's: BUSINESS, OUTERMOST or TARGET */
+        bool threading; /* some stack has threading's bootstrap frames */
         bool listed;    /* in its group's members */
+        bool cut;       /* the name may be cut short: 15 bytes, an OS name (3.14+) */
 };
 
 struct group {
@@ -30,7 +38,8 @@ struct group {
         const char *stem;  /* borrowed from its first member */
         uint32_t *members; /* member indexes, in order of first sample */
         size_t n, cap;
-        uint32_t root; /* the new session's root stack of the group (when n > 1) */
+        uint32_t root;  /* the new session's root stack of the group (when n > 1) */
+        size_t n_named; /* members whose name and entry made the group */
 };
 
 static const char *
@@ -86,6 +95,21 @@ name_stem(const char *name)
         return out;
 }
 
+/* The target 3.10+ puts in the name of a Thread it names ("Thread-12 (process_request_thread)"),
+ * or NULL: with its length in *@ret_len. */
+static const char *
+target_in_name(const char *name, size_t *ret_len)
+{
+        size_t n = strlen(name);
+        const char *open = strstr(name, " (");
+
+        if (strncmp(name, "Thread-", 7) != 0 || name[7] < '0' || name[7] > '9' || !open || n < 2 ||
+            name[n - 1] != ')')
+                return NULL;
+        *ret_len = (size_t)(name + n - 1 - (open + 2));
+        return open + 2;
+}
+
 /* Take " (FUNCTION)" off the end of @stem: 3.10+ names a Thread after its target
  * ("Thread-12 (process_request_thread)"), 3.8 and 3.9 do not, and a thread whose name could
  * not be read is Thread-<TID>: all three are the same role. */
@@ -134,6 +158,7 @@ session_group_threads(const struct session *s)
         _cleanup_free_ struct member *members = NULL;
         _cleanup_free_ struct group *groups = NULL;
         _cleanup_free_ bool *emitted = NULL;
+        _cleanup_free_ uint8_t *level = NULL;
         _cleanup_free_ size_t *count = NULL, *order = NULL;
         struct strtab idents;
         struct u64map pairs;
@@ -161,8 +186,11 @@ session_group_threads(const struct session *s)
                 if (!file || strcmp(file, "<thread>") != 0 || strcmp(info, "MainThread") == 0)
                         continue;
                 xgrow(&members, &cap_members, n_members + 1, sizeof(*members));
-                members[n_members] =
-                        (struct member){ .entry = NONE, .group = NONE, .stem = name_stem(info) };
+                members[n_members] = (struct member){ .root = (uint32_t)i,
+                                                      .entry = NONE,
+                                                      .group = NONE,
+                                                      .stem = name_stem(info),
+                                                      .cut = strlen(info) == 15 };
                 slot[i] = (uint32_t)n_members++;
         }
         if (n_members < 2)
@@ -170,12 +198,17 @@ session_group_threads(const struct session *s)
 
         /* each stack's entry candidate: its first frame above threading's bootstrap frames (the
          * thread's outermost frame for a thread threading did not start), as an identifier
-         * (the frame text before its attributes: the line being run differs between samples) */
+         * (the frame text before its attributes: the line being run differs between samples).
+         * It is the thread's target only when Thread.run called it, or it is a subclass's run()
+         * called by _bootstrap_inner, or nothing is below it: what _bootstrap_inner calls
+         * besides, as the thread starts and ends (_started.set(), _delete(), a weakref
+         * callback of its locals), is threading's own business */
         strtab_init(&idents);
         u64map_init(&pairs);
         ident = xmalloc((s->frames.n ? s->frames.n : 1) * sizeof(*ident));
         memset(ident, 0xff, (s->frames.n ? s->frames.n : 1) * sizeof(*ident));
         cand = xmalloc((s->n_stacks ? s->n_stacks : 1) * sizeof(*cand));
+        level = xcalloc(s->n_stacks ? s->n_stacks : 1, sizeof(*level));
         for (size_t i = 0; i < s->n_stacks; i++) {
                 const struct session_stack *st = &s->stacks[i];
                 size_t len;
@@ -186,11 +219,23 @@ session_group_threads(const struct session *s)
                         continue;
                 if (cand[st->parent] != NONE) {
                         cand[i] = cand[st->parent];
+                        level[i] = level[st->parent];
                         continue;
                 }
                 info = session_frame_info(s, st->frame, &len);
                 if (is_bootstrap(info, len))
                         continue;
+                if (s->stacks[st->parent].parent == SESSION_NO_STACK) {
+                        level[i] = OUTERMOST;
+                } else {
+                        size_t plen;
+                        const char *parent =
+                                session_frame_info(s, s->stacks[st->parent].frame, &plen);
+                        level[i] = strcmp(info, "run") == 0 || (is_bootstrap(parent, plen) &&
+                                                                strcmp(parent, "run") == 0)
+                                           ? TARGET
+                                           : BUSINESS;
+                }
                 if (ident[st->frame] == NONE) {
                         const char *attr = memchr(info, '\x01', len);
                         ident[st->frame] =
@@ -199,9 +244,8 @@ session_group_threads(const struct session *s)
                 cand[i] = ident[st->frame];
         }
 
-        /* a thread's entry is the candidate it spent most time in, preferring one outside
-         * threading.py: a sample taken as the thread starts or ends has threading's own
-         * frames (_started.set(), _delete()) above _bootstrap_inner */
+        /* a thread's entry is the candidate it spent most time in, preferring its target: a
+         * thread seen only as it starts or ends has none */
         for (size_t i = 0; i < s->n_samples; i++) {
                 uint32_t st = s->sample_stack[i], c;
                 uint64_t key, pos;
@@ -219,55 +263,67 @@ session_group_threads(const struct session *s)
                 weight[pos] += s->sample_weight[i];
 
                 struct member *m = &members[slot[roots[st]]];
-                size_t len;
-                const char *text = strtab_str(&idents, c, &len);
-                bool real = !in_threading(second_field(text, len) ? second_field(text, len) : "");
-                if (m->entry == NONE || (real && !m->best_real) ||
-                    (real == m->best_real && weight[pos] > m->best)) {
+                if (level[st] != OUTERMOST)
+                        m->threading = true;
+                if (m->entry == NONE || level[st] > m->level ||
+                    (level[st] == m->level && weight[pos] > m->best)) {
                         m->entry = c;
                         m->best = weight[pos];
-                        m->best_real = real;
+                        m->level = level[st];
                 }
         }
         for (size_t k = 0; k < n_members; k++) {
                 struct member *m = &members[k];
-                if (m->entry != NONE && !m->best_real)
-                        m->entry = NONE; /* only threading's own frames were seen */
-                if (m->entry != NONE) {
-                        size_t len;
-                        drop_target_suffix(m->stem, strtab_str(&idents, m->entry, &len));
-                }
+                size_t len, tlen;
+                const char *name = session_frame_info(s, s->stacks[m->root].frame, &len);
+                const char *target = target_in_name(name, &tlen), *function;
+
+                /* only threading's own business was seen, or, of a thread threading started,
+                 * what ran after its _bootstrap returned (the weakref callbacks of its
+                 * thread-locals) */
+                if (m->entry != NONE && m->level < (m->threading ? TARGET : OUTERMOST))
+                        m->entry = NONE;
+                if (m->entry == NONE)
+                        continue;
+                function = strtab_str(&idents, m->entry, &len);
+                /* a thread whose name gives its target but that was only seen elsewhere (as it
+                 * ended: a weakref callback of its locals) has no entry of its own */
+                if (target && (strlen(function) != tlen || strncmp(function, target, tlen) != 0))
+                        m->entry = NONE;
+                else
+                        drop_target_suffix(m->stem, function);
         }
 
         /* the roles of the threads whose name and entry are known */
         for (size_t k = 0; k < n_members; k++) {
                 struct member *m = &members[k];
-                if (m->entry == NONE || !m->stem[0])
+                if (m->entry == NONE || !m->stem[0] || m->cut)
                         continue;
                 for (size_t g = 0; g < n_groups && m->group == NONE; g++)
                         if (groups[g].entry == m->entry && strcmp(groups[g].stem, m->stem) == 0)
                                 m->group = (uint32_t)g;
                 if (m->group == NONE)
                         m->group = group_new(&groups, &n_groups, &cap_groups, m);
+                groups[m->group].n_named++;
         }
-        /* a thread seen only in threading's frames, or with no name, joins the one role its
-         * name can be the start of ("Thread-12 (process_request_thread)" seen only in
-         * _bootstrap_inner; 3.14's OS names, cut to 15 bytes), else has its own */
+        /* a thread seen only in threading's frames, or with no name, or a name that may be cut
+         * short, joins the one role its name can be the start of
+         * ("Thread-12 (process_request_thread)" seen only in _bootstrap_inner; 3.14's OS names,
+         * cut to 15 bytes, of threads not registered yet; 3.8's "Thread-12" may fit several:
+         * the most common), else has its own */
         for (size_t k = 0; k < n_members; k++) {
                 struct member *m = &members[k];
                 uint32_t found = NONE;
-                bool several = false;
 
                 if (m->group != NONE)
                         continue;
-                for (size_t g = 0; g < n_groups && !several; g++) {
+                for (size_t g = 0; g < n_groups; g++) {
                         if ((m->entry == NONE || groups[g].entry == m->entry) &&
-                            groups[g].entry != NONE && names_role(&groups[g], &idents, m->stem)) {
-                                several = found != NONE;
+                            groups[g].entry != NONE && names_role(&groups[g], &idents, m->stem) &&
+                            (found == NONE || groups[g].n_named > groups[found].n_named))
                                 found = (uint32_t)g;
-                        }
                 }
-                if (found != NONE && !several) {
+                if (found != NONE) {
                         m->group = found;
                         continue;
                 }
