@@ -112,7 +112,7 @@ extern const char renderer_html_head[];
 extern const char renderer_html_tail[];
 
 /* Does a thread root's identifier text ("name\0<thread>\0id", @len bytes) match --thread
- * @sel (a name or an id)? */
+ * @sel (a name or an id; a group of threads also by its name without " [N threads]")? */
 bool renderer_thread_text_matches(const char *text, size_t len, const char *sel);
 
 /* The renderer called @name ("session" is pyinstrument's old name for "pyisession"), or NULL. */

@@ -397,6 +397,13 @@ test_group_threads(void **state)
         out = render_to_string(&renderer_collapsed_stacks, g, &o);
         assert_non_null(strstr(out, "Thread (handle) [5 threads] (<thread>:0);"));
         free(out);
+        /* --thread: a group by its name without the count */
+        o.thread = "Thread (handle)";
+        out = render_to_string(&renderer_text, g, &o);
+        assert_non_null(strstr(out, "\n0.020 Thread (handle) [5 threads]  <thread>\n"));
+        assert_null(strstr(out, "MainThread"));
+        free(out);
+        o.thread = NULL;
         session_free(g);
 
         /* nothing to group: NULL, the session is the report */
