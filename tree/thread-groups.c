@@ -36,6 +36,7 @@ struct member {
 struct group {
         uint32_t entry;
         const char *stem;  /* borrowed from its first member */
+        char *full;        /* "STEM (FUNCTION)" when the entry is known */
         uint32_t *members; /* member indexes, in order of first sample */
         size_t n, cap;
         uint32_t root;  /* the new session's root stack of the group (when n > 1) */
@@ -129,24 +130,32 @@ starts_with(const char *s, const char *prefix)
         return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Can @stem be the start of @g's name, "STEM (FUNCTION)"? */
-static bool
-names_role(const struct group *g, const struct strtab *idents, const char *stem)
-{
-        _cleanup_free_ char *full = NULL;
-        size_t len;
+struct roles {
+        struct group *v;
+        size_t n, cap;
+        struct strtab keys; /* "stem\0entry" → its group's index, as the key's id */
+};
 
-        if (asprintf(&full, "%s (%s)", g->stem, strtab_str(idents, g->entry, &len)) < 0)
-                abort();
-        return starts_with(full, stem);
-}
-
+/* The role of @stem and @entry, made when it is new. */
 static uint32_t
-group_new(struct group **groups, size_t *n, size_t *cap, const struct member *m)
+role(struct roles *r, const struct strtab *idents, const char *stem, uint32_t entry)
 {
-        xgrow(groups, cap, *n + 1, sizeof(**groups));
-        (*groups)[*n] = (struct group){ .entry = m->entry, .stem = m->stem, .root = NONE };
-        return (uint32_t)(*n)++;
+        size_t n = strlen(stem), len;
+        _cleanup_free_ char *key = xmalloc(n + 1 + sizeof(entry));
+        uint32_t id;
+
+        memcpy(key, stem, n + 1);
+        memcpy(key + n + 1, &entry, sizeof(entry));
+        id = strtab_intern(&r->keys, key, n + 1 + sizeof(entry));
+        if (id < r->n)
+                return id;
+        /* ids are dense and made in order: the new key is the next group */
+        xgrow(&r->v, &r->cap, r->n + 1, sizeof(*r->v));
+        r->v[r->n] = (struct group){ .entry = entry, .stem = stem, .root = NONE };
+        if (entry != NONE &&
+            asprintf(&r->v[r->n].full, "%s (%s)", stem, strtab_str(idents, entry, &len)) < 0)
+                abort();
+        return (uint32_t)r->n++;
 }
 
 struct session *
@@ -156,14 +165,14 @@ session_group_threads(const struct session *s)
                                 *ident = NULL, *stack_map = NULL, *frame_map = NULL;
         _cleanup_free_ double *weight = NULL;
         _cleanup_free_ struct member *members = NULL;
-        _cleanup_free_ struct group *groups = NULL;
         _cleanup_free_ bool *emitted = NULL;
         _cleanup_free_ uint8_t *level = NULL;
         _cleanup_free_ size_t *count = NULL, *order = NULL;
         struct strtab idents;
         struct u64map pairs;
-        size_t n_members = 0, cap_members = 0, n_groups = 0, cap_groups = 0, n_pairs = 0,
-               cap_weight = 0, grouped = 0;
+        struct roles roles = { 0 };
+        struct group *groups;
+        size_t n_members = 0, cap_members = 0, n_groups, n_pairs = 0, cap_weight = 0, grouped = 0;
         uint32_t start_frame = NONE;
         struct session *r = NULL;
 
@@ -204,6 +213,7 @@ session_group_threads(const struct session *s)
          * besides, as the thread starts and ends (_started.set(), _delete(), a weakref
          * callback of its locals), is threading's own business */
         strtab_init(&idents);
+        strtab_init(&roles.keys);
         u64map_init(&pairs);
         ident = xmalloc((s->frames.n ? s->frames.n : 1) * sizeof(*ident));
         memset(ident, 0xff, (s->frames.n ? s->frames.n : 1) * sizeof(*ident));
@@ -299,18 +309,15 @@ session_group_threads(const struct session *s)
                 struct member *m = &members[k];
                 if (m->entry == NONE || !m->stem[0] || m->cut)
                         continue;
-                for (size_t g = 0; g < n_groups && m->group == NONE; g++)
-                        if (groups[g].entry == m->entry && strcmp(groups[g].stem, m->stem) == 0)
-                                m->group = (uint32_t)g;
-                if (m->group == NONE)
-                        m->group = group_new(&groups, &n_groups, &cap_groups, m);
-                groups[m->group].n_named++;
+                m->group = role(&roles, &idents, m->stem, m->entry);
+                roles.v[m->group].n_named++;
         }
         /* a thread seen only in threading's frames, or with no name, or a name that may be cut
          * short, joins the one role its name can be the start of
          * ("Thread-12 (process_request_thread)" seen only in _bootstrap_inner; 3.14's OS names,
          * cut to 15 bytes, of threads not registered yet; 3.8's "Thread-12" may fit several:
          * the most common), else has its own */
+        n_groups = roles.n;
         for (size_t k = 0; k < n_members; k++) {
                 struct member *m = &members[k];
                 uint32_t found = NONE;
@@ -318,21 +325,16 @@ session_group_threads(const struct session *s)
                 if (m->group != NONE)
                         continue;
                 for (size_t g = 0; g < n_groups; g++) {
-                        if ((m->entry == NONE || groups[g].entry == m->entry) &&
-                            groups[g].entry != NONE && names_role(&groups[g], &idents, m->stem) &&
-                            (found == NONE || groups[g].n_named > groups[found].n_named))
+                        const struct group *gr = &roles.v[g];
+                        if ((m->entry == NONE || gr->entry == m->entry) && gr->full &&
+                            starts_with(gr->full, m->stem) &&
+                            (found == NONE || gr->n_named > roles.v[found].n_named))
                                 found = (uint32_t)g;
                 }
-                if (found != NONE) {
-                        m->group = found;
-                        continue;
-                }
-                for (size_t g = 0; g < n_groups && m->group == NONE; g++)
-                        if (groups[g].entry == m->entry && strcmp(groups[g].stem, m->stem) == 0)
-                                m->group = (uint32_t)g;
-                if (m->group == NONE)
-                        m->group = group_new(&groups, &n_groups, &cap_groups, m);
+                m->group = found != NONE ? found : role(&roles, &idents, m->stem, m->entry);
         }
+        groups = roles.v;
+        n_groups = roles.n;
 
         /* members in order of first sample, which is the order they are laid out in */
         for (size_t i = 0; i < s->n_samples; i++) {
@@ -453,8 +455,12 @@ session_group_threads(const struct session *s)
                 session_add_start_call_stack(r, f->str, f->len);
         }
 done:
-        for (size_t g = 0; g < n_groups; g++)
-                free(groups[g].members);
+        for (size_t g = 0; g < roles.n; g++) {
+                free(roles.v[g].members);
+                free(roles.v[g].full);
+        }
+        free(roles.v);
+        strtab_release(&roles.keys);
         u64map_release(&pairs);
         strtab_release(&idents);
 out:
