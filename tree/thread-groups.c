@@ -68,6 +68,21 @@ is_bootstrap(const char *info, size_t len)
                 strcmp(info, "run") == 0);
 }
 
+/* A frame of the weakref modules with nothing below it is a callback the interpreter ran as
+ * the last reference went: a Thread's, on its own thread after _bootstrap returned (every
+ * Thread is in threading._dangling, a WeakSet, whose callback is _remove), never a role. */
+static bool
+weakref_callback(const char *info, size_t len)
+{
+        const char *file = second_field(info, len), *slash;
+
+        if (!file)
+                return false;
+        slash = strrchr(file, '/');
+        file = slash ? slash + 1 : file;
+        return strcmp(file, "_weakrefset.py") == 0 || strcmp(file, "weakref.py") == 0;
+}
+
 /* The name with its counters taken out: a '-' or '_' and the digits after it, where a
  * non-alphanumeric character or the end follows ("Thread-12 (f)" → "Thread (f)",
  * "ThreadPoolExecutor-0_3" → "ThreadPoolExecutor", "Dummy-3", "Thread-<TID>", "asyncio_0").
@@ -236,7 +251,7 @@ session_group_threads(const struct session *s)
                 if (is_bootstrap(info, len))
                         continue;
                 if (s->stacks[st->parent].parent == SESSION_NO_STACK) {
-                        level[i] = OUTERMOST;
+                        level[i] = weakref_callback(info, len) ? BUSINESS : OUTERMOST;
                 } else {
                         size_t plen;
                         const char *parent =

@@ -82,9 +82,9 @@ def test_server_threads_grouped(python, tmp_path):
     assert len(workers) <= served + CLIENTS, (len(workers), served)
 
     # grouped (the default): MainThread and one root for the request threads, with their count
-    # and the sum of their times. A thread seen only after its _bootstrap returned (a weakref
-    # callback of its locals as its only frame), or in a stack that lost frames (a torn walk),
-    # has no known role and keeps a root of its own: a handful at most.
+    # and the sum of their times. A thread seen only in a stack that lost frames (a torn walk:
+    # finish_request right above Thread.run) has another entry and keeps its own root: a
+    # handful at most.
     grouped, grouped_lines = per_root(parse_collapsed(render(session, "-r", "collapsed")))
     assert main[0] in grouped and grouped[main[0]] == split[main[0]], sorted(grouped)
     groups = [r for r in grouped if GROUP_RE.match(r[0])]

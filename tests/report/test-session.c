@@ -342,6 +342,7 @@ test_group_threads(void **state)
                 "Thread-15 (other)", /* another entry: its own root */
                 "Dummy-1",
                 "Dummy-2", /* not started by threading: the outermost frame */
+                "Thread-4343", /* seen only as its Thread was freed: WeakSet's callback */
         };
         uint32_t boot = FRAME(s, "_bootstrap\0/usr/lib/python3.12/threading.py\0001010\x01"
                                  "cThread"),
@@ -353,7 +354,8 @@ test_group_threads(void **state)
                  other = FRAME(s, "other\0/app/srv.py\00030"),
                  worker = FRAME(s,
                                 "_worker\0/usr/lib/python3.12/concurrent/futures/thread.py\00070"),
-                 cb = FRAME(s, "callback\0/app/ext.py\0005");
+                 cb = FRAME(s, "callback\0/app/ext.py\0005"),
+                 weak = FRAME(s, "_remove\0/usr/lib/python3.12/_weakrefset.py\00039");
         uint32_t main_t = session_stack(s, SESSION_NO_STACK, FRAME(s, "MainThread\0<thread>\0001")),
                  m = session_stack(s, main_t, FRAME(s, "<module>\0/app/srv.py\0001"));
 
@@ -373,6 +375,8 @@ test_group_threads(void **state)
                         leaf = session_stack(s, session_stack(s, b, run), worker);
                 else if (i == 7)
                         leaf = session_stack(s, session_stack(s, b, run), other);
+                else if (i == 10)
+                        leaf = session_stack(s, root, weak);
                 else if (i >= 8)
                         leaf = session_stack(s, root, cb);
                 else
@@ -385,22 +389,22 @@ test_group_threads(void **state)
         assert_non_null(g);
         assert_int_equal(session_sample_count(g), session_sample_count(s));
         char *out = render_to_string(&renderer_text, g, &o);
-        /* 5 handle threads: 1+1, 2+1, 3+1, 4+1, 5+1 ms, under their role's root */
-        assert_non_null(strstr(out, "\n0.020 Thread (handle) [5 threads]  <thread>\n"));
+        /* 6 handle threads: 1+1, 2+1, 3+1, 4+1, 5+1 and 11+1 ms, under their role's root */
+        assert_non_null(strstr(out, "\n0.032 Thread (handle) [6 threads]  <thread>\n"));
         assert_non_null(
                 strstr(out, "\n0.015 ThreadPoolExecutor (_worker) [2 threads]  <thread>\n"));
         assert_non_null(strstr(out, "\n0.021 Dummy (callback) [2 threads]  <thread>\n"));
         assert_non_null(strstr(out, "\n0.009 Thread-15 (other)  <thread>:107\n"));
-        assert_non_null(strstr(out, "\n0.010 MainThread  <thread>:1\n"));
+        assert_non_null(strstr(out, "\n0.011 MainThread  <thread>:1\n"));
         free(out);
         /* folded stacks keep their "name (file:line)" shape at a group root */
         out = render_to_string(&renderer_collapsed_stacks, g, &o);
-        assert_non_null(strstr(out, "Thread (handle) [5 threads] (<thread>:0);"));
+        assert_non_null(strstr(out, "Thread (handle) [6 threads] (<thread>:0);"));
         free(out);
         /* --thread: a group by its name without the count */
         o.thread = "Thread (handle)";
         out = render_to_string(&renderer_text, g, &o);
-        assert_non_null(strstr(out, "\n0.020 Thread (handle) [5 threads]  <thread>\n"));
+        assert_non_null(strstr(out, "\n0.032 Thread (handle) [6 threads]  <thread>\n"));
         assert_null(strstr(out, "MainThread"));
         free(out);
         o.thread = NULL;
