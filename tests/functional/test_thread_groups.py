@@ -3,6 +3,7 @@ load leaves hundreds of request threads, which the report shows as ONE root
 "Thread (process_request_thread) [N threads]" whose time is the sum of theirs; --split-threads
 gives a root per thread again; MainThread stays its own root. The session itself keeps every
 thread: both reports are rendered from one recording."""
+import json
 import re
 import subprocess
 import threading
@@ -113,6 +114,18 @@ def test_server_threads_grouped(python, tmp_path):
     assert len(re.findall(r"^\d+\.\d+ MainThread  <thread>:\d+$", split_text, re.M)) == 1
     split_roots = re.findall(r"^\d+\.\d+ (?!MainThread)(.*)  <thread>:\d+$", split_text, re.M)
     assert len(split_roots) == len(workers), split_text[:2000]
+    # the other renderers: HTML and speedscope draw the group (laid end to end); gecko keeps a
+    # track per thread, as the Firefox Profiler works with them
+    html, ss, gecko = (tmp_path / "r.html", tmp_path / "r.speedscope.json",
+                       tmp_path / "r.gecko.json")
+    for path in (html, ss, gecko):
+        render(session, "-o", str(path))
+    assert ('"name": %s' % json.dumps(group[0])) in html.read_text(), "no group in the page"
+    profiles = [p["name"] for p in json.loads(ss.read_text())["profiles"]]
+    assert len(profiles) == 2 + len(others) and any(group[0] in p for p in profiles), profiles
+    tracks = [t["name"] for t in json.loads(gecko.read_text())["threads"]]
+    assert len(tracks) == 1 + len(workers), (len(tracks), len(workers))
+
     n_text, n_split = len(text.splitlines()), len(split_text.splitlines())
     assert n_text < 80 and n_split > 3 * n_text and n_split > 100, (n_text, n_split)
     print("%d requests served; %d worker threads -> %r and %r; text %d lines (split %d); "
