@@ -96,8 +96,9 @@ struct session *session_resample(const struct session *s, double interval);
 
 /* Threads that play the same role under one root, as a new session: the same thread name once
  * its counters are taken out ("Thread-12 (f)", "ThreadPoolExecutor-0_3", "Dummy-3",
- * "Thread-<TID>") and the same entry function (the first frame above threading's _bootstrap,
- * _bootstrap_inner and run, or the outermost one). A group's root is
+ * "Thread-<TID>") and the same entry function (what Thread.run called, a subclass's run(), or
+ * the outermost frame of a thread threading did not start; a thread seen only in threading's
+ * own calls as it starts or ends joins the role its name fits). A group's root is
  * "NAME (FUNCTION) [N threads]\0<thread>\00", N its thread roots; its samples are laid out thread
  * after thread where its first sample was. MainThread, the thread of the start_call_stack and
  * roots that are not <thread> frames (pyinstrument's sessions) keep theirs. NULL when no two
