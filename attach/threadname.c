@@ -11,7 +11,6 @@
 #include "common/xalloc.h"
 #include "internal.h"
 
-
 uint64_t
 thread_stack_key(const struct thread_stack *st)
 {
@@ -162,20 +161,48 @@ find_registries(struct target *t, uint64_t interp, uint64_t *ret_active, uint64_
         return 0;
 }
 
+/* Is the object at @obj alive (not freed: pymalloc's free list pointer in its refcount)? */
+static bool
+object_alive(struct target *t, uint64_t obj)
+{
+        uint64_t refcnt;
+
+        return rmem_read_ptr(t, obj + t->off.object.ob_refcnt, &refcnt) == 0 && pyobj_alive(refcnt);
+}
+
+/* The name of @thread, the Thread whose _ident is @ident. The dicts are read while the target
+ * changes them: an entry of _active read as it is replaced can be a Thread freed since (of an
+ * earlier thread with the same ident: pthread_t values are reused at once), whose _name now
+ * points at another str (a request handler's "User-Agent: ..." header line). The Thread must
+ * be alive, its _ident @ident, and the same _name before and after the str is read; else there
+ * is no name yet and the thread is asked again later. */
 static int
-thread_name_attr(struct target *t, uint64_t thread, struct pystr *ret)
+thread_name_attr(struct target *t, uint64_t thread, uint64_t ident, struct pystr *ret)
 {
         struct dict_view d;
-        uint64_t name;
+        uint64_t name, again, v;
         int r;
 
+        if (!object_alive(t, thread))
+                return -ENOENT;
         r = instance_dict(t, thread, &d);
         if (r < 0)
                 return r;
+        if (pydict_find_str(t, &d, "_ident", &v) < 0 || read_int(t, v, &v) < 0 || v != ident)
+                return -ENOENT;
         r = pydict_find_str(t, &d, "_name", &name);
         if (r < 0)
                 return r;
-        return pystr_read(t->mem, &t->off, name, ret);
+        r = pystr_read(t->mem, &t->off, name, ret);
+        if (r < 0)
+                return r;
+        if (!object_alive(t, thread) || instance_dict(t, thread, &d) < 0 ||
+            pydict_find_str(t, &d, "_name", &again) < 0 || again != name) {
+                free(ret->s);
+                ret->s = NULL;
+                return -ENOENT;
+        }
+        return 0;
 }
 
 /* The Thread of @ident: in _active ({ident: Thread}), or, for a thread that has just started
@@ -184,26 +211,36 @@ thread_name_attr(struct target *t, uint64_t thread, struct pystr *ret)
 static int
 name_in(struct target *t, uint64_t active, uint64_t limbo, uint64_t ident, struct pystr *ret)
 {
-        struct dict_view d, attrs;
-        uint64_t thread, key, value, v;
+        struct dict_view d;
+        uint64_t thread, key, value;
         int r;
 
         r = pydict_view(t, active, &d);
         if (r < 0)
                 return r;
         r = dict_find_int(t, &d, ident, &thread);
-        if (r == 0)
-                return thread_name_attr(t, thread, ret);
+        if (r == 0) {
+                uint64_t again;
+
+                r = thread_name_attr(t, thread, ident, ret);
+                if (r < 0)
+                        return r;
+                /* the entry read may have been one being replaced: it must still be there */
+                if (pydict_view(t, active, &d) < 0 || dict_find_int(t, &d, ident, &again) < 0 ||
+                    again != thread) {
+                        free(ret->s);
+                        ret->s = NULL;
+                        return -ENOENT;
+                }
+                return 0;
+        }
         if (!limbo || pydict_view(t, limbo, &d) < 0)
                 return r;
         for (uint64_t i = 0; i < d.n && i < 64; i++) {
                 if (pydict_entry(t, &d, i, &key, &value) < 0 || !value)
                         continue;
-                if (instance_dict(t, value, &attrs) < 0 ||
-                    pydict_find_str(t, &attrs, "_ident", &v) < 0 || read_int(t, v, &v) < 0 ||
-                    v != ident)
-                        continue;
-                return thread_name_attr(t, value, ret);
+                if (thread_name_attr(t, value, ident, ret) == 0)
+                        return 0;
         }
         return -ENOENT;
 }

@@ -102,6 +102,8 @@ usage(FILE *f)
               "  -t, --timeline, --hide, --hide-regex, --show, --show-regex, --show-all,\n"
               "  --unicode/--no-unicode, --color/--no-color, --target-description TEXT\n"
               "      --thread NAME|ID     report only this thread; --main-thread: the main one\n"
+              "      --split-threads      a root per thread (by default threads of one role, such\n"
+              "                           as a server's request threads, are one root)\n"
               "  -h, --help, --version\n",
               f);
 }

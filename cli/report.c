@@ -28,8 +28,9 @@
 
 enum opt_kind { OPT_FLAG, OPT_VALUE };
 
-/* The report options. --thread and --main-thread are pyinstr's: pyinstrument profiles one
- * thread, pyinstr sees them all and renders each; these restrict the report to one. */
+/* The report options. --thread, --main-thread and --split-threads are pyinstr's: pyinstrument
+ * profiles one thread, pyinstr sees them all and renders each; the first two restrict the report
+ * to one, the last keeps threads of one role apart (session_group_threads()). */
 static const struct {
         const char *shrt, *lng;
         enum opt_kind kind;
@@ -51,6 +52,7 @@ static const struct {
         { NULL, "--target-description", OPT_VALUE, 'd' },
         { NULL, "--thread", OPT_VALUE, 'T' },
         { NULL, "--main-thread", OPT_FLAG, 'M' },
+        { NULL, "--split-threads", OPT_FLAG, 'G' },
 };
 
 static void
@@ -106,6 +108,9 @@ store(struct report_opts *o, int id, const char *v)
                 break;
         case 'M':
                 o->thread = "MainThread";
+                break;
+        case 'G':
+                o->split_threads = true;
                 break;
         default:
                 break;
@@ -698,11 +703,49 @@ render_to(const struct renderer *r,
         return why_failed(out, res, e);
 }
 
+/* Has @s a thread root that --thread @sel selects? */
+static bool
+has_thread(const struct session *s, const char *sel)
+{
+        for (size_t i = 0; i < session_stack_count(s); i++) {
+                size_t len;
+                const char *info;
+
+                if (session_stack_parent(s, (uint32_t)i) != SESSION_NO_STACK)
+                        continue;
+                info = session_frame_info(s, session_stack_frame(s, (uint32_t)i), &len);
+                if (renderer_thread_text_matches(info, len, sel))
+                        return true;
+        }
+        return false;
+}
+
+/* What @r draws of @s: threads of one role under one root unless --split-threads (or @r draws
+ * every thread itself); a new session in *@ret_grouped when that changes anything. --thread
+ * picks among the groups and the threads left alone, or else among every thread, so that a
+ * thread of a group can still be shown by its own name or id. */
+static const struct session *
+report_view(const struct session *s,
+            const struct renderer *r,
+            const struct report_opts *o,
+            struct session **ret_grouped)
+{
+        *ret_grouped = NULL;
+        if (o->split_threads || r->own_threads)
+                return s;
+        *ret_grouped = session_group_threads(s);
+        if (!*ret_grouped || (o->thread && !has_thread(*ret_grouped, o->thread)))
+                return s;
+        return *ret_grouped;
+}
+
 int
 report_write(struct session *s, const struct report_opts *o, char *err, size_t errlen)
 {
         const struct renderer *r = choose_renderer(o);
         _cleanup_free_ char *tmp = NULL, *final = NULL;
+        _cleanup_(session_freep) struct session *grouped = NULL;
+        const struct session *view;
         struct render_opts ro;
         FILE *out = stdout;
         int res;
@@ -712,6 +755,7 @@ report_write(struct session *s, const struct report_opts *o, char *err, size_t e
         res = compute(o, r, !o->outfile && isatty(STDOUT_FILENO), &ro, err, errlen);
         if (res < 0)
                 return res;
+        view = report_view(s, r, o, &grouped);
         if (!o->outfile && r->browser && isatty(STDOUT_FILENO)) {
                 /* pyinstrument: a page is no use on a terminal, so it goes to a file that is
                  * opened in a browser */
@@ -719,7 +763,7 @@ report_write(struct session *s, const struct report_opts *o, char *err, size_t e
 
                 res = temp_report(&path, &out);
                 if (res == 0) {
-                        res = render_to(r, s, &ro, out);
+                        res = render_to(r, view, &ro, out);
                         if (fclose(out) != 0 && res == 0)
                                 res = -errno;
                 }
@@ -759,7 +803,7 @@ report_write(struct session *s, const struct report_opts *o, char *err, size_t e
                         return res;
                 }
         }
-        res = render_to(r, s, &ro, out);
+        res = render_to(r, view, &ro, out);
         renderer_opts_release(&ro);
         if (res == -ENOENT)
                 snprintf(err, errlen, "no thread named or numbered '%s' has samples",

@@ -18,6 +18,7 @@ struct report_opts {
         int unicode, color;             /* -1 = detect, 0/1 forced */
         const char *target_description; /* --target-description, NULL = "Program: {args}" */
         const char *thread;             /* --thread NAME|ID, NULL = every thread */
+        bool split_threads;             /* --split-threads: no session_group_threads() */
 };
 
 /* Parse the report option at argv[*i]. Accepts "--opt VALUE", "--opt=VALUE", "-oFILE",

@@ -21,6 +21,12 @@ void recorder_watch_sys(struct recorder *r, struct target_sys *sys);
  * root. A root of one entry trims nothing. */
 void recorder_set_start_stack(struct recorder *r);
 
+/* Put the samples a thread left under a provisional root (Thread-<TID>, or its OS name, before
+ * threading registered it) under the root it got its name in, so that a thread is one root:
+ * counted once, its time in one place. A root that is also another thread's for good, or that
+ * threads left for different names, stays. */
+void recorder_fold_provisional(struct recorder *r);
+
 /* The main thread's root stack in the session, SESSION_NO_STACK if it was not recorded or if
  * there were two (an exec not seen as one). */
 uint32_t recorder_main_root(const struct recorder *r);

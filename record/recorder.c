@@ -19,8 +19,10 @@ struct thread_path {
         bool is_main;  /* the interpreter's main thread */
         uint32_t samples, retry_at;
         uint32_t depth, cap;
-        uint32_t *frames; /* target frame ids of the previous sample */
-        uint32_t *stacks; /* their session stack ids */
+        uint32_t *frames;    /* target frame ids of the previous sample */
+        uint32_t *stacks;    /* their session stack ids */
+        uint32_t *old_roots; /* the roots it had before its name was known */
+        size_t n_old, cap_old;
 };
 
 struct recorder {
@@ -61,6 +63,7 @@ recorder_free(struct recorder *r)
         for (size_t i = 0; i < r->n_threads; i++) {
                 free(r->threads[i].frames);
                 free(r->threads[i].stacks);
+                free(r->threads[i].old_roots);
         }
         free(r->threads);
         u64map_release(&r->thread_index);
@@ -161,6 +164,8 @@ recorder_add(const struct thread_stack *st, double weight, void *recorder)
 
                 p->retry_at *= 2;
                 if (root != p->root) {
+                        xgrow(&p->old_roots, &p->cap_old, p->n_old + 1, sizeof(*p->old_roots));
+                        p->old_roots[p->n_old++] = p->root;
                         p->root = root;
                         p->depth = 0;
                 }
@@ -213,4 +218,76 @@ recorder_main_root(const struct recorder *r)
                 root = r->threads[i].root;
         }
         return root;
+}
+
+#define AMBIGUOUS (UINT32_MAX - 1)
+
+struct fold {
+        struct session *s;
+        struct u64map to; /* old root + 1 → the root it goes to, or AMBIGUOUS */
+        uint32_t *moved;  /* stack → its stack under the new root */
+        size_t n;         /* stacks when the fold began; later ones are new */
+};
+
+static uint32_t
+fold_sample(size_t i, uint32_t stack, void *userdata)
+{
+        const struct fold *f = userdata;
+
+        (void)i;
+        return stack == SESSION_NO_STACK || stack >= f->n ? stack : f->moved[stack];
+}
+
+static void
+fold_root(struct u64map *to, uint32_t from, uint32_t root)
+{
+        uint64_t v;
+
+        if (u64map_get(to, (uint64_t)from + 1, &v) && v != root)
+                root = AMBIGUOUS;
+        u64map_put(to, (uint64_t)from + 1, root);
+}
+
+void
+recorder_fold_provisional(struct recorder *r)
+{
+        struct fold f = { .s = r->s, .n = session_stack_count(r->s) };
+        bool any = false;
+
+        /* a root that is some thread's for good, or that two threads left for different names,
+         * stays */
+        u64map_init(&f.to);
+        for (size_t i = 0; i < r->n_threads; i++)
+                fold_root(&f.to, r->threads[i].root, r->threads[i].root);
+        for (size_t i = 0; i < r->n_threads; i++) {
+                const struct thread_path *p = &r->threads[i];
+                for (size_t k = 0; p->named && k < p->n_old; k++) {
+                        fold_root(&f.to, p->old_roots[k], p->root);
+                        any = true;
+                }
+        }
+        if (any) {
+                f.moved = xmalloc((f.n ? f.n : 1) * sizeof(*f.moved));
+                /* parents come before their children: one pass re-roots every stack */
+                for (size_t i = 0; i < f.n; i++) {
+                        uint32_t parent = session_stack_parent(r->s, (uint32_t)i);
+                        uint64_t v;
+
+                        if (parent == SESSION_NO_STACK)
+                                f.moved[i] = u64map_get(&f.to, i + 1, &v) && v != AMBIGUOUS
+                                                     ? (uint32_t)v
+                                                     : (uint32_t)i;
+                        else if (f.moved[parent] == parent)
+                                f.moved[i] = (uint32_t)i;
+                        else
+                                f.moved[i] = session_stack(r->s, f.moved[parent],
+                                                           session_stack_frame(r->s, (uint32_t)i));
+                }
+                (void)session_filter_samples(r->s, fold_sample, &f);
+                free(f.moved);
+                /* the threads' remembered paths hold stacks of their current roots only */
+                for (size_t i = 0; i < r->n_threads; i++)
+                        r->threads[i].n_old = 0;
+        }
+        u64map_release(&f.to);
 }

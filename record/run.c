@@ -107,6 +107,7 @@ record_run(struct target *t,
                                 break;
                 }
                 r = sampler_run(cur, &so, recorder_add, rec, &seg);
+                recorder_fold_provisional(rec);
                 if (cur == t)
                         recorder_set_start_stack(rec);
                 if (r < 0 && cur == t) {

@@ -324,5 +324,6 @@ static const char *const gecko_extensions[] = { ".gecko.json", NULL };
 const struct renderer renderer_gecko = {
         .name = "gecko",
         .extensions = gecko_extensions,
+        .own_threads = true,
         .render = render_gecko,
 };

@@ -26,5 +26,6 @@ const struct renderer renderer_pyisession = {
         .name = "pyisession",
         .extensions = pyisession_extensions,
         .options = pyisession_options,
+        .own_threads = true,
         .render = render_pyisession,
 };

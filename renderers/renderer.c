@@ -70,12 +70,27 @@ renderer_guess(const char *outfile)
         return best;
 }
 
+/* A group of threads (session_group_threads()) is also selected by its name without its
+ * " [N threads]", which changes with the recording. */
+static bool
+group_named(const char *text, const char *sel)
+{
+        size_t n = strlen(sel);
+        const char *p = text + n;
+
+        if (strncmp(text, sel, n) != 0 || strncmp(p, " [", 2) != 0 || p[2] < '0' || p[2] > '9')
+                return false;
+        for (p += 2; *p >= '0' && *p <= '9'; p++)
+                ;
+        return strcmp(p, " threads]") == 0;
+}
+
 bool
 renderer_thread_text_matches(const char *text, size_t len, const char *sel)
 {
         const char *id = text + strlen(text) + 1;
 
-        if (strcmp(text, sel) == 0)
+        if (strcmp(text, sel) == 0 || group_named(text, sel))
                 return true;
         if (id < text + len) {
                 id += strlen(id) + 1;

@@ -83,6 +83,9 @@ struct renderer {
         const char *const *default_processors;
         /* names left out of @default_processors (NULL-terminated, may be NULL) */
         const char *const *without_processors;
+        /* draws every thread on its own whatever --split-threads says: a track per thread is
+         * what its viewer works with (gecko), or it is the session itself (pyisession) */
+        bool own_threads;
         bool binary;  /* refuses a terminal */
         bool browser; /* a terminal gets a temporary file, opened in a browser */
         /* Write the report. @return 0, -EIO, or -ENOENT when o->thread selects nothing. */
@@ -110,7 +113,7 @@ extern const char renderer_html_head[];
 extern const char renderer_html_tail[];
 
 /* Does a thread root's identifier text ("name\0<thread>\0id", @len bytes) match --thread
- * @sel (a name or an id)? */
+ * @sel (a name or an id; a group of threads also by its name without " [N threads]")? */
 bool renderer_thread_text_matches(const char *text, size_t len, const char *sel);
 
 /* The renderer called @name ("session" is pyinstrument's old name for "pyisession"), or NULL. */

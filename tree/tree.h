@@ -94,6 +94,17 @@ void session_combine(struct session *s, const struct session *other);
  * one accumulator would hand one thread's time to another's stack. */
 struct session *session_resample(const struct session *s, double interval);
 
+/* Threads that play the same role under one root, as a new session: the same thread name once
+ * its counters are taken out ("Thread-12 (f)", "ThreadPoolExecutor-0_3", "Dummy-3",
+ * "Thread-<TID>") and the same entry function (what Thread.run called, a subclass's run(), or
+ * the outermost frame of a thread threading did not start; a thread seen only in threading's
+ * own calls as it starts or ends joins the role its name fits). A group's root is
+ * "NAME (FUNCTION) [N threads]\0<thread>\00", N its thread roots; its samples are laid out thread
+ * after thread where its first sample was. MainThread, the thread of the start_call_stack and
+ * roots that are not <thread> frames (pyinstrument's sessions) keep theirs. NULL when no two
+ * threads share a role: @s is the report as it is. */
+struct session *session_group_threads(const struct session *s);
+
 /* Load a .pyisession file (pyinstrument 4.7+/5.x, or pyinstr's). A bad or truncated file gives
  * -EBADMSG (-EINVAL for a missing key, -errno when it cannot be read) with one sentence in @err.
  * On success *@ret owns the new session. */

@@ -68,7 +68,8 @@ def test_record_classes(python):
 
 @pytest.mark.debug_builds
 def test_record_threads(python):
-    out, stacks = record(python, "threads.py", "1.5")
+    # a root per thread (by default the four workers are one: test_thread_groups.py)
+    out, stacks = record(python, "threads.py", "1.5", extra=("--split-threads",))
     assert out.returncode == 0, out.stderr
     roots = {f[0] for f, _ in stacks}
     assert len(roots) == 5, roots
@@ -257,7 +258,8 @@ def test_attach(python, target, steps):
 def test_attach_threads(python):
     with Target(python, "threads.py", "30", "ready") as t:
         time.sleep(0.2)
-        out = run_pyinstr(["attach", "--pid", str(t.pid), "-d", "1", "-r", "collapsed"])
+        out = run_pyinstr(["attach", "--pid", str(t.pid), "-d", "1", "-r", "collapsed",
+                           "--split-threads"])
         assert out.returncode == 0, out.stderr
         stacks = parse_collapsed(out.stdout)
         roots = {f[0] for f, _ in stacks}

@@ -64,9 +64,11 @@ def pyinstrument_text(python, inside_path, tmp_path):
 
 
 def pyinstr_text(path, tmp_path):
+    # a root per thread, as pyinstrument draws them (pyinstr's default joins threads of one
+    # role)
     report = tmp_path / "pyinstr.txt"
-    out = run_pyinstr(["--load", path, "-r", "text", "--no-color", "--unicode", "-o",
-                       str(report)])
+    out = run_pyinstr(["--load", path, "-r", "text", "--no-color", "--unicode",
+                       "--split-threads", "-o", str(report)])
     assert out.returncode == 0, out.stderr
     return report.read_text(encoding="utf-8")
 

@@ -123,7 +123,7 @@ def test_pid_namespace(python):
         pid = int(kids[0])
         for blocking in ([], ["--blocking"]):
             out = subprocess.run([PYINSTR, "attach", "--pid", str(pid), "-d", "0.5", "-q",
-                                  "-r", "collapsed", *blocking],
+                                  "-r", "collapsed", "--split-threads", *blocking],
                                  capture_output=True, text=True, timeout=60)
             assert out.returncode == 0, out.stderr
             stacks = parse_collapsed(out.stdout)

@@ -62,15 +62,16 @@ test_spellings(void **state)
                                             "--color",
                                             "--thread",
                                             "MainThread",
+                                            "--split-threads",
                                             "--target-description",
                                             "T {args}",
                                             "script.py" };
-        char **argv = argv_of(args, 17);
+        char **argv = argv_of(args, 18);
         struct report_opts o = { .unicode = -1, .color = -1 };
         char err[256];
 
         (void)state;
-        assert_int_equal(parse_all(&o, 17, argv, err, sizeof(err)), 16);
+        assert_int_equal(parse_all(&o, 18, argv, err, sizeof(err)), 17);
         assert_string_equal(o.renderer, "json");
         assert_string_equal(o.outfile, "x.json");
         assert_int_equal(o.n_render_options, 3);
@@ -83,9 +84,10 @@ test_spellings(void **state)
         assert_int_equal(o.unicode, 0);
         assert_int_equal(o.color, 1);
         assert_string_equal(o.thread, "MainThread");
+        assert_true(o.split_threads);
         assert_string_equal(o.target_description, "T {args}");
         free(o.render_options);
-        argv_free(argv, 17);
+        argv_free(argv, 18);
 
         static const char *const missing[] = { "-o" }, *const other[] = { "--interval" };
         struct report_opts o2 = { .unicode = -1, .color = -1 };

@@ -432,6 +432,107 @@ test_save_merges_runs(void **state)
         session_free(s);
 }
 
+/* Threads of one role under one root (session_group_threads()): the name without counters
+ * (3.10+ "Thread-N (f)", 3.8's "Thread-N", "Thread-<TID>") and the entry function above
+ * threading's bootstrap frames; a thread seen only in those frames joins its name's role;
+ * executors' workers are one role, a different entry or name another; MainThread, a role of one
+ * thread and a thread outside threading keep their roots; the times add up. */
+static void
+test_group_threads(void **state)
+{
+        struct session *s = session_new(), *g;
+        struct render_opts o = { .text.unicode = true, .processor.filter_threshold = 0.01 };
+        static const char *const names[] = {
+                "Thread-12 (handle)",
+                "Thread-13 (handle)",
+                "Thread-9",
+                "Thread-4242",        /* its name could not be read: its TID */
+                "Thread-14 (handle)", /* seen only in threading's frames */
+                "ThreadPoolExecutor-0_0",
+                "ThreadPoolExecutor-1_3",
+                "Thread-15 (other)", /* another entry: its own root */
+                "Dummy-1",
+                "Dummy-2", /* not started by threading: the outermost frame */
+                "Thread-4343", /* seen only as its Thread was freed: WeakSet's callback */
+        };
+        uint32_t boot = FRAME(s, "_bootstrap\0/usr/lib/python3.12/threading.py\0001010\x01"
+                                 "cThread"),
+                 inner = FRAME(s, "_bootstrap_inner\0/usr/lib/python3.12/threading.py\0001050"),
+                 run = FRAME(s, "run\0/usr/lib/python3.12/threading.py\0001000"),
+                 set = FRAME(s, "set\0/usr/lib/python3.12/threading.py\000600"),
+                 handle = FRAME(s, "handle\0/app/srv.py\00010\x01l12"),
+                 handle2 = FRAME(s, "handle\0/app/srv.py\00010\x01l14"),
+                 other = FRAME(s, "other\0/app/srv.py\00030"),
+                 worker = FRAME(s,
+                                "_worker\0/usr/lib/python3.12/concurrent/futures/thread.py\00070"),
+                 cb = FRAME(s, "callback\0/app/ext.py\0005"),
+                 weak = FRAME(s, "_remove\0/usr/lib/python3.12/_weakrefset.py\00039");
+        uint32_t main_t = session_stack(s, SESSION_NO_STACK, FRAME(s, "MainThread\0<thread>\0001")),
+                 m = session_stack(s, main_t, FRAME(s, "<module>\0/app/srv.py\0001"));
+
+        (void)state;
+        session_set_times(s, 1.0, 1.0, 1.0);
+        session_add_sys_path(s, "/app");
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+                char info[64];
+                int n = snprintf(info, sizeof(info), "%s%c<thread>%c%zu", names[i], 0, 0, 100 + i);
+                uint32_t root =
+                        session_stack(s, SESSION_NO_STACK, session_frame(s, info, (size_t)n));
+                uint32_t b = session_stack(s, session_stack(s, root, boot), inner), leaf;
+
+                if (i == 4)
+                        leaf = session_stack(s, b, set);
+                else if (i == 5 || i == 6)
+                        leaf = session_stack(s, session_stack(s, b, run), worker);
+                else if (i == 7)
+                        leaf = session_stack(s, session_stack(s, b, run), other);
+                else if (i == 10)
+                        leaf = session_stack(s, root, weak);
+                else if (i >= 8)
+                        leaf = session_stack(s, root, cb);
+                else
+                        leaf = session_stack(s, session_stack(s, b, run), i % 2 ? handle : handle2);
+                session_add_sample(s, m, 0.001);
+                session_add_sample(s, leaf, 0.001 * (double)(i + 1));
+                session_add_sample(s, leaf, 0.001);
+        }
+        g = session_group_threads(s);
+        assert_non_null(g);
+        assert_int_equal(session_sample_count(g), session_sample_count(s));
+        char *out = render_to_string(&renderer_text, g, &o);
+        /* 6 handle threads: 1+1, 2+1, 3+1, 4+1, 5+1 and 11+1 ms, under their role's root */
+        assert_non_null(strstr(out, "\n0.032 Thread (handle) [6 threads]  <thread>\n"));
+        assert_non_null(
+                strstr(out, "\n0.015 ThreadPoolExecutor (_worker) [2 threads]  <thread>\n"));
+        assert_non_null(strstr(out, "\n0.021 Dummy (callback) [2 threads]  <thread>\n"));
+        assert_non_null(strstr(out, "\n0.009 Thread-15 (other)  <thread>:107\n"));
+        assert_non_null(strstr(out, "\n0.011 MainThread  <thread>:1\n"));
+        free(out);
+        /* folded stacks keep their "name (file:line)" shape at a group root */
+        out = render_to_string(&renderer_collapsed_stacks, g, &o);
+        assert_non_null(strstr(out, "Thread (handle) [6 threads] (<thread>:0);"));
+        free(out);
+        /* --thread: a group by its name without the count */
+        o.thread = "Thread (handle)";
+        out = render_to_string(&renderer_text, g, &o);
+        assert_non_null(strstr(out, "\n0.032 Thread (handle) [6 threads]  <thread>\n"));
+        assert_null(strstr(out, "MainThread"));
+        free(out);
+        o.thread = NULL;
+        session_free(g);
+
+        /* nothing to group: NULL, the session is the report */
+        struct session *one = session_new();
+        uint32_t r1 = session_stack(one, SESSION_NO_STACK, FRAME(one, "MainThread\0<thread>\0001")),
+                 r2 = session_stack(one, SESSION_NO_STACK,
+                                    FRAME(one, "Thread-1 (f)\0<thread>\0002"));
+        session_add_sample(one, session_stack(one, r1, m), 0.1);
+        session_add_sample(one, session_stack(one, r2, FRAME(one, "f\0/app/f.py\0001")), 0.1);
+        assert_null(session_group_threads(one));
+        session_free(one);
+        session_free(s);
+}
+
 /* Samples of two threads interleaved in time: one tree per thread, busiest first, each headed
  * by its <thread> root; --thread keeps one. */
 static void
@@ -712,6 +813,7 @@ main(void)
                 cmocka_unit_test(test_combine),
                 cmocka_unit_test(test_deep_stacks),
                 cmocka_unit_test(test_threads),
+                cmocka_unit_test(test_group_threads),
                 cmocka_unit_test(test_collapsed_empty_stack),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
