@@ -13,6 +13,9 @@
 
 /* sys.path entries kept at most (a real one has tens). */
 #define MAX_SYS_PATH 4096
+/* tp_flags bits (Include/object.h, 3.8–3.15) */
+#define TPFLAGS_LIST_SUBCLASS (1ULL << 25)
+#define TPFLAGS_UNICODE_SUBCLASS (1ULL << 28)
 
 /* The main interpreter: the oldest, last in the runtime's list. */
 static int
@@ -50,15 +53,38 @@ read_str(struct target *t, uint64_t addr, char **ret)
         return 0;
 }
 
+/* The type of the object at @obj (*ret_type) and its tp_flags. */
+static int
+type_flags(struct target *t, uint64_t obj, uint64_t *ret_type, uint64_t *ret_flags)
+{
+        int r;
+
+        if (!obj)
+                return -EBADMSG;
+        r = rmem_read_ptr(t, obj + t->off.object.ob_type, ret_type);
+        if (r < 0)
+                return r;
+        if (!*ret_type)
+                return -EBADMSG;
+        return rmem_read(t->mem, *ret_type + t->off.type.tp_flags, 8, ret_flags);
+}
+
 /* The list at @list: PyListObject is PyObject_VAR_HEAD (ob_size where a tuple has it) and
- * then ob_item, a pointer to the items (Include/cpython/listobject.h, 3.8–3.15). */
+ * then ob_item, a pointer to the items (Include/cpython/listobject.h, 3.8–3.15). Its str
+ * items, in order. -ENOENT when it is not a list (the interpreter's finalization sets
+ * sys.path to None). */
 static int
 read_str_list(struct target *t, uint64_t list, char ***ret, size_t *ret_n)
 {
         const struct py_offsets *o = &t->off;
-        uint64_t n, items;
+        uint64_t n, items, type, flags, str_type = 0;
         int r;
 
+        r = type_flags(t, list, &type, &flags);
+        if (r < 0)
+                return r;
+        if (!(flags & TPFLAGS_LIST_SUBCLASS))
+                return -ENOENT;
         r = rmem_read(t->mem, list + o->tuple.ob_size, 8, &n);
         if (r < 0)
                 return r;
@@ -72,9 +98,18 @@ read_str_list(struct target *t, uint64_t list, char ***ret, size_t *ret_n)
                 return r;
         char **v = xcalloc(n ? n : 1, sizeof(*v));
         size_t k = 0;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+                /* not a str (a pathlib.Path someone put there): not a path */
+                if (type_flags(t, ptrs[i], &type, &flags) < 0)
+                        continue;
+                if (type != str_type) {
+                        if (!(flags & TPFLAGS_UNICODE_SUBCLASS))
+                                continue;
+                        str_type = type;
+                }
                 if (read_str(t, ptrs[i], &v[k]) == 0)
-                        k++; /* not a str (a pathlib.Path someone put there): not a path */
+                        k++;
+        }
         *ret = v;
         *ret_n = k;
         return 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/u64map.h"
 #include "common/xalloc.h"
 #include "internal.h"
@@ -33,15 +34,33 @@ struct recorder {
         struct thread_path *threads;
         size_t n_threads, cap_threads;
         struct u64map thread_index; /* thread_stack_key() → index in threads */
-        struct target_sys *sys;     /* re-read now and then (recorder_watch_sys()) */
-        uint64_t samples, sys_next;
+        struct target_sys *sys;     /* re-read now and then (sys_due()) */
+        uint64_t samples;
+        double sys_at; /* when it was last read (mono_s()) */
 };
+
+/* The most time between two reads of the target's sys.path and prefixes once started. */
+#define SYS_REREAD_S 0.05
 
 void
 recorder_watch_sys(struct recorder *r, struct target_sys *sys)
 {
         r->sys = sys;
-        r->sys_next = 1;
+        r->samples = 0;
+        r->sys_at = 0;
+}
+
+/* Whether to read sys.path and the prefixes again at this sample: at the 1st, 2nd, 4th ...
+ * 32nd (start-up: site adds site-packages, and a venv's sys.prefix), then every SYS_REREAD_S
+ * (looked at every 16th sample). pyinstrument records them when the program ends, and a
+ * program may add to sys.path at any time (a plugin folder it imports from): only a change in
+ * its last SYS_REREAD_S is missed. A read costs tens of microseconds: at most 20 a second. */
+static bool
+sys_due(struct recorder *r)
+{
+        if (++r->samples < 64)
+                return (r->samples & (r->samples - 1)) == 0;
+        return (r->samples & 15) == 0 && mono_s() - r->sys_at >= SYS_REREAD_S;
 }
 
 struct recorder *
@@ -151,9 +170,9 @@ recorder_add(const struct thread_stack *st, double weight, void *recorder)
         struct thread_path *p = thread_path(r, st);
         uint32_t i = 0, parent;
 
-        if (r->sys && ++r->samples >= r->sys_next) {
-                r->sys_next = r->samples < 4096 ? r->samples * 2 : r->samples + 4096;
+        if (r->sys && sys_due(r)) {
                 (void)target_sys_read(r->t, r->sys); /* kept as it was when it fails */
+                r->sys_at = mono_s();
         }
 
         /* a Thread is entered in threading._active a moment after it starts running: one first

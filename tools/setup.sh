@@ -14,7 +14,8 @@ packages=(gcc pkg-config meson ninja-build libelf-dev libcjson-dev libcmocka-dev
           clang libclang-rt-dev valgrind # tools/fuzz.sh (libFuzzer) and tools/sanitize.sh
           strace                         # bench/run.py: the reads of one round, for its floor
           linux-perf                     # bench/profile.sh: where a round's time goes
-          gdb)                           # test_blocking: where a hung pyinstr is, if ever
+          gdb                            # test_blocking: where a hung pyinstr is, if ever
+          python3-flask)                 # test_pyinstrument_shape: Flask and jinja2 on Debian's python3
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 missing=()

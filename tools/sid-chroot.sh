@@ -26,6 +26,9 @@ done
 # the real pyinstrument (5.1.3, for 3.14 and 3.15): tests/functional/test_pyinstrument.py
 # checks that it and pyinstr read each other's sessions
 packages+=(python3-pyinstrument)
+# a Debian-packaged library (and markupsafe, its C extension) for
+# tests/functional/test_pyinstrument_shape.py: shortened dist-packages paths and library groups
+packages+=(python3-jinja2)
 stamp=$dir/.pyinstr-sid-chroot
 want="${packages[*]}"
 log=$dir.log
