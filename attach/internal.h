@@ -187,6 +187,8 @@ struct target {
          * (with the class of its self) it last ran as */
         struct u64map slot_code;
         struct u64map last_id;
+        /* code index → the type_names index of the class its self last had */
+        struct u64map code_class;
         /* 3.12: an eval's entry frame addr → the frame it last ran on top of it */
         struct u64map entry_top;
         char **type_names;

@@ -97,6 +97,7 @@ walker_flush_caches(struct target *t)
         u64map_clear(&t->ns_tids); /* a container's TIDs are reused by later threads */
         u64map_clear(&t->slot_code);
         u64map_clear(&t->last_id);
+        u64map_clear(&t->code_class);
         u64map_clear(&t->entry_top);
         u64map_clear(&t->class_frame_index);
         for (size_t i = 0; i < t->n_types; i++)
@@ -130,6 +131,7 @@ walker_release(struct target *t)
         u64map_release(&t->ns_tids);
         u64map_release(&t->slot_code);
         u64map_release(&t->last_id);
+        u64map_release(&t->code_class);
         u64map_release(&t->entry_top);
 }
 
@@ -547,6 +549,16 @@ frame_id(struct target *t, uint32_t code_idx, int64_t addrq, uint64_t self_obj, 
                 int r = self_class_name(t, self_obj, c->self_kind, &cls);
                 if (r < 0)
                         return r;
+                /* A self that is no object of a type was mostly freed by the time it was
+                 * read: the frame had returned, and the method's caller dropped the object
+                 * (difflib's cruncher, a SequenceMatcher made per _fancy_replace call: 14 % of
+                 * quick_ratio's samples lost their class on 3.12 and showed as a function of
+                 * their own). The class its self had last is taken instead; a self deleted
+                 * for good (del self) is then named so too, which is rare. */
+                if (r == SELF_CLASS)
+                        u64map_put(&t->code_class, code_idx, cls);
+                else if (r == SELF_NONE && u64map_get(&t->code_class, code_idx, &cls))
+                        r = SELF_CLASS;
                 if (r == SELF_CELL || (r == SELF_NONE && !c->class_name)) {
                         *ret = (uint32_t)v; /* the frame as the code names it */
                         return 0;
@@ -905,8 +917,12 @@ repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *dep
                 t->torn_why = TORN_GEN_CHANGED;
                 if (!frame_still(t, &l->caller, &t->raw[depth]))
                         return false;
-                /* its instruction as seen then: where it resumed the generator */
+                /* its instruction as seen then: where it resumed the generator; its self as
+                 * it is now (the one seen then may have been freed with its frame, and its
+                 * memory given to an object of another class) */
+                uint64_t self_now = t->raw[depth].self_obj;
                 t->raw[depth] = l->caller;
+                t->raw[depth].self_obj = self_now;
                 cur = t->raw[depth++];
         }
         return false;
