@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from conftest import PYINSTR, TARGETS, run_pyinstr
+from conftest import PYINSTR, PYTHONS, TARGETS, run_pyinstr
 from pythons import SID_CHROOT
 
 # real programs of the standard library and the test targets, each a few hundred ms; one
@@ -96,6 +96,24 @@ def test_pyinstr_loads_pyinstrument_sessions(sid_python, prog, tmp_path):
     assert out.returncode == 0, out.stderr
     theirs = pyinstrument_text(sid_python, inside, tmp_path)
     ours = pyinstr_text(SID_CHROOT + inside, tmp_path)
+    assert body(theirs) == body(ours)
+
+
+def test_pyinstrument_loads_every_interpreters_session(python, tmp_path):
+    """A session recorded from every interpreter pyinstr profiles (pyenv 3.8-3.13, Debian's
+    3.11, the chroot's 3.13-3.15): pyinstrument 5.1.3 (the chroot's python3.14) loads it and
+    renders it exactly as pyinstr does."""
+    loader = [p for p in PYTHONS if p.kind == "sid" and p.version[:2] == (3, 14) and not p.debug]
+    if not loader:
+        pytest.skip("SKIPPED: NO Debian python3.14 in %s to run pyinstrument" % SID_CHROOT)
+    need_pyinstrument(loader[0])
+    inside = "/tmp/pyinstr-test-every-%s.pyisession" % python.id
+    out = run_pyinstr(["record", "-q", "-r", "pyisession", "-o", SID_CHROOT + inside, "--",
+                       *python.argv, str(TARGETS / "classes.py"), "0.5"], cwd=str(TARGETS))
+    assert out.returncode == 0, out.stderr
+    theirs = pyinstrument_text(loader[0], inside, tmp_path)
+    ours = pyinstr_text(SID_CHROOT + inside, tmp_path)
+    assert "No samples were recorded" not in ours, ours
     assert body(theirs) == body(ours)
 
 
