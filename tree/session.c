@@ -361,6 +361,23 @@ session_combine(struct session *s, const struct session *other)
                         session_add_sys_prefix(s, other->sys_prefixes[i]);
 }
 
+/* What @s says about its program, into @r: its description, sys.path and prefixes, and the
+ * call stack its recording started in. */
+void
+session_copy_about(struct session *r, const struct session *s)
+{
+        if (s->target_description)
+                session_set_target_description(r, s->target_description);
+        for (size_t i = 0; i < s->n_sys_path; i++)
+                session_add_sys_path(r, s->sys_path[i]);
+        for (size_t i = 0; i < s->n_sys_prefixes; i++)
+                session_add_sys_prefix(r, s->sys_prefixes[i]);
+        for (size_t i = 0; i < s->n_start_call_stack; i++) {
+                const struct strtab_entry *f = &s->frames.v[s->start_call_stack[i]];
+                session_add_start_call_stack(r, f->str, f->len);
+        }
+}
+
 struct session *
 session_resample(const struct session *s, double interval)
 {
@@ -383,15 +400,6 @@ session_resample(const struct session *s, double interval)
         session_set_times(r, s->start_time, s->duration, s->cpu_time);
         session_set_interval(r, interval, interval);
         session_set_sample_count(r, r->n_samples);
-        if (s->target_description)
-                session_set_target_description(r, s->target_description);
-        for (size_t i = 0; i < s->n_sys_path; i++)
-                session_add_sys_path(r, s->sys_path[i]);
-        for (size_t i = 0; i < s->n_sys_prefixes; i++)
-                session_add_sys_prefix(r, s->sys_prefixes[i]);
-        for (size_t i = 0; i < s->n_start_call_stack; i++) {
-                const struct strtab_entry *f = &s->frames.v[s->start_call_stack[i]];
-                session_add_start_call_stack(r, f->str, f->len);
-        }
+        session_copy_about(r, s);
         return r;
 }

@@ -459,16 +459,7 @@ session_group_threads(const struct session *s)
         session_set_times(r, s->start_time, s->duration, s->cpu_time);
         session_set_interval(r, s->min_interval, s->max_interval);
         session_set_sample_count(r, session_meta_sample_count(s));
-        if (s->target_description)
-                session_set_target_description(r, s->target_description);
-        for (size_t i = 0; i < s->n_sys_path; i++)
-                session_add_sys_path(r, s->sys_path[i]);
-        for (size_t i = 0; i < s->n_sys_prefixes; i++)
-                session_add_sys_prefix(r, s->sys_prefixes[i]);
-        for (size_t i = 0; i < s->n_start_call_stack; i++) {
-                const struct strtab_entry *f = &s->frames.v[s->start_call_stack[i]];
-                session_add_start_call_stack(r, f->str, f->len);
-        }
+        session_copy_about(r, s);
 done:
         for (size_t g = 0; g < roles.n; g++) {
                 free(roles.v[g].members);

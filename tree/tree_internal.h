@@ -34,6 +34,9 @@ struct cJSON;
 
 /* session-json.c: the members other than frame_records, parsed by cJSON into @doc, into @s;
  * 0, or -EBADMSG/-EINVAL with a sentence in @err. */
+/* What @s says about its program (description, sys.path and prefixes, start call stack), into
+ * @r. */
+void session_copy_about(struct session *r, const struct session *s);
 int session_json_meta(struct session *s, const struct cJSON *doc, char *err, size_t errlen);
 
 /* session-plain.c: @len bytes of a .pyisession read in place (@mapped: a private file mapping

@@ -120,6 +120,49 @@ def python_frames(frames):
     return frames[1:]
 
 
+def http_load(port, stop, counts):
+    """HTTP requests to 127.0.0.1:@port in a loop until @stop, a new connection (so a new thread
+    of a threaded server) each, bounded; appends how many were served to @counts."""
+    import urllib.request
+    n = 0
+    while not stop.is_set() and n < 100000:
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=5) as r:
+                r.read()
+            n += 1
+        except OSError:
+            time.sleep(0.01)
+    counts.append(n)
+
+
+def attach_server_under_load(python, session, seconds, clients, extra=()):
+    """`attach -d @seconds -o @session` to targets/http_server.py (a ThreadingHTTPServer) while
+    @clients threads send it requests; returns pyinstr's CompletedProcess and the number of
+    requests served."""
+    import threading
+    server = subprocess.Popen([*python.argv, str(TARGETS / "http_server.py")],
+                              stdout=subprocess.PIPE, text=True, cwd=str(TARGETS))
+    stop = threading.Event()
+    counts, threads = [], []
+    try:
+        port = int(server.stdout.readline())
+        threads = [threading.Thread(target=http_load, args=(port, stop, counts))
+                   for _ in range(clients)]
+        for c in threads:
+            c.start()
+        time.sleep(0.3)
+        out = subprocess.run([PYINSTR, "attach", "--pid", str(server.pid), "-d", str(seconds),
+                              *extra, "-o", str(session)], capture_output=True, text=True,
+                             timeout=60)
+    finally:
+        stop.set()
+        for c in threads:
+            c.join()
+        server.kill()
+        server.wait()
+    return out, sum(counts)
+
+
 def run_pyinstr(args, timeout=120, **kw):
     return subprocess.run([PYINSTR] + args, capture_output=True, text=True, timeout=timeout, **kw)
 

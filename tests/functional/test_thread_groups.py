@@ -5,29 +5,12 @@ gives a root per thread again; MainThread stays its own root. The session itself
 thread: both reports are rendered from one recording."""
 import json
 import re
-import subprocess
-import threading
-import time
-import urllib.request
 
-from conftest import PYINSTR, TARGETS, parse_collapsed, run_pyinstr
+from conftest import TARGETS, attach_server_under_load, parse_collapsed, run_pyinstr
 
 SECONDS = 3
 CLIENTS = 4
 GROUP_RE = re.compile(r"^Thread \(process_request_thread\) \[(\d+) threads\]$")
-
-
-def load(port, stop, counts):
-    """Requests in a loop until @stop, a new connection (so a new server thread) each."""
-    n = 0
-    while not stop.is_set() and n < 100000:
-        try:
-            with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=5) as r:
-                r.read()
-            n += 1
-        except OSError:
-            time.sleep(0.01)
-    counts.append(n)
 
 
 def render(session, *args):
@@ -46,30 +29,10 @@ def per_root(stacks):
 
 
 def test_server_threads_grouped(python, tmp_path):
-    server = subprocess.Popen([*python.argv, str(TARGETS / "http_server.py")],
-                              stdout=subprocess.PIPE, text=True, cwd=str(TARGETS))
-    stop = threading.Event()
-    counts, clients = [], []
     session = tmp_path / "server.pyisession"
-    try:
-        port = int(server.stdout.readline())
-        clients = [threading.Thread(target=load, args=(port, stop, counts))
-                   for _ in range(CLIENTS)]
-        for c in clients:
-            c.start()
-        time.sleep(0.3)
-        out = subprocess.run([PYINSTR, "attach", "--pid", str(server.pid), "-d", str(SECONDS),
-                              "-q", "-o", str(session)], capture_output=True, text=True,
-                             timeout=60)
-        assert out.returncode == 0, out.stderr
-    finally:
-        stop.set()
-        for c in clients:
-            c.join()
-        server.kill()
-        server.wait()
-    served = sum(counts)
-    assert served > 50, "the server served too little to test anything: %r" % counts
+    out, served = attach_server_under_load(python, session, SECONDS, CLIENTS, extra=("-q",))
+    assert out.returncode == 0, out.stderr
+    assert served > 50, "the server served too little to test anything: %d" % served
 
     # split: a root per thread, as the session has them
     split, split_lines = per_root(parse_collapsed(render(session, "-r", "collapsed",
