@@ -240,8 +240,11 @@ def compare(python, theirs, ours, libs="same"):
     o_root, _, o_groups, o_total = parse(our_text)
     why = "\n--- pyinstrument ---\n%s\n--- pyinstr ---\n%s" % (their_text, our_text)
     assert o_root == t_root, why
-    # the run's length: both measure the program, not the interpreter around it
-    assert abs(o_total - t_total) <= max(0.15, 0.2 * t_total), why
+    # the run's length: both measure the program, not the interpreter around it (a start-up
+    # or shutdown kept would add 0.05-0.5 s). The two runs are one after the other, and a
+    # program that does a fixed amount of work takes a third longer or shorter when the
+    # machine's load changes between them (20 % failed a few times at a load of 5-7)
+    assert abs(o_total - t_total) <= max(0.15, 0.35 * t_total), why
     # the libraries folded away under frames of 5 % or more, and as many frames in a group
     if libs == "same":
         # a library whose frames pass pyinstrument's 1 % threshold in one run and not in the
