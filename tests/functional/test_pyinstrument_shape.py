@@ -71,6 +71,11 @@ NEEDS = {"jinja_render.py": ("jinja2", "python3-jinja2")}
 # fidelity, not what this program checks (paths and library groups), so it is recorded with
 # --blocking
 RECORD_OPTS = {"jinja_render.py": ["--blocking"]}
+# A function over 5 % of one run must be over FLOOR of the other (the runs differ a little, and
+# pyinstrument's profile hook slows every call). jinja2's render is tiny filters called per item:
+# the hook makes do_upper (`s.upper()`) 5.1 % of pyinstrument's run where --blocking gives it
+# 1.6 % (a CI run, 2026-12-07), so there the floor is 1 %.
+FLOOR = {"jinja_render.py": 0.01}
 LINE = re.compile(r"^(?P<indent>[\s│├└─]*)(?P<time>\d+\.\d+) (?P<name>.+?)  (?P<file>\S+?)(:\d+)?$")
 HIDDEN = re.compile(r"\[(\d+) frames hidden\]\s+(.*)$")
 # a group's frame count ("[N frames hidden]") is the number of its hidden tree nodes that pass
@@ -224,7 +229,7 @@ def render_ours(path, *opts, renderer="text"):
     return out.stdout
 
 
-def compare(python, theirs, ours, libs="same"):
+def compare(python, theirs, ours, libs="same", floor=0.02):
     """pyinstrument's session at @theirs (inside the chroot) and pyinstr's at @ours have the same
     shape (module docstring). @libs: "same" libraries folded under frames of 5 % or more, or
     "subset" (pyinstr's among pyinstrument's). Returns pyinstr's text report."""
@@ -261,15 +266,15 @@ def compare(python, theirs, ours, libs="same"):
             assert max(n_o, n_t) <= GROUP_RATIO * min(n_o, n_t) + 2, (key, n_o, n_t, why)
     else:
         assert libraries(o_groups) <= libraries(t_groups), why
-    # a function above 5 % in one is above 2 % in the other (shares move a little: each is a
-    # separate run, and pyinstrument's hook slows calls)
+    # a function above 5 % in one is above @floor (FLOOR) in the other (shares move a little:
+    # each is a separate run, and pyinstrument's hook slows calls)
     their_text = render_theirs(python, theirs, "--show-all")
     our_text = render_ours(ours, "--show-all")
     _, t_frames, _, t_total = parse(their_text)
     _, o_frames, _, o_total = parse(our_text)
     why = "\n--- pyinstrument ---\n%s\n--- pyinstr ---\n%s" % (their_text, our_text)
-    only_ours = big(o_frames, o_total) - big(t_frames, t_total, 0.02)
-    only_theirs = big(t_frames, t_total) - big(o_frames, o_total, 0.02)
+    only_ours = big(o_frames, o_total) - big(t_frames, t_total, floor)
+    only_theirs = big(t_frames, t_total) - big(o_frames, o_total, floor)
     shares = {k: (round(t_frames.get(k, 0) / t_total, 3), round(o_frames.get(k, 0) / o_total, 3))
               for k in only_ours | only_theirs}  # (pyinstrument's, pyinstr's)
     assert not only_ours and not only_theirs, (shares, why)
@@ -287,7 +292,8 @@ def test_same_shape_as_pyinstrument(sid_python, prog):
         record_theirs(sid_python.argv, argv, theirs, str(TARGETS))
         record_ours(sid_python.argv, argv, ours, str(TARGETS), RECORD_OPTS.get(prog[0], ()))
         text = compare(sid_python, theirs, ours,
-                       "subset" if prog_id(prog) in NO_LIBS_CHECK else "same")
+                       "subset" if prog_id(prog) in NO_LIBS_CHECK else "same",
+                       FLOOR.get(prog[0], 0.02))
     finally:
         for f in (SID_CHROOT + theirs, ours):
             if os.path.exists(f):
