@@ -103,6 +103,7 @@ struct code_info {
         uint64_t fingerprint;  /* of the code object's header fields, to detect address reuse */
         uint32_t checked_walk; /* the walk in which the fingerprint was last confirmed */
         bool stale;            /* its address now holds another object */
+        uint32_t last_class;   /* 1 + the type_names index of its self's last class, 0 none */
 };
 
 /* One interpreter and the head of its thread list. */
@@ -187,8 +188,6 @@ struct target {
          * (with the class of its self) it last ran as */
         struct u64map slot_code;
         struct u64map last_id;
-        /* code index → the type_names index of the class its self last had */
-        struct u64map code_class;
         /* 3.12: an eval's entry frame addr → the frame it last ran on top of it */
         struct u64map entry_top;
         char **type_names;

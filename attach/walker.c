@@ -97,7 +97,6 @@ walker_flush_caches(struct target *t)
         u64map_clear(&t->ns_tids); /* a container's TIDs are reused by later threads */
         u64map_clear(&t->slot_code);
         u64map_clear(&t->last_id);
-        u64map_clear(&t->code_class);
         u64map_clear(&t->entry_top);
         u64map_clear(&t->class_frame_index);
         for (size_t i = 0; i < t->n_types; i++)
@@ -131,7 +130,6 @@ walker_release(struct target *t)
         u64map_release(&t->ns_tids);
         u64map_release(&t->slot_code);
         u64map_release(&t->last_id);
-        u64map_release(&t->code_class);
         u64map_release(&t->entry_top);
 }
 
@@ -555,10 +553,12 @@ frame_id(struct target *t, uint32_t code_idx, int64_t addrq, uint64_t self_obj, 
                  * quick_ratio's samples lost their class on 3.12 and showed as a function of
                  * their own). The class its self had last is taken instead; a self deleted
                  * for good (del self) is then named so too, which is rare. */
-                if (r == SELF_CLASS)
-                        u64map_put(&t->code_class, code_idx, cls);
-                else if (r == SELF_NONE && u64map_get(&t->code_class, code_idx, &cls))
+                if (r == SELF_CLASS) {
+                        t->codes[code_idx].last_class = (uint32_t)cls + 1;
+                } else if (r == SELF_NONE && c->last_class) {
+                        cls = c->last_class - 1;
                         r = SELF_CLASS;
+                }
                 if (r == SELF_CELL || (r == SELF_NONE && !c->class_name)) {
                         *ret = (uint32_t)v; /* the frame as the code names it */
                         return 0;
