@@ -13,9 +13,10 @@
  * first used them (the thread state, then where its stack starts, then the frames innermost
  * first). In address order, the thread state (heap) was copied first and the _PyCFrame that
  * says which frame runs (3.11/3.12, on the C stack, the highest addresses) last, with the
- * frames in between: a short call that returned meanwhile was given to its caller (json's
- * floatstr: 14 % of the samples where --blocking saw 39 % on 3.11, 43 % now; 3.12 35 % of 42,
- * 43 % of 47 now; 3.14 30 % of 43, 35 % now). */
+ * frames in between: a short call that returned meanwhile was given to its caller. json's
+ * floatstr on a quiet machine (its share of the samples against --blocking's): 3.11 21 % of
+ * 44 %, 29 % now; 3.12 35 % of 49 %, 41 % now; 3.14, whose frame pointer is in the thread
+ * state, 28 % of 43 % either way. A loaded machine hides most of the gap. */
 #include "config.h"
 
 #include <errno.h>
@@ -64,10 +65,11 @@ struct want {
         uint32_t lo, hi;
 };
 
-/* A want's bytes in the prefetch, and the iovec (range) they are read by. */
+/* The bytes of the want of the same index in the prefetch, and the iovec (range) they are
+ * read by. */
 struct span {
         uint64_t a, b;
-        uint32_t want, range;
+        uint32_t range;
 };
 
 struct rmem {
@@ -422,14 +424,12 @@ rmem_cache_reset(struct rmem *m)
                         a = w[i].addr + (lo & ~(uint32_t)63);
                         b = w[i].addr + MIN((hi + 63) & ~(uint32_t)63, w[i].len);
                 }
-                m->spans[i] = (struct span){ a, b, (uint32_t)i, 0 };
+                m->spans[i] = (struct span){ a, b, 0 };
         }
 
-        /* One iovec per run of pieces that touch, or that a short gap inside one page
-         * separates: the kernel charges each iovec a VMA lookup and a page pin (0.3-0.4 us
-         * here, bench/readv-floor), far more than copying a few hundred bytes more. A gap
-         * only lies in the pages of the pieces on either side (the same page, or two adjacent
-         * ones), which the last walk read: a page between might be unmapped. */
+        /* One iovec per run of consecutive pieces that are near() each other: the kernel
+         * charges each iovec a VMA lookup and a page pin (0.3-0.4 us here, bench/readv-floor),
+         * far more than copying a few hundred bytes more. */
         xgrow(&m->iov, &m->cap_iov, n, sizeof(*m->iov));
         size_t total = 0;
         for (size_t i = 0; i < n; i++) {
@@ -460,7 +460,7 @@ rmem_cache_reset(struct rmem *m)
         for (size_t i = 0; i < n; i++) {
                 const struct span *s = &m->spans[i];
                 const struct rmem_iov *v = &m->iov[s->range];
-                const struct want *x = &w[s->want];
+                const struct want *x = &w[i];
                 uint64_t key = x->addr * 2 + x->page;
                 struct piece *p;
                 if (v->err)
