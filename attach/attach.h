@@ -195,14 +195,23 @@ int launch_spawn(char *const argv[], pid_t *ret_pid);
  * process exited first (it never became Python); -ECANCELED it exited after its Python was
  * found but before the interpreter could be read (a program over in milliseconds);
  * -ETIMEDOUT; or target_open()'s errors.
- * If @child_status is not NULL and the child exited, its wait status is stored there. */
-int launch_wait_python(
-        pid_t pid, double timeout_s, bool is_child, int *child_status, struct target **ret);
+ * If @ret_exit is not NULL and the child exited, its status and last name are stored there. */
+struct launch_exit {
+        int status;    /* wait status */
+        char comm[16]; /* the name of the program it ran last (proc_comm()), or "" */
+};
+int launch_wait_python(pid_t pid,
+                       double timeout_s,
+                       bool is_child,
+                       struct launch_exit *ret_exit,
+                       struct target **ret);
 
 /* Is the program @argv would run (PATH searched as execvp() does; a "#!" script's
- * interpreter, through /usr/bin/env too) a Python interpreter? For a program that was over
- * before its interpreter could be seen: it was Python all the same. */
-bool launch_is_python(char *const argv[]);
+ * interpreter, through /usr/bin/env too) a Python interpreter, or did it exec one: is
+ * @last_comm (launch_exit.comm; may be NULL) another program's, named python*? For a program
+ * that was over before its interpreter could be seen: it was Python all the same. A wrapper
+ * (chroot DIR python3, env python3, a shell's exec) is known by that name alone. */
+bool launch_is_python(char *const argv[], const char *last_comm);
 
 /* Reap our child @child if it has exited (or, with @block, when it does): its wait status in
  * *ret_status and the CPU seconds the whole process used in *ret_cpu (read from the zombie
@@ -217,10 +226,17 @@ bool launch_reap(pid_t child, bool block, int *ret_status, double *ret_cpu);
 int target_freeze(struct target *t);
 /* Resume every thread stopped by target_freeze(). Never fails silently: @return 0 or -errno. */
 int target_thaw(struct target *t);
+/* Reap the seized threads that exited. An execve() in another thread waits for them, and only
+ * their tracer can reap them: call it while waiting for an exec to end. */
+void target_reap_exited(struct target *t);
 /* Detach from every seized thread (also done by target_free()). */
 void target_release_threads(struct target *t);
 
 /* ---- process facts (attach/proc.c) ------------------------------------------------------ */
+
+/* The name of the program @pid runs (/proc/PID/comm: the file name it last exec'd, cut to 15
+ * bytes); a zombie keeps it. @return 0 with @buf set; -ESRCH. */
+int proc_comm(pid_t pid, char *buf, size_t len);
 
 /* The OS name of thread @tid (/proc/PID/task/TID/comm) when it differs from the process's:
  * CPython 3.14+ gives each threading.Thread's name (cut to 15 bytes) to the OS thread.
@@ -270,6 +286,10 @@ bool proc_job_stopped(pid_t pid);
 /* Is @pid alive and not on its way out (not a zombie, not exiting)? After its memory
  * vanished, that means another program was put in it (execve). */
 bool proc_exec_ready(pid_t pid);
+
+/* Has @pid a thread that is not a zombie? An exit leaves none; an execve() in another thread
+ * than the leader has the leader a zombie for a moment while the exec'ing thread goes on. */
+bool proc_threads_alive(pid_t pid);
 
 /* Is @pid still there and not a zombie? */
 bool proc_running(pid_t pid);

@@ -320,6 +320,12 @@ target_freeze(struct target *t)
         return 0;
 }
 
+void
+target_reap_exited(struct target *t)
+{
+        reap_exited(t, 0);
+}
+
 int
 target_thaw(struct target *t)
 {

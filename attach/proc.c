@@ -3,8 +3,8 @@
  * pyinstr is here or in symbols/ (maps, the executable); the CLI and record/ ask through these. */
 #include "config.h"
 
-#include <errno.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -79,6 +79,15 @@ read_comm(const char *path, char *buf, size_t len)
                 n--;
         buf[n] = '\0';
         return 0;
+}
+
+int
+proc_comm(pid_t pid, char *buf, size_t len)
+{
+        char path[64];
+
+        snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+        return read_comm(path, buf, len);
 }
 
 int
@@ -218,6 +227,27 @@ proc_exec_ready(pid_t pid)
         /* PF_EXITING (include/linux/sched.h): the task is on its way out, its memory gone
          * before it is a zombie: an exit, not an exec */
         return state != 'Z' && state != 'X' && !(flags & 0x4);
+}
+
+bool
+proc_threads_alive(pid_t pid)
+{
+        char path[64];
+        struct dirent *e;
+        bool alive = false;
+        DIR *d;
+
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+        d = opendir(path);
+        if (!d)
+                return false;
+        while (!alive && (e = readdir(d))) {
+                pid_t tid = (pid_t)atoi(e->d_name);
+                char state = tid > 0 ? proc_task_state(pid, tid) : 0;
+                alive = state && state != 'Z' && state != 'X';
+        }
+        closedir(d);
+        return alive;
 }
 
 bool

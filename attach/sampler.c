@@ -164,16 +164,20 @@ access_gone(pid_t pid)
 /* The target can no longer be read: did it exit, or is it still running with another
  * program in it (an execve() unmaps the interpreter we located)? */
 static enum sampler_end
-gone(const struct target *t)
+gone(struct target *t)
 {
-        /* while another thread's execve() replaces the leader, the pid reads as a zombie for
-         * a moment (fs/exec.c de_thread()): look again for up to 100 ms before calling it an
-         * exit */
-        for (int i = 0; i < 100; i++) {
+        /* while another thread's execve() replaces the leader, the pid reads as a zombie and
+         * the exec waits for the other threads to be reaped (fs/exec.c de_thread()); those we
+         * trace (blocking mode) only we can reap, so reap them while waiting. An exit leaves
+         * no thread alive; an exec that takes a second (a loaded machine) is taken for one. */
+        double deadline = mono_s() + 1.0;
+        for (;;) {
                 if (proc_exec_ready(target_pid(t)))
                         return SAMPLER_END_EXEC;
-                if (access_gone(target_pid(t)))
+                if (access_gone(target_pid(t)) || !proc_threads_alive(target_pid(t)) ||
+                    mono_s() > deadline)
                         break;
+                target_reap_exited(t);
                 struct timespec ts = { 0, 1000000 };
                 nanosleep(&ts, NULL);
         }
@@ -245,8 +249,9 @@ sampler_run(struct target *t,
                 if (r == -EPERM && ret->rounds == 1)
                         goto out;
                 if (r == -ESRCH || r == -EPERM) {
-                        if (!o->child || gone(t) == SAMPLER_END_EXEC) {
-                                ret->end = gone(t);
+                        enum sampler_end end = gone(t);
+                        if (!o->child || end == SAMPLER_END_EXEC) {
+                                ret->end = end;
                                 r = 0;
                                 break;
                         }

@@ -222,8 +222,8 @@ def test_exec_followed(python, mode, who, tmp_path):
     # exec'ing itself) the walks never fail and go on in the new program without a word
     assert "not Python" not in p.stderr, p.stderr
     text = open(out_path).read()
-    assert ";spin (" in text  # before the exec
-    assert ";after_exec (" in text  # after it
+    assert ";spin (" in text, p.stderr  # before the exec
+    assert ";after_exec (" in text, p.stderr  # after it
     # the report covers both programs: about 0.5 s before and 1 s after
     total = sum(int(line.rpartition(" ")[2]) for line in text.splitlines() if line)
     assert total > 1.2e6, total
