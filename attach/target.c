@@ -367,10 +367,16 @@ find_program(const char *name, char *buf, size_t len)
 }
 
 bool
-launch_is_python(char *const argv[])
+launch_is_python(char *const argv[], const char *last_comm)
 {
         char prog[PATH_MAX], head[256];
 
+        /* comm is the file name of the last exec, cut to 15 bytes (proc(5)) */
+        if (last_comm && argv[0] && !strncmp(last_comm, "python", 6)) {
+                const char *base = strrchr(argv[0], '/');
+                if (strncmp(last_comm, base ? base + 1 : argv[0], 15) != 0)
+                        return true;
+        }
         if (!argv[0] || !find_program(argv[0], prog, sizeof(prog)))
                 return false;
         _cleanup_close_ int fd = open(prog, O_RDONLY | O_CLOEXEC);
@@ -396,8 +402,11 @@ launch_is_python(char *const argv[])
 }
 
 int
-launch_wait_python(
-        pid_t pid, double timeout_s, bool is_child, int *child_status, struct target **ret)
+launch_wait_python(pid_t pid,
+                   double timeout_s,
+                   bool is_child,
+                   struct launch_exit *ret_exit,
+                   struct target **ret)
 {
         double deadline = mono_s() + timeout_s;
         bool seen_python = false;
@@ -410,13 +419,19 @@ launch_wait_python(
                 struct target *t = NULL;
 
                 if (is_child) {
+                        char comm[sizeof(ret_exit->comm)] = "";
                         int st;
                         double cpu;
+                        /* the name of what it runs, which its zombie keeps: read before the
+                         * reap */
+                        (void)proc_comm(pid, comm, sizeof(comm));
                         /* launch_reap(): a ptrace stop (blocking mode, after an exec) is not
                          * an exit, and must not be consumed */
                         if (launch_reap(pid, false, &st, &cpu)) {
-                                if (child_status)
-                                        *child_status = st;
+                                if (ret_exit) {
+                                        ret_exit->status = st;
+                                        memcpy(ret_exit->comm, comm, sizeof(comm));
+                                }
                                 /* a program that is over in a few milliseconds can end
                                  * between two polls, before its interpreter was ready to read:
                                  * it was Python all the same */

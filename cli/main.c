@@ -519,7 +519,8 @@ cmd_run(struct cli *c, char **argv, const char *description)
 {
         _cleanup_(target_freep) struct target *t = NULL;
         pid_t pid;
-        int r, st = 0;
+        struct launch_exit ex = { 0 };
+        int r;
 
         r = launch_spawn(argv, &pid);
         if (r < 0) {
@@ -530,10 +531,10 @@ cmd_run(struct cli *c, char **argv, const char *description)
                 return r == -ENOENT ? EXIT_NOT_FOUND : 1;
         }
         child_pid = pid;
-        r = launch_wait_python(pid, c->start_timeout, true, &st, &t);
+        r = launch_wait_python(pid, c->start_timeout, true, &ex, &t);
         /* over before its interpreter was seen (a loaded machine can miss the few
          * milliseconds a short program lives): what it ran says whether it was Python */
-        if (r == -ECHILD && launch_is_python(argv))
+        if (r == -ECHILD && launch_is_python(argv, ex.comm))
                 r = -ECANCELED;
         if (r == -ECANCELED) {
                 /* Python, over before its first sample: pyinstrument's empty profile, and the
@@ -543,14 +544,14 @@ cmd_run(struct cli *c, char **argv, const char *description)
 
                 if (!c->quiet)
                         fprintf(stderr, "pyinstr: %s exited (status %d) before its first sample\n",
-                                argv[0], exit_status_of(st));
+                                argv[0], exit_status_of(ex.status));
                 r = write_report(c, s);
-                return r ? r : exit_status_of(st);
+                return r ? r : exit_status_of(ex.status);
         }
         if (r == -ECHILD) {
                 error("%s exited (status %d) before a Python interpreter started in it; record "
                       "profiles Python programs: pyinstr record -- python3 app.py",
-                      argv[0], exit_status_of(st));
+                      argv[0], exit_status_of(ex.status));
                 return EXIT_NOT_PYTHON;
         }
         if (r < 0) {

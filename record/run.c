@@ -48,14 +48,18 @@ add_stretch(struct sampler_result *all, const struct sampler_result *seg, bool f
  * the kernel swaps the images the process can look gone for a moment (its memory and
  * /proc/PID/exe change under us), so "no such process" counts only once it is really gone. */
 static int
-follow_exec(pid_t pid, bool is_child, double timeout_s, int *ret_status, struct target **ret)
+follow_exec(pid_t pid,
+            bool is_child,
+            double timeout_s,
+            struct launch_exit *ret_exit,
+            struct target **ret)
 {
         double deadline = mono_s() + timeout_s;
         int r;
 
         for (;;) {
                 double left = deadline - mono_s();
-                r = launch_wait_python(pid, left > 0 ? left : 0, is_child, ret_status, ret);
+                r = launch_wait_python(pid, left > 0 ? left : 0, is_child, ret_exit, ret);
                 if (r != -ESRCH || !proc_running(pid) || mono_s() > deadline)
                         return r;
                 target_free(*ret);
@@ -127,14 +131,14 @@ record_run(struct target *t,
                  * that it is not Python (the caller reports what was gathered). */
                 ret->execs++;
                 struct target *next = NULL;
-                int st = 0;
+                struct launch_exit ex = { 0 };
                 r = follow_exec(pid, o->child > 0,
-                                o->child > 0 ? o->start_timeout : FOLLOW_TIMEOUT_S, &st, &next);
+                                o->child > 0 ? o->start_timeout : FOLLOW_TIMEOUT_S, &ex, &next);
                 if (r < 0) {
                         target_free(next);
                         if ((r == -ECHILD || r == -ECANCELED) && o->child > 0) {
                                 res->child_exited = true;
-                                res->child_status = st;
+                                res->child_status = ex.status;
                                 res->child_cpu = -1;
                         }
                         ret->exec_lost = proc_running(pid);

@@ -67,12 +67,16 @@ def test_python_never_seen_is_still_python(tmp_path):
     for python in local:
         script.write_text("#!%s -S\n" % python.exe)  # an empty program: over at once
         script.chmod(0o755)
-        for argv in ([*python.argv, "--version"], [str(script)]):
+        # and through a wrapper that execs it (env, a shell): its name is all that is left
+        wrapped = (["env", python.exe, "-S", "--version"],
+                   ["sh", "-c", "exec %s -S --version" % python.exe])
+        for argv in ([*python.argv, "--version"], [str(script)], *wrapped):
             out = run_pyinstr(["record", "-r", "text", "-o", str(report), "--", *argv],
                               timeout=60)
             assert out.returncode == 0, (argv, out.stderr)
             if "--version" in argv:
                 assert "No samples were recorded." in report.read_text()
     # and a program that is not Python is still told so
-    out = run_pyinstr(["record", "--", "/bin/true"])
-    assert out.returncode == 3 and "before a Python interpreter" in out.stderr, out.stderr
+    for argv in (["/bin/true"], ["env", "/bin/true"]):
+        out = run_pyinstr(["record", "--", *argv])
+        assert out.returncode == 3 and "before a Python interpreter" in out.stderr, out.stderr
