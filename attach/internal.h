@@ -183,6 +183,7 @@ struct target {
         struct u64map frame_index;       /* (code idx, addrq) [+ type] → frame id */
         struct u64map type_index;        /* type addr → index into type_names */
         struct u64map class_frame_index; /* (frame id + 1) << 32 | type_names index → frame id */
+        struct u64map class_ok; /* (code idx + 1) << 32 | type_names index → its class is a base */
         /* the innermost live frames of recent walks, for frames popped before they were read:
          * hash of (frame addr, caller frame addr) → code addr, and code addr → the frame id
          * (with the class of its self) it last ran as */
@@ -191,7 +192,8 @@ struct target {
         /* 3.12: an eval's entry frame addr → the frame it last ran on top of it */
         struct u64map entry_top;
         char **type_names;
-        size_t n_types, cap_types;
+        uint64_t *type_addrs; /* the type object each of type_names was read from */
+        size_t n_types, cap_types, cap_type_addrs;
         uint64_t walks_since_flush;
 
         /* the interpreter list and each one's thread list head, as last read (target_walk) */

@@ -137,6 +137,7 @@ target_alloc(pid_t pid, struct rmem *mem)
         u64map_init(&t->frame_index);
         u64map_init(&t->type_index);
         u64map_init(&t->class_frame_index);
+        u64map_init(&t->class_ok);
         u64map_init(&t->info_index);
         u64map_init(&t->ns_tids);
         u64map_init(&t->slot_code);

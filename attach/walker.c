@@ -99,6 +99,7 @@ walker_flush_caches(struct target *t)
         u64map_clear(&t->last_id);
         u64map_clear(&t->entry_top);
         u64map_clear(&t->class_frame_index);
+        u64map_clear(&t->class_ok);
         for (size_t i = 0; i < t->n_types; i++)
                 free(t->type_names[i]);
         t->n_types = 0;
@@ -111,6 +112,7 @@ walker_release(struct target *t)
         walker_flush_caches(t);
         free(t->codes);
         free(t->type_names);
+        free(t->type_addrs);
         for (size_t i = 0; i < t->n_memos; i++) {
                 free(t->memos[i].raw);
                 free(t->memos[i].ids);
@@ -126,6 +128,7 @@ walker_release(struct target *t)
         u64map_release(&t->frame_index);
         u64map_release(&t->type_index);
         u64map_release(&t->class_frame_index);
+        u64map_release(&t->class_ok);
         u64map_release(&t->info_index);
         u64map_release(&t->ns_tids);
         u64map_release(&t->slot_code);
@@ -453,6 +456,44 @@ class_name_valid(const char *s)
         return true;
 }
 
+/* The index in t->type_names of the bare name of type object @type, read once per type
+ * address. @return 0; -EINVAL not a type's name; -EAGAIN, -errno unreadable. */
+static int
+type_name_index(struct target *t, uint64_t type, uint64_t *ret)
+{
+        const struct py_offsets *o = &t->off;
+        uint64_t name_ptr;
+        char name[256];
+        int r;
+
+        if (u64map_get(&t->type_index, type, ret))
+                return 0;
+        if (!type || (type & 7))
+                return -EINVAL;
+        r = rmem_read_cached(t->mem, type + o->type.tp_name, 8, &name_ptr);
+        if (r < 0)
+                return r == -EFAULT ? -EAGAIN : r;
+        /* tp_name is a C string; read what we can up to the end of its page */
+        size_t room = 4096 - (name_ptr & 4095);
+        size_t len = MIN(room, sizeof(name) - 1);
+        r = rmem_read(t->mem, name_ptr, len, name);
+        if (r < 0)
+                return r == -EFAULT ? -EAGAIN : r;
+        name[len] = '\0';
+        if (strlen(name) >= len && len == sizeof(name) - 1)
+                return -EAGAIN;
+        if (!class_name_valid(name))
+                return -EINVAL;
+        const char *dot = strrchr(name, '.');
+        xgrow(&t->type_names, &t->cap_types, t->n_types + 1, sizeof(*t->type_names));
+        xgrow(&t->type_addrs, &t->cap_type_addrs, t->n_types + 1, sizeof(*t->type_addrs));
+        t->type_names[t->n_types] = xstrdup(dot ? dot + 1 : name);
+        t->type_addrs[t->n_types] = type;
+        *ret = t->n_types++;
+        u64map_put(&t->type_index, type, *ret);
+        return 0;
+}
+
 static int
 self_class_name(struct target *t, uint64_t obj, int self_kind, uint64_t *ret_idx)
 {
@@ -494,34 +535,50 @@ self_class_name(struct target *t, uint64_t obj, int self_kind, uint64_t *ret_idx
                 if (r < 0 || !(flags & (1ULL << 31)))
                         return SELF_NONE;
         }
-        if (!u64map_get(&t->type_index, type, &v)) {
-                uint64_t name_ptr;
-                char name[256];
-                r = rmem_read_cached(t->mem, type + o->type.tp_name, 8, &name_ptr);
-                if (r < 0)
-                        return r;
-                /* tp_name is a C string; read what we can up to the end of its page */
-                size_t room = 4096 - (name_ptr & 4095);
-                size_t len = MIN(room, sizeof(name) - 1);
-                r = rmem_read(t->mem, name_ptr, len, name);
-                if (r < 0)
-                        return r == -EFAULT ? -EAGAIN : r;
-                name[len] = '\0';
-                if (strlen(name) >= len && len == sizeof(name) - 1)
-                        return -EAGAIN;
-                if (!class_name_valid(name))
-                        return SELF_NONE;
-                const char *dot = strrchr(name, '.');
-                xgrow(&t->type_names, &t->cap_types, t->n_types + 1, sizeof(*t->type_names));
-                t->type_names[t->n_types] = xstrdup(dot ? dot + 1 : name);
-                v = t->n_types++;
-                u64map_put(&t->type_index, type, v);
-        }
+        r = type_name_index(t, type, &v);
+        if (r < 0)
+                return r == -EINVAL ? SELF_NONE : r;
         /* PyCell_Type's tp_name (Objects/cellobject.c) */
         if (self_kind == 1 && !strcmp(t->type_names[v], "cell"))
                 return SELF_CELL;
         *ret_idx = v;
         return SELF_CLASS;
+}
+
+/* ≥3.11: is the class @name (a method's, from its co_qualname) type_names[@cls] or one of its
+ * bases (tp_mro, Objects/typeobject.c)? A method runs on an instance of its class or of a
+ * subclass; a self of another class was read from an object freed and reused after the frame
+ * was copied (jinja2's Parser, dropped and its memory given to a CodeGenerator: 1.8 % of a
+ * Flask run named CodeGenerator.parse, and the outer frames of later walks, resolved from
+ * the previous one's, kept the name). Answers are cached by (code, class): types live long.
+ * @return 1 yes, 0 no, -EAGAIN unreadable. */
+static int
+class_has_base(struct target *t, uint32_t code_idx, uint64_t cls, const char *name)
+{
+        const struct py_offsets *o = &t->off;
+        uint64_t key = ((uint64_t)(code_idx + 1) << 32) | cls, v, mro, n, items[64];
+
+        if (!strcmp(t->type_names[cls], name))
+                return 1;
+        if (u64map_get(&t->class_ok, key, &v))
+                return (int)v;
+        if (o->type.tp_mro == OFF_NONE)
+                return 1;
+        if (rmem_read_cached(t->mem, t->type_addrs[cls] + o->type.tp_mro, 8, &mro) < 0 || !mro ||
+            (mro & 7) || rmem_read_cached(t->mem, mro + o->tuple.ob_size, 8, &n) < 0 ||
+            n > ARRAY_SIZE(items) ||
+            rmem_read_cached(t->mem, mro + o->tuple.ob_item, n * 8, items) < 0)
+                return -EAGAIN;
+        v = 0;
+        for (uint64_t i = 0; i < n && !v; i++) {
+                uint64_t base;
+                int r = type_name_index(t, items[i], &base);
+                if (r < 0)
+                        return r;
+                v = !strcmp(t->type_names[base], name);
+        }
+        u64map_put(&t->class_ok, key, v);
+        return (int)v;
 }
 
 /* The frame id for code @code_idx executing at byte offset @addrq (and, with a self/cls first
@@ -545,6 +602,13 @@ frame_id(struct target *t, uint32_t code_idx, int64_t addrq, uint64_t self_obj, 
         }
         if (c->self_kind) {
                 int r = self_class_name(t, self_obj, c->self_kind, &cls);
+                if (r == SELF_CLASS && c->class_name) {
+                        int k = class_has_base(t, code_idx, cls, c->class_name);
+                        if (k < 0)
+                                return k;
+                        if (!k)
+                                r = SELF_NONE; /* an object reused since: no class known */
+                }
                 if (r < 0)
                         return r;
                 /* A self that is no object of a type was mostly freed by the time it was
@@ -559,16 +623,19 @@ frame_id(struct target *t, uint32_t code_idx, int64_t addrq, uint64_t self_obj, 
                         cls = c->last_class - 1;
                         r = SELF_CLASS;
                 }
-                if (r == SELF_CELL || (r == SELF_NONE && !c->class_name)) {
-                        *ret = (uint32_t)v; /* the frame as the code names it */
+                /* no class seen before, and none now: the frame as the code names it (≥3.11
+                 * by the class that defines the method, from co_qualname). Its self is rarely
+                 * gone for good (del self); it was mostly read from an object freed or reused
+                 * since, where the sample is taken while the method runs on a live one. */
+                if (r == SELF_CELL || r == SELF_NONE) {
+                        *ret = (uint32_t)v;
                         return 0;
                 }
                 /* (frame, class) → frame, so that a sample costs no string work */
-                uint64_t ckey = (v + 1) << 32 | (r == SELF_NONE ? UINT32_MAX : cls);
+                uint64_t ckey = (v + 1) << 32 | cls;
                 if (!u64map_get(&t->class_frame_index, ckey, &cv)) {
                         const struct frame_rec *base = &t->frames[v];
-                        cv = make_frame(t, code_idx, base->line,
-                                        r == SELF_NONE ? NULL : t->type_names[cls]);
+                        cv = make_frame(t, code_idx, base->line, t->type_names[cls]);
                         u64map_put(&t->class_frame_index, ckey, cv);
                 }
                 v = cv;

@@ -320,14 +320,15 @@ static const struct field_map map_315[] = {
  * GIL builds (checked against each one's headers by tests/offsets): MANAGED_DICT_OFFSET and
  * the Py_TPFLAGS_* bits (Include/internal/pycore_object.h, Include/object.h), PyModuleObject
  * (Include/internal/pycore_moduleobject.h), PyDictKeysObject and PyDictValues
- * (Include/internal/pycore_dict.h), PyLong_SHIFT (Include/cpython/longintrepr.h). */
+ * (Include/internal/pycore_dict.h), PyLong_SHIFT (Include/cpython/longintrepr.h), and
+ * PyTypeObject.tp_mro (Include/cpython/object.h, where every version has it). */
 #define CONSTS_313_315                                                                             \
         CONST(object.managed_dict, 24), CONST(type.flag_managed_dict, 1u << 4),                   \
         CONST(type.flag_inline_values, 1u << 2), CONST(module.md_dict, 16),                       \
         CONST(dict.dk_log2_size, 8), CONST(dict.dk_log2_index_bytes, 9), CONST(dict.dk_kind, 10), \
         CONST(dict.dk_nentries, 24), CONST(dict.dk_indices, 32), CONST(dict.entry_size, 24),      \
         CONST(dict.unicode_entry_size, 16), CONST(dict.values, 8), CONST(dict.values_valid, 3),   \
-        CONST(pylong.digit_bits, 30)
+        CONST(pylong.digit_bits, 30), CONST(type.tp_mro, 344)
 
 static const struct field_const consts_313_314[] = {
         CONSTS_313_315,

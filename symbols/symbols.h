@@ -97,6 +97,7 @@ struct py_offsets {
         } object;
         struct { /* PyTypeObject, PyHeapTypeObject */
                 uint32_t tp_name, tp_flags, tp_basicsize, tp_dictoffset, ht_cached_keys;
+                uint32_t tp_mro; /* a tuple of types: type(self)'s, to check a method's class */
                 /* tp_flags bits (values, not offsets): Py_TPFLAGS_MANAGED_DICT ≥3.11,
                  * Py_TPFLAGS_INLINE_VALUES ≥3.13 (values at obj + tp_basicsize); OFF_NONE */
                 uint32_t flag_managed_dict, flag_inline_values;
@@ -128,7 +129,7 @@ struct py_offsets {
                 uint32_t values;       /* PyDictValues.values[] (≤3.10 ma_values is the array) */
                 uint32_t values_valid; /* ≥3.13 PyDictValues.valid (uint8_t) */
         } dict;
-        struct { /* PyLongObject (Include/cpython/longintrepr.h) */
+        struct {                     /* PyLongObject (Include/cpython/longintrepr.h) */
                 uint32_t ob_size;    /* ≤3.11 signed digit count */
                 uint32_t lv_tag;     /* ≥3.12 digits << 3 | sign (0 +, 1 zero, 2 -) */
                 uint32_t ob_digit;   /* uint32_t digits, least significant first */

@@ -83,6 +83,7 @@ const struct py_offsets symbols_table_py38 = {
                 .tp_flags = 168,
                 .tp_basicsize = 32,
                 .tp_dictoffset = 288,
+                .tp_mro = 344,
                 .ht_cached_keys = 872,
                 .flag_managed_dict = OFF_NONE,
                 .flag_inline_values = OFF_NONE,
