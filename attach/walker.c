@@ -545,24 +545,49 @@ self_class_name(struct target *t, uint64_t obj, int self_kind, uint64_t *ret_idx
         return SELF_CLASS;
 }
 
-/* ≥3.11: is the class @name (a method's, from its co_qualname) type_names[@cls] or one of its
- * bases (tp_mro, Objects/typeobject.c)? A method runs on an instance of its class or of a
- * subclass; a self of another class was read from an object freed and reused after the frame
- * was copied (jinja2's Parser, dropped and its memory given to a CodeGenerator: 1.8 % of a
- * Flask run named CodeGenerator.parse, and the outer frames of later walks, resolved from
- * the previous one's, kept the name). Answers are cached by (code, class): types live long.
- * @return 1 yes, 0 no, -EAGAIN unreadable. */
+/* ≤3.10: does class @type's __dict__ hold the method @fname (its private name mangled with the
+ * class's name, as the compiler does)? */
 static int
-class_has_base(struct target *t, uint32_t code_idx, uint64_t cls, const char *name)
+type_defines(struct target *t, uint64_t type, const char *tname, const char *fname)
+{
+        struct dict_view d;
+        uint64_t dict, value;
+        char mangled[512];
+        int r;
+
+        if (rmem_read_cached(t->mem, type + t->off.type.tp_dict, 8, &dict) < 0 || !dict ||
+            (dict & 7) || pydict_view(t, dict, &d) < 0)
+                return -EAGAIN;
+        size_t n = strlen(fname);
+        if (n > 2 && !strncmp(fname, "__", 2) && strcmp(fname + n - 2, "__") != 0) {
+                tname += strspn(tname, "_");
+                snprintf(mangled, sizeof(mangled), "_%s%s", tname, fname);
+                fname = mangled;
+        }
+        r = pydict_find_str(t, &d, fname, &value);
+        return r == 0 ? 1 : r == -ENOENT ? 0 : r == -ESRCH || r == -EPERM ? r : -EAGAIN;
+}
+
+/* Does type_names[@cls] (self's class) or one of its bases (tp_mro, Objects/typeobject.c)
+ * own the method @code_idx: ≥3.11 is it the class named in its co_qualname, ≤3.10 does it
+ * define a method of its name? A method runs on an instance of its class or of a subclass; a
+ * self of another class was read from an object freed and reused after the frame was copied
+ * (jinja2's Parser, dropped and its memory given to a CodeGenerator: 1.8 % of a Flask run named
+ * CodeGenerator.parse, and the outer frames of later walks, resolved from the previous one's,
+ * kept the name). Answers are cached by (code, class): types live long. @return 1 yes, 0 no,
+ * -EAGAIN unreadable. */
+static int
+class_has_base(struct target *t, uint32_t code_idx, uint64_t cls)
 {
         const struct py_offsets *o = &t->off;
+        const char *name = t->codes[code_idx].class_name, *fname = t->codes[code_idx].function;
         uint64_t key = ((uint64_t)(code_idx + 1) << 32) | cls, v, mro, n, items[64];
 
-        if (!strcmp(t->type_names[cls], name))
+        if (name && !strcmp(t->type_names[cls], name))
                 return 1;
         if (u64map_get(&t->class_ok, key, &v))
                 return (int)v;
-        if (o->type.tp_mro == OFF_NONE)
+        if (o->type.tp_mro == OFF_NONE || (!name && o->type.tp_dict == OFF_NONE))
                 return 1;
         if (rmem_read_cached(t->mem, t->type_addrs[cls] + o->type.tp_mro, 8, &mro) < 0 || !mro ||
             (mro & 7) || rmem_read_cached(t->mem, mro + o->tuple.ob_size, 8, &n) < 0 ||
@@ -574,8 +599,12 @@ class_has_base(struct target *t, uint32_t code_idx, uint64_t cls, const char *na
                 uint64_t base;
                 int r = type_name_index(t, items[i], &base);
                 if (r < 0)
+                        return r == -EINVAL ? -EAGAIN : r;
+                r = name ? !strcmp(t->type_names[base], name)
+                         : type_defines(t, items[i], t->type_names[base], fname);
+                if (r < 0)
                         return r;
-                v = !strcmp(t->type_names[base], name);
+                v = (uint64_t)r;
         }
         u64map_put(&t->class_ok, key, v);
         return (int)v;
@@ -602,8 +631,8 @@ frame_id(struct target *t, uint32_t code_idx, int64_t addrq, uint64_t self_obj, 
         }
         if (c->self_kind) {
                 int r = self_class_name(t, self_obj, c->self_kind, &cls);
-                if (r == SELF_CLASS && c->class_name) {
-                        int k = class_has_base(t, code_idx, cls, c->class_name);
+                if (r == SELF_CLASS) {
+                        int k = class_has_base(t, code_idx, cls);
                         if (k < 0)
                                 return k;
                         if (!k)

@@ -97,7 +97,8 @@ struct py_offsets {
         } object;
         struct { /* PyTypeObject, PyHeapTypeObject */
                 uint32_t tp_name, tp_flags, tp_basicsize, tp_dictoffset, ht_cached_keys;
-                uint32_t tp_mro; /* a tuple of types: type(self)'s, to check a method's class */
+                uint32_t tp_mro;  /* a tuple of types: type(self)'s, to check a method's class */
+                uint32_t tp_dict; /* ≤3.10, for the same check by name; else OFF_NONE */
                 /* tp_flags bits (values, not offsets): Py_TPFLAGS_MANAGED_DICT ≥3.11,
                  * Py_TPFLAGS_INLINE_VALUES ≥3.13 (values at obj + tp_basicsize); OFF_NONE */
                 uint32_t flag_managed_dict, flag_inline_values;

@@ -50,7 +50,7 @@ FIELDS = [
     'code.code_adaptive',
     'object.ob_refcnt', 'object.ob_type', 'object.managed_dict', 'object.managed_values',
     'object.managed_dict_tag',
-    'type.tp_name', 'type.tp_flags', 'type.tp_basicsize', 'type.tp_dictoffset', 'type.tp_mro',
+    'type.tp_name', 'type.tp_flags', 'type.tp_basicsize', 'type.tp_dictoffset', 'type.tp_mro', 'type.tp_dict',
     'type.ht_cached_keys', 'type.flag_managed_dict', 'type.flag_inline_values',
     'tuple.ob_size', 'tuple.ob_item',
     'bytes.ob_size', 'bytes.ob_sval',
@@ -166,6 +166,9 @@ def spec(minor):
         'type.tp_basicsize': 'offsetof(PyTypeObject, tp_basicsize)',
         'type.tp_dictoffset': 'offsetof(PyTypeObject, tp_dictoffset)',
         'type.tp_mro': 'offsetof(PyTypeObject, tp_mro)',
+        # ≤3.10 code objects have no co_qualname: a method's class is the one whose __dict__
+        # holds its name (3.12+ static types keep theirs elsewhere)
+        'type.tp_dict': 'offsetof(PyTypeObject, tp_dict)' if minor <= 10 else None,
         'type.ht_cached_keys': 'offsetof(PyHeapTypeObject, ht_cached_keys)',
         'type.flag_managed_dict': 'Py_TPFLAGS_MANAGED_DICT' if interp else None,
         'type.flag_inline_values': 'Py_TPFLAGS_INLINE_VALUES' if minor >= 13 else None,

@@ -84,6 +84,7 @@ const struct py_offsets symbols_table_py310 = {
                 .tp_basicsize = 32,
                 .tp_dictoffset = 288,
                 .tp_mro = 344,
+                .tp_dict = 264,
                 .ht_cached_keys = 872,
                 .flag_managed_dict = OFF_NONE,
                 .flag_inline_values = OFF_NONE,

@@ -84,6 +84,7 @@ const struct py_offsets symbols_table_py312 = {
                 .tp_basicsize = 32,
                 .tp_dictoffset = 288,
                 .tp_mro = 344,
+                .tp_dict = OFF_NONE,
                 .ht_cached_keys = 880,
                 .flag_managed_dict = 16,
                 .flag_inline_values = OFF_NONE,

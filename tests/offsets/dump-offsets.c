@@ -94,6 +94,7 @@ static const struct member members[] = {
         MEMBER(K_OFF, type.tp_dictoffset),
         MEMBER(K_OFF, type.ht_cached_keys),
         MEMBER(K_OFF, type.tp_mro),
+        MEMBER(K_OFF, type.tp_dict),
         MEMBER(K_OFF, type.flag_managed_dict),
         MEMBER(K_OFF, type.flag_inline_values),
         MEMBER(K_OFF, tuple.ob_size),
