@@ -555,8 +555,11 @@ type_defines(struct target *t, uint64_t type, const char *tname, const char *fna
         char mangled[512];
         int r;
 
-        if (rmem_read_cached(t->mem, type + t->off.type.tp_dict, 8, &dict) < 0 || !dict ||
-            (dict & 7) || pydict_view(t, dict, &d) < 0)
+        if (rmem_read_cached(t->mem, type + t->off.type.tp_dict, 8, &dict) < 0)
+                return -EAGAIN;
+        if (!dict)
+                return 1; /* not a ready type (PyType_Ready() makes every one's): unchecked */
+        if ((dict & 7) || pydict_view(t, dict, &d) < 0)
                 return -EAGAIN;
         size_t n = strlen(fname);
         if (n > 2 && !strncmp(fname, "__", 2) && strcmp(fname + n - 2, "__") != 0) {
@@ -574,14 +577,15 @@ type_defines(struct target *t, uint64_t type, const char *tname, const char *fna
  * self of another class was read from an object freed and reused after the frame was copied
  * (jinja2's Parser, dropped and its memory given to a CodeGenerator: 1.8 % of a Flask run named
  * CodeGenerator.parse, and the outer frames of later walks, resolved from the previous one's,
- * kept the name). Answers are cached by (code, class): types live long. @return 1 yes, 0 no,
+ * kept the name). Answers are cached by (code, class): types live long. A type without an
+ * MRO (not made ready), or a bigger MRO than we read, is taken as yes. @return 1 yes, 0 no,
  * -EAGAIN unreadable. */
 static int
 class_has_base(struct target *t, uint32_t code_idx, uint64_t cls)
 {
         const struct py_offsets *o = &t->off;
         const char *name = t->codes[code_idx].class_name, *fname = t->codes[code_idx].function;
-        uint64_t key = ((uint64_t)(code_idx + 1) << 32) | cls, v, mro, n, items[64];
+        uint64_t key = ((uint64_t)(code_idx + 1) << 32) | cls, v, mro, n = 0, items[64];
 
         if (name && !strcmp(t->type_names[cls], name))
                 return 1;
@@ -589,12 +593,13 @@ class_has_base(struct target *t, uint32_t code_idx, uint64_t cls)
                 return (int)v;
         if (o->type.tp_mro == OFF_NONE || (!name && o->type.tp_dict == OFF_NONE))
                 return 1;
-        if (rmem_read_cached(t->mem, t->type_addrs[cls] + o->type.tp_mro, 8, &mro) < 0 || !mro ||
-            (mro & 7) || rmem_read_cached(t->mem, mro + o->tuple.ob_size, 8, &n) < 0 ||
-            n > ARRAY_SIZE(items) ||
-            rmem_read_cached(t->mem, mro + o->tuple.ob_item, n * 8, items) < 0)
+        if (rmem_read_cached(t->mem, t->type_addrs[cls] + o->type.tp_mro, 8, &mro) < 0)
                 return -EAGAIN;
-        v = 0;
+        if (mro && ((mro & 7) || rmem_read_cached(t->mem, mro + o->tuple.ob_size, 8, &n) < 0))
+                return -EAGAIN;
+        v = !mro || n > ARRAY_SIZE(items);
+        if (!v && rmem_read_cached(t->mem, mro + o->tuple.ob_item, n * 8, items) < 0)
+                return -EAGAIN;
         for (uint64_t i = 0; i < n && !v; i++) {
                 uint64_t base;
                 int r = type_name_index(t, items[i], &base);
@@ -632,11 +637,13 @@ frame_id(struct target *t, uint32_t code_idx, int64_t addrq, uint64_t self_obj, 
         if (c->self_kind) {
                 int r = self_class_name(t, self_obj, c->self_kind, &cls);
                 if (r == SELF_CLASS) {
+                        /* no: an object reused since; unreadable: not known either. Neither
+                         * drops the sample (a drop would move its time elsewhere) */
                         int k = class_has_base(t, code_idx, cls);
-                        if (k < 0)
+                        if (k == -ESRCH || k == -EPERM)
                                 return k;
-                        if (!k)
-                                r = SELF_NONE; /* an object reused since: no class known */
+                        if (k <= 0)
+                                r = SELF_NONE;
                 }
                 if (r < 0)
                         return r;
