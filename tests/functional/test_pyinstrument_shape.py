@@ -265,7 +265,12 @@ def compare(python, theirs, ours, libs="same", floor=0.02):
             n_o, n_t = o_groups[key][0], t_groups[key][0] - t_builtins.get(key, 0)
             assert max(n_o, n_t) <= GROUP_RATIO * min(n_o, n_t) + 2, (key, n_o, n_t, why)
     else:
-        assert libraries(o_groups) <= libraries(t_groups), why
+        # pyinstr's libraries among pyinstrument's, but for one with under 2 % of pyinstr's
+        # run, which a short call hit in one run and not the other (3.15's timeit: a sample
+        # in dataclasses, under _colorize's theme set-up)
+        o_shares, _ = json_groups(render_ours(ours, renderer="json"))
+        for lib in libraries(o_groups) - libraries(t_groups):
+            assert o_shares.get(lib, 0) < 0.02, (lib, o_shares, why)
     # a function above 5 % in one is above @floor (FLOOR) in the other (shares move a little:
     # each is a separate run, and pyinstrument's hook slows calls)
     their_text = render_theirs(python, theirs, "--show-all")

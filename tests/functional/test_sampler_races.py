@@ -166,8 +166,9 @@ def test_method_classes_true(python):
     assert not wrong, "misnamed: %.1f %% of the time, %r" % (
         100 * sum(wrong.values()) / total, dict(wrong.most_common(4)))
     # a self not readable when the method was first seen leaves it without a class (<=3.10,
-    # where no co_qualname names it): about 1 % of this target's time
-    assert sum(classless.values()) <= 0.03 * total, "without class: %.1f %% of the time" % (
+    # where no co_qualname names it): about 1 % of this target's time on a quiet machine, 4.3 %
+    # under CI's load (3.8)
+    assert sum(classless.values()) <= 0.10 * total, "without class: %.1f %% of the time" % (
         100 * sum(classless.values()) / total)
 
 
