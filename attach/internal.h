@@ -103,7 +103,7 @@ struct code_info {
         uint64_t fingerprint;  /* of the code object's header fields, to detect address reuse */
         uint32_t checked_walk; /* the walk in which the fingerprint was last confirmed */
         bool stale;            /* its address now holds another object */
-        uint32_t last_class;   /* 1 + the type_names index of its self's last class, 0 none */
+        uint32_t last_class;   /* 1 + the types index of its self's last class, 0 none */
 };
 
 /* One interpreter and the head of its thread list. */
@@ -165,6 +165,12 @@ struct frame_rec {
         char *class_name; /* as in info, NULL if none (owned) */
 };
 
+/* A class seen as some self's type. */
+struct type_rec {
+        char *name;    /* the bare tp_name */
+        uint64_t addr; /* of the type object */
+};
+
 struct target {
         pid_t pid;
         pid_t ns_pid; /* the pid as the target sees itself (another PID namespace), else pid */
@@ -181,9 +187,9 @@ struct target {
         size_t n_codes, cap_codes;
         struct u64map code_index;        /* code addr → index */
         struct u64map frame_index;       /* (code idx, addrq) [+ type] → frame id */
-        struct u64map type_index;        /* type addr → index into type_names */
-        struct u64map class_frame_index; /* (frame id + 1) << 32 | type_names index → frame id */
-        struct u64map class_ok; /* (code idx + 1) << 32 | type_names index → its class is a base */
+        struct u64map type_index;        /* type addr → index into types */
+        struct u64map class_frame_index; /* (frame id + 1) << 32 | types index → frame id */
+        struct u64map class_ok; /* (code idx + 1) << 32 | types index → its class is a base */
         /* the innermost live frames of recent walks, for frames popped before they were read:
          * hash of (frame addr, caller frame addr) → code addr, and code addr → the frame id
          * (with the class of its self) it last ran as */
@@ -191,9 +197,8 @@ struct target {
         struct u64map last_id;
         /* 3.12: an eval's entry frame addr → the frame it last ran on top of it */
         struct u64map entry_top;
-        char **type_names;
-        uint64_t *type_addrs; /* the type object each of type_names was read from */
-        size_t n_types, cap_types, cap_type_addrs;
+        struct type_rec *types;
+        size_t n_types, cap_types;
         uint64_t walks_since_flush;
 
         /* the interpreter list and each one's thread list head, as last read (target_walk) */

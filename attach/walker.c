@@ -101,7 +101,7 @@ walker_flush_caches(struct target *t)
         u64map_clear(&t->class_frame_index);
         u64map_clear(&t->class_ok);
         for (size_t i = 0; i < t->n_types; i++)
-                free(t->type_names[i]);
+                free(t->types[i].name);
         t->n_types = 0;
         t->walks_since_flush = 0;
 }
@@ -111,8 +111,7 @@ walker_release(struct target *t)
 {
         walker_flush_caches(t);
         free(t->codes);
-        free(t->type_names);
-        free(t->type_addrs);
+        free(t->types);
         for (size_t i = 0; i < t->n_memos; i++) {
                 free(t->memos[i].raw);
                 free(t->memos[i].ids);
@@ -425,7 +424,7 @@ make_frame(struct target *t, uint32_t code_idx, int line, const char *class_name
 
 /* What pyinstrument names a method by (spec §1.3): the bare name of type(self), or of cls
  * when it is a type (_PyType_Name), read from the frame's first local @obj.
- * @return SELF_CLASS with *ret_idx its index in t->type_names (cached by type address);
+ * @return SELF_CLASS with *ret_idx its index in t->types (cached by type address);
  * SELF_NONE no class (self deleted, cls not a type); SELF_CELL ≥3.11 self is a cell
  * (captured by a closure); -errno. */
 enum { SELF_CLASS, SELF_NONE, SELF_CELL };
@@ -456,7 +455,7 @@ class_name_valid(const char *s)
         return true;
 }
 
-/* The index in t->type_names of the bare name of type object @type, read once per type
+/* The index in t->types of the bare name of type object @type, read once per type
  * address. @return 0; -EINVAL not a type's name; -EAGAIN, -errno unreadable. */
 static int
 type_name_index(struct target *t, uint64_t type, uint64_t *ret)
@@ -485,10 +484,8 @@ type_name_index(struct target *t, uint64_t type, uint64_t *ret)
         if (!class_name_valid(name))
                 return -EINVAL;
         const char *dot = strrchr(name, '.');
-        xgrow(&t->type_names, &t->cap_types, t->n_types + 1, sizeof(*t->type_names));
-        xgrow(&t->type_addrs, &t->cap_type_addrs, t->n_types + 1, sizeof(*t->type_addrs));
-        t->type_names[t->n_types] = xstrdup(dot ? dot + 1 : name);
-        t->type_addrs[t->n_types] = type;
+        xgrow(&t->types, &t->cap_types, t->n_types + 1, sizeof(*t->types));
+        t->types[t->n_types] = (struct type_rec){ xstrdup(dot ? dot + 1 : name), type };
         *ret = t->n_types++;
         u64map_put(&t->type_index, type, *ret);
         return 0;
@@ -539,7 +536,7 @@ self_class_name(struct target *t, uint64_t obj, int self_kind, uint64_t *ret_idx
         if (r < 0)
                 return r == -EINVAL ? SELF_NONE : r;
         /* PyCell_Type's tp_name (Objects/cellobject.c) */
-        if (self_kind == 1 && !strcmp(t->type_names[v], "cell"))
+        if (self_kind == 1 && !strcmp(t->types[v].name, "cell"))
                 return SELF_CELL;
         *ret_idx = v;
         return SELF_CLASS;
@@ -571,7 +568,7 @@ type_defines(struct target *t, uint64_t type, const char *tname, const char *fna
         return r == 0 ? 1 : r == -ENOENT ? 0 : r == -ESRCH || r == -EPERM ? r : -EAGAIN;
 }
 
-/* Does type_names[@cls] (self's class) or one of its bases (tp_mro, Objects/typeobject.c)
+/* Does types[@cls] (self's class) or one of its bases (tp_mro, Objects/typeobject.c)
  * own the method @code_idx: ≥3.11 is it the class named in its co_qualname, ≤3.10 does it
  * define a method of its name? A method runs on an instance of its class or of a subclass; a
  * self of another class was read from an object freed and reused after the frame was copied
@@ -587,13 +584,13 @@ class_has_base(struct target *t, uint32_t code_idx, uint64_t cls)
         const char *name = t->codes[code_idx].class_name, *fname = t->codes[code_idx].function;
         uint64_t key = ((uint64_t)(code_idx + 1) << 32) | cls, v, mro, n = 0, items[64];
 
-        if (name && !strcmp(t->type_names[cls], name))
+        if (name && !strcmp(t->types[cls].name, name))
                 return 1;
         if (u64map_get(&t->class_ok, key, &v))
                 return (int)v;
         if (o->type.tp_mro == OFF_NONE || (!name && o->type.tp_dict == OFF_NONE))
                 return 1;
-        if (rmem_read_cached(t->mem, t->type_addrs[cls] + o->type.tp_mro, 8, &mro) < 0)
+        if (rmem_read_cached(t->mem, t->types[cls].addr + o->type.tp_mro, 8, &mro) < 0)
                 return -EAGAIN;
         if (mro && ((mro & 7) || rmem_read_cached(t->mem, mro + o->tuple.ob_size, 8, &n) < 0))
                 return -EAGAIN;
@@ -605,8 +602,8 @@ class_has_base(struct target *t, uint32_t code_idx, uint64_t cls)
                 int r = type_name_index(t, items[i], &base);
                 if (r < 0)
                         return r == -EINVAL ? -EAGAIN : r;
-                r = name ? !strcmp(t->type_names[base], name)
-                         : type_defines(t, items[i], t->type_names[base], fname);
+                r = name ? !strcmp(t->types[base].name, name)
+                         : type_defines(t, items[i], t->types[base].name, fname);
                 if (r < 0)
                         return r;
                 v = (uint64_t)r;
@@ -671,7 +668,7 @@ frame_id(struct target *t, uint32_t code_idx, int64_t addrq, uint64_t self_obj, 
                 uint64_t ckey = (v + 1) << 32 | cls;
                 if (!u64map_get(&t->class_frame_index, ckey, &cv)) {
                         const struct frame_rec *base = &t->frames[v];
-                        cv = make_frame(t, code_idx, base->line, t->type_names[cls]);
+                        cv = make_frame(t, code_idx, base->line, t->types[cls].name);
                         u64map_put(&t->class_frame_index, ckey, cv);
                 }
                 v = cv;
