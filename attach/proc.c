@@ -229,25 +229,41 @@ proc_exec_ready(pid_t pid)
         return state != 'Z' && state != 'X' && !(flags & 0x4);
 }
 
-bool
-proc_threads_alive(pid_t pid)
+/* The first thread of @pid for which @match(@pid, tid, @userdata) holds, or 0. */
+static pid_t
+find_task(pid_t pid, bool (*match)(pid_t pid, pid_t tid, void *userdata), void *userdata)
 {
         char path[64];
         struct dirent *e;
-        bool alive = false;
+        pid_t found = 0;
         DIR *d;
 
         snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
         d = opendir(path);
         if (!d)
-                return false;
-        while (!alive && (e = readdir(d))) {
+                return 0;
+        while (!found && (e = readdir(d))) {
                 pid_t tid = (pid_t)atoi(e->d_name);
-                char state = tid > 0 ? proc_task_state(pid, tid) : 0;
-                alive = state && state != 'Z' && state != 'X';
+                if (tid > 0 && match(pid, tid, userdata))
+                        found = tid;
         }
         closedir(d);
-        return alive;
+        return found;
+}
+
+static bool
+task_alive(pid_t pid, pid_t tid, void *userdata)
+{
+        char state = proc_task_state(pid, tid);
+
+        (void)userdata;
+        return state && state != 'Z' && state != 'X';
+}
+
+bool
+proc_threads_alive(pid_t pid)
+{
+        return find_task(pid, task_alive, NULL) != 0;
 }
 
 bool
@@ -293,25 +309,16 @@ proc_ns_pid(pid_t pid, pid_t tid)
         return id > 0 ? id : tid;
 }
 
+static bool
+task_has_ns_tid(pid_t pid, pid_t tid, void *userdata)
+{
+        return ns_tid_of(pid, tid) == *(const pid_t *)userdata;
+}
+
 pid_t
 proc_host_tid(pid_t pid, pid_t ns_tid)
 {
-        char path[64];
-        struct dirent *e;
-        pid_t found = 0;
-        DIR *d;
-
         if (proc_ns_pid(pid, pid) == pid)
                 return ns_tid; /* the same namespace as ours */
-        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-        d = opendir(path);
-        if (!d)
-                return 0;
-        while (!found && (e = readdir(d))) {
-                pid_t tid = (pid_t)atoi(e->d_name);
-                if (tid > 0 && ns_tid_of(pid, tid) == ns_tid)
-                        found = tid;
-        }
-        closedir(d);
-        return found;
+        return find_task(pid, task_has_ns_tid, &ns_tid);
 }
