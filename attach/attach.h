@@ -144,6 +144,8 @@ struct walk_stats {
         uint64_t cut, repaired;
         /* thread walks whose innermost frames had returned when read, reported as they ran */
         uint64_t popped;
+        /* torn thread walks read afresh (target_walk(): up to MAX_REREADS each) */
+        uint64_t rereads;
 };
 
 /* Walk every thread of every interpreter. Calls @fn for each thread that has Python frames.

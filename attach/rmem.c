@@ -359,7 +359,9 @@ piece_read(struct rmem *m, uint64_t addr, uint32_t len, bool page, size_t off, s
         if (r == -ESRCH || r == -EPERM)
                 return r;
         p = install(m, key, len, buf, r);
-        if (p)
+        /* a piece that faulted (a torn pointer) is not prefetched: the kernel stops a readv at
+         * it, and the pieces after it would be read by a second syscall, at another instant */
+        if (p && !r)
                 touch(m, p, addr, page, off, n);
         return r;
 }

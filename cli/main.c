@@ -433,9 +433,10 @@ print_summary(const struct cli *c,
                 const struct walk_stats *ws = target_walk_stats(t);
                 fprintf(stderr,
                         "pyinstr: thread walks %llu, cut %llu (repaired %llu), returned frames "
-                        "revived %llu; torn at first read / dropped by cause:",
+                        "revived %llu, read afresh %llu; torn at first read / dropped by cause:",
                         (unsigned long long)ws->threads, (unsigned long long)ws->cut,
-                        (unsigned long long)ws->repaired, (unsigned long long)ws->popped);
+                        (unsigned long long)ws->repaired, (unsigned long long)ws->popped,
+                        (unsigned long long)ws->rereads);
                 bool any = false;
                 for (int i = 0; i < TORN_N; i++) {
                         if (!ws->torn_first[i] && !ws->torn_dropped[i])
