@@ -36,9 +36,11 @@ def record_pinned(python, target, seconds, extra=()):
 
 def test_generator_stacks_whole(python):
     """>= 10,000 samples of a generator-heavy target (5 kHz): none may start at a function of
-    the target other than its module body (before the fix: 5-15 % of them did). A loaded
+    the target other than its module body (before the fix: 5-15 % of them did), and at most
+    1 % (the issue's target) are dropped: 0.4-1.9 % when a torn walk was read afresh once,
+    0-0.01 % with up to 5 readings, quiet or with both cores busy (2026-12-07). A loaded
     machine samples less often than asked: then a longer run makes up the count."""
-    total = cut = count = 0
+    total = cut = count = dropped = 0
     firsts = collections.Counter()
     summaries = []
     seconds = 3.0
@@ -56,10 +58,12 @@ def test_generator_stacks_whole(python):
         summary = err.strip().splitlines()[0] if err.strip() else ""
         assert summary.startswith("pyinstr: "), err
         got = int(summary.split()[1])
+        dropped += int(summary.split()[3])
         summaries.append(summary)
         count += got
         seconds = min(12.0, seconds * 1.3 * (10000 - count) / max(got, 1000)) if count < 10000 else 0
     assert count >= 10000, "only %d samples: %s" % (count, summaries)
+    assert dropped <= 0.01 * (count + dropped), "dropped: %s" % summaries
     assert cut == 0, "%.2f %% of the time in stacks cut off at %s" % (
         100.0 * cut / total, dict(firsts.most_common(3)))
 
