@@ -144,6 +144,10 @@ struct thread_memo {
         struct raw_frame *raw;
         uint32_t *ids;
         uint64_t bottom; /* the frame its chain ended at */
+        /* a bottom frame deeper on the C stack than @bottom, and in how many walks in a row
+         * chains ended at it (bottom_confirmed()) */
+        uint64_t deeper_bottom;
+        uint32_t deeper_walks, deeper_walk_no;
         /* the caller of each generator frame of recent complete walks, by frame address
          * (direct-mapped, MEMO_GEN_LINKS slots, allocated at the first generator seen) */
         struct gen_link *links;

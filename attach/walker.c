@@ -869,16 +869,42 @@ walk_frames(struct target *t,
 /* A bottom frame not seen at the bottom of the thread's previous walk is read once more, on its
  * own: a frame copied while it was being torn down and set up again (≤3.10 a frame object
  * reused for a new generator: f_back and f_gen read cleared, f_state read running) can pass
- * for one. Bottom frames change only when a thread starts or runs code from C. */
+ * for one. Bottom frames change only when a thread starts or runs code from C.
+ * 3.12-3.14 (no tstate->base_frame): an evaluation loop's entry frame lives on the C stack
+ * (_PyEval_EvalFrameDefault's entry_frame, Python/ceval.c). One nested in a running loop has
+ * the caller's frame as previous; once its loop returned, the C stack under it is reused, and
+ * its memory can read as a bottom frame (owner set, previous NULL) at every reading. pydoc on
+ * 3.14 reported 0.5 % of its samples under such a root (a class body, built by
+ * __build_class__ from C). So a bottom deeper on the C stack (a lower address) than the one
+ * the thread's chains ended at so far is taken only after chains ended at it in
+ * DEEPER_BOTTOM_WALKS walks in a row: it is real when the outer loop has returned (exit
+ * handlers after the main module), and then its first walks are dropped. Threads stopped
+ * (--blocking) are read at one instant: their bottom is always taken. */
+#define DEEPER_BOTTOM_WALKS 8
 static bool
-bottom_confirmed(struct target *t, const struct thread_memo *memo, uint64_t addr, uint64_t base)
+bottom_confirmed(struct target *t, struct thread_memo *memo, uint64_t addr, uint64_t base)
 {
         uint8_t buf[512];
         struct raw_frame f;
         uint64_t next;
 
-        if (memo->n && memo->bottom == addr)
+        if (memo->n && memo->bottom == addr) {
+                memo->deeper_walks = 0;
                 return true;
+        }
+        if (memo->n && !base && !t->n_stopped && t->off.frame_model == PY_FRAMES_INTERP &&
+            t->off.iframe.is_entry == OFF_NONE && addr < memo->bottom) {
+                if (memo->deeper_bottom != addr) {
+                        memo->deeper_bottom = addr;
+                        memo->deeper_walks = 0;
+                }
+                if (memo->deeper_walk_no != t->walk_no) {
+                        memo->deeper_walk_no = t->walk_no;
+                        memo->deeper_walks++;
+                }
+                if (memo->deeper_walks < DEEPER_BOTTOM_WALKS)
+                        return false;
+        }
         if (t->iframe_len > sizeof(buf))
                 return false;
         memset(buf, 0, t->iframe_len);
