@@ -272,10 +272,12 @@ record_cut_to_program(struct session *s, const struct program *p, uint32_t main_
         uint32_t first = program_stack(&c, session_sample_stack(s, c.first));
         (void)session_filter_samples(s, keep_window, &c);
         /* the program's own span (to the end when other threads worked on after it); its CPU
-         * time is the process's (it cannot be told apart) */
+         * time is the process's (it cannot be told apart). Never longer than the run: the
+         * recording's first round weighs a whole interval, and with `-i 5` on a program of 1 s
+         * that round alone (a slow start, seen under ASan in CI) made a duration of 5 s. */
+        double span = session_duration(s) - before;
         session_set_times(s, session_start_time(s) + before,
-                          others_after ? session_duration(s) - before : inside,
-                          session_cpu_time(s));
+                          others_after || inside > span ? span : inside, session_cpu_time(s));
         /* pyinstrument trims the stem to the program's first frame when one thread ran */
         size_t len;
         uint32_t entry = first;
