@@ -146,6 +146,9 @@ struct walk_stats {
         uint64_t popped;
         /* torn thread walks read afresh (target_walk(): up to MAX_REREADS each) */
         uint64_t rereads;
+        /* 3.11/3.12 thread walks given back calls that returned after the sample's instant
+         * (stack_at_copy()) */
+        uint64_t restored;
 };
 
 /* Walk every thread of every interpreter. Calls @fn for each thread that has Python frames.

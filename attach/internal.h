@@ -104,6 +104,7 @@ struct code_info {
         uint32_t checked_walk; /* the walk in which the fingerprint was last confirmed */
         bool stale;            /* its address now holds another object */
         uint32_t last_class;   /* 1 + the types index of its self's last class, 0 none */
+        uint32_t frame_words;  /* 3.11/3.12: of its frames on the data stack, 0 unknown */
 };
 
 /* One interpreter and the head of its thread list. */

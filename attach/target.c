@@ -38,14 +38,19 @@ static void
 compute_read_lengths(struct target *t)
 {
         const struct py_offsets *o = &t->off;
-        uint32_t tstate[] = { o->tstate.next,       o->tstate.interp,
-                              o->tstate.frame,      o->tstate.cframe,
-                              o->tstate.thread_id,  o->tstate.native_thread_id,
-                              o->tstate.base_frame, o->tstate.datastack_top,
-                              o->tstate.exc_info };
-        uint32_t code[] = { o->code.argcount, o->code.firstlineno,     o->code.filename,
-                            o->code.name,     o->code.qualname,        o->code.linetable,
-                            o->code.varnames, o->code.localsplusnames, o->object.ob_type };
+        /* 3.11/3.12 datastack_limit follows datastack_top (Include/cpython/pystate.h) */
+        uint32_t limit =
+                o->tstate.datastack_top == OFF_NONE ? OFF_NONE : o->tstate.datastack_top + 8;
+        uint32_t tstate[] = {
+                o->tstate.next,       o->tstate.interp,        o->tstate.frame,
+                o->tstate.cframe,     o->tstate.thread_id,     o->tstate.native_thread_id,
+                o->tstate.base_frame, o->tstate.datastack_top, limit,
+                o->tstate.exc_info
+        };
+        uint32_t code[] = { o->code.argcount,    o->code.firstlineno,     o->code.filename,
+                            o->code.name,        o->code.qualname,        o->code.linetable,
+                            o->code.varnames,    o->code.localsplusnames, o->object.ob_type,
+                            o->code.nlocalsplus, o->code.stacksize };
 
         t->tstate_len = max_off(tstate, ARRAY_SIZE(tstate));
         t->code_len = max_off(code, ARRAY_SIZE(code));

@@ -60,7 +60,8 @@ INSIDE = "/tmp/pyinstr-bench-servers"  # the apps' copy inside the chroot
 SUMMARY = re.compile(r"pyinstr: (\d+) samples, (\d+) dropped \(([\d.]+)%\), (\d+) threads?, "
                      r"([\d.]+) s at (\d+) Hz \((\d+) late\)")
 CAUSES = re.compile(r"pyinstr: thread walks (\d+), cut (\d+) \(repaired (\d+)\), returned frames "
-                    r"revived (\d+), read afresh \d+; torn at first read / dropped by cause:(.*)")
+                    r"revived (\d+), read afresh \d+(?:, [^;]*)?; torn at first read / dropped by "
+                    r"cause:(.*)")
 
 # name: (modules it needs, argv after the interpreter given the apps' dir and port, attach to
 # a worker child rather than the process started)

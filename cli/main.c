@@ -433,10 +433,12 @@ print_summary(const struct cli *c,
                 const struct walk_stats *ws = target_walk_stats(t);
                 fprintf(stderr,
                         "pyinstr: thread walks %llu, cut %llu (repaired %llu), returned frames "
-                        "revived %llu, read afresh %llu; torn at first read / dropped by cause:",
+                        "revived %llu, read afresh %llu, returned calls put back %llu; torn at "
+                        "first "
+                        "read / dropped by cause:",
                         (unsigned long long)ws->threads, (unsigned long long)ws->cut,
                         (unsigned long long)ws->repaired, (unsigned long long)ws->popped,
-                        (unsigned long long)ws->rereads);
+                        (unsigned long long)ws->rereads, (unsigned long long)ws->restored);
                 bool any = false;
                 for (int i = 0; i < TORN_N; i++) {
                         if (!ws->torn_first[i] && !ws->torn_dropped[i])

@@ -86,6 +86,11 @@ struct py_offsets {
                 uint32_t localsplusnames; /* ≥3.11 co_localsplusnames tuple, else OFF_NONE */
                 uint32_t
                         code_adaptive; /* ≥3.11 co_code_adaptive (inline bytecode), else OFF_NONE */
+                /* 3.11/3.12 co_nlocalsplus and co_stacksize (int): a frame of the code takes
+                 * both plus the frame's header (iframe.localsplus) in words of the data stack
+                 * (3.11 Python/ceval.c _PyFrame_PushUnchecked, 3.12 co_framesize); else
+                 * OFF_NONE (the walker needs them where the frame pointer is on the C stack) */
+                uint32_t nlocalsplus, stacksize;
         } code;
         struct {
                 uint32_t ob_refcnt, ob_type;

@@ -47,7 +47,7 @@ FIELDS = [
     'gen.iframe', 'gen.exc_state',
     'code.size', 'code.argcount', 'code.firstlineno', 'code.filename', 'code.name',
     'code.qualname', 'code.linetable', 'code.varnames', 'code.localsplusnames',
-    'code.code_adaptive',
+    'code.code_adaptive', 'code.nlocalsplus', 'code.stacksize',
     'object.ob_refcnt', 'object.ob_type', 'object.managed_dict', 'object.managed_values',
     'object.managed_dict_tag',
     'type.tp_name', 'type.tp_flags', 'type.tp_basicsize', 'type.tp_dictoffset', 'type.tp_mro', 'type.tp_dict',
@@ -150,6 +150,8 @@ def spec(minor):
         'code.varnames': 'offsetof(PyCodeObject, co_varnames)' if old else None,
         'code.localsplusnames': 'offsetof(PyCodeObject, co_localsplusnames)' if interp else None,
         'code.code_adaptive': 'offsetof(PyCodeObject, co_code_adaptive)' if interp else None,
+        'code.nlocalsplus': 'offsetof(PyCodeObject, co_nlocalsplus)' if cframe else None,
+        'code.stacksize': 'offsetof(PyCodeObject, co_stacksize)' if cframe else None,
         'object.ob_refcnt': 'offsetof(PyObject, ob_refcnt)',
         'object.ob_type': 'offsetof(PyObject, ob_type)',
         # 3.11+ managed dicts (Include/internal/pycore_object.h): the instance dict pointer

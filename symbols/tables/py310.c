@@ -70,6 +70,8 @@ const struct py_offsets symbols_table_py310 = {
                 .varnames = 72,
                 .localsplusnames = OFF_NONE,
                 .code_adaptive = OFF_NONE,
+                .nlocalsplus = OFF_NONE,
+                .stacksize = OFF_NONE,
         },
         .object = {
                 .ob_refcnt = 0,

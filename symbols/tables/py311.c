@@ -70,6 +70,8 @@ const struct py_offsets symbols_table_py311 = {
                 .varnames = OFF_NONE,
                 .localsplusnames = 96,
                 .code_adaptive = 184,
+                .nlocalsplus = 76,
+                .stacksize = 68,
         },
         .object = {
                 .ob_refcnt = 0,

@@ -70,6 +70,8 @@ const struct py_offsets symbols_table_py312 = {
                 .varnames = OFF_NONE,
                 .localsplusnames = 96,
                 .code_adaptive = 192,
+                .nlocalsplus = 72,
+                .stacksize = 64,
         },
         .object = {
                 .ob_refcnt = 0,

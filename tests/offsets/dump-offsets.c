@@ -83,6 +83,8 @@ static const struct member members[] = {
         MEMBER(K_OFF, code.varnames),
         MEMBER(K_OFF, code.localsplusnames),
         MEMBER(K_OFF, code.code_adaptive),
+        MEMBER(K_OFF, code.nlocalsplus),
+        MEMBER(K_OFF, code.stacksize),
         MEMBER(K_OFF, object.ob_refcnt),
         MEMBER(K_OFF, object.ob_type),
         MEMBER(K_OFF, object.managed_dict),

@@ -88,6 +88,10 @@ test_consistent(void **state)
                 assert_true(set(t->code.localsplusnames) == !objects);
                 assert_true(set(t->code.qualname) == !objects);
                 assert_true(set(t->code.code_adaptive) == !objects);
+                assert_true(set(t->code.nlocalsplus) == cframe);
+                assert_true(set(t->code.stacksize) == cframe);
+                /* datastack_chunk, _top and _limit are read together */
+                assert_true(!cframe || t->tstate.datastack_top + 16 < t->tstate.size);
                 /* every size the walker copies holds the offsets it reads */
                 assert_true(t->tstate.thread_id < t->tstate.size);
                 assert_true(t->code.linetable < t->code.size);
