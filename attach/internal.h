@@ -105,6 +105,14 @@ struct code_info {
         bool stale;            /* its address now holds another object */
         uint32_t last_class;   /* 1 + the types index of its self's last class, 0 none */
         uint32_t frame_words;  /* 3.11/3.12: of its frames on the data stack, 0 unknown */
+        uint32_t code_units;   /* ≥3.11: of its bytecode (co_code_adaptive, Py_SIZE) */
+};
+
+/* ≥3.11: the bytecode of t->codes[idx] spans [start, end), for the code of a frame known by
+ * its instruction pointer alone (walker.c, code_by_instr()) */
+struct code_range {
+        uint64_t start, end;
+        uint32_t idx;
 };
 
 /* One interpreter and the head of its thread list. */
@@ -202,6 +210,9 @@ struct target {
         struct u64map last_id;
         /* 3.12: an eval's entry frame addr → the frame it last ran on top of it */
         struct u64map entry_top;
+        /* t->codes by bytecode address, sorted, made for the first n_ranged codes */
+        struct code_range *ranges;
+        size_t n_ranges, cap_ranges, n_ranged;
         struct type_rec *types;
         size_t n_types, cap_types;
         uint64_t walks_since_flush;
