@@ -1402,6 +1402,18 @@ entry_top_at(struct target *t, uint64_t frame, const uint8_t *tbuf)
         return top;
 }
 
+/* 3.11: is the frame at @addr an entry frame (is_entry: called from C)? */
+static bool
+entry_frame(struct target *t, uint64_t addr)
+{
+        uint8_t buf[512];
+        const void *bytes;
+
+        return t->off.iframe.is_entry != OFF_NONE && t->iframe_len <= sizeof(buf) &&
+               frame_peek(t, addr, buf, &bytes) == 0 &&
+               rd_u8(bytes, t->iframe_len, t->off.iframe.is_entry);
+}
+
 /* 3.11/3.12: the words a frame of code object @code takes on the data stack, 0 unknown. */
 static uint64_t
 frame_words(struct target *t, uint64_t code)
@@ -1411,6 +1423,42 @@ frame_words(struct target *t, uint64_t code)
         if (code_lookup(t, code, &idx) < 0)
                 return 0;
         return t->codes[idx].frame_words;
+}
+
+/* 3.11/3.12: the generators between a returned call's caller @gen (running at the copy:
+ * tstate->exc_info @exc was its gi_exc_state) and the chain's innermost frame @under, as this
+ * thread's complete walks saw each generator's caller (memo links: a suspended generator's
+ * link to its caller is cleared), into @ret innermost first. @return their number, 0 if the
+ * links do not lead to @under. */
+#define MAX_BRIDGE 8
+static uint32_t
+gen_bridge(struct target *t,
+           uint64_t tstate,
+           uint64_t gen,
+           uint64_t exc,
+           uint64_t under,
+           struct raw_frame *ret)
+{
+        const struct py_offsets *o = &t->off;
+        const struct thread_memo *memo = thread_memo(t, tstate);
+        uint32_t n = 0;
+
+        if (!memo->links || exc != gen - o->gen.iframe + o->gen.exc_state)
+                return 0;
+        while (gen != under && n < MAX_BRIDGE) {
+                uint8_t buf[512];
+                const void *bytes;
+                uint64_t next;
+                if (t->iframe_len > sizeof(buf) || frame_peek(t, gen, buf, &bytes) < 0 ||
+                    !decode_iframe(t, bytes, &ret[n], &next) || !ret[n].gen || !ret[n].code)
+                        return 0;
+                const struct gen_link *l = &memo->links[link_slot(gen, ret[n].code)];
+                if (l->addr != gen || l->code != ret[n].code)
+                        return 0;
+                ret[n++].addr = gen;
+                gen = l->caller.addr;
+        }
+        return gen == under ? n : 0;
 }
 
 /* 3.11/3.12: calls that returned between the copy of the thread state (@tbuf) and the reading
@@ -1432,13 +1480,18 @@ frame_words(struct target *t, uint64_t code)
  * (_PyEval_Vector pushes it, and clears and pops it once the loop returned): a class's
  * __init__ (tests/functional/targets/short_calls.py) was put back in 27 % of the samples where
  * --blocking has it in 10 %.
- * Frames the chain has above datastack_top (pushed after the copy) are not left out: the
- * 320-byte copy is not one instant either (each cache line the target's core wrote is a
- * transfer between cores), and the cframe word, 250 bytes before datastack_top, can be older:
- * short_calls.py's __init__ running by its cframe and gone by its datastack_top in 10 % of the
- * walks, which --blocking never sees. Leaving them out took __init__ from 12 % to 4 %.
- * json.tool on Debian 3.11 (3 runs each): floatstr's share of the samples 6.7 %, with this
- * 16.5 % (--blocking 15.0 %). */
+ * The sample's instant is then the copy of datastack_top, and frames at the top of the chain
+ * at or above it were pushed after it: they are left out, which keeps the two directions
+ * even (putting back alone gave a generator's own time between its calls, tinypkg's
+ * sum(step(i) for i in ...), 0.7 % of the samples where --blocking has 2.9 %: the 320-byte
+ * copy is not one instant, each cache line the target's core wrote being a transfer between
+ * cores, and the cframe word, 250 bytes before datastack_top, is older). Not a 3.11 entry
+ * frame either: by the same reasoning as above, short_calls.py's __init__ went from 12 % to
+ * 4 %. A returned call's caller may be a generator suspended since, no longer linked to its
+ * own caller: the generators in between are taken from this thread's walks (gen_bridge()).
+ * json.tool on Debian 3.11 (3 runs each; --blocking in brackets): floatstr 6.7 % of the
+ * samples, with this 13.1 % (15.0); _iterencode_list 19.8 %, 18.2 % (18.8); _iterencode_dict
+ * 20.2 %, 16.1 % (15.0); dump 11.9 %, 12.6 % (11.5). */
 #define MAX_RETURNED_CALLS 4
 static void
 stack_at_copy(struct target *t, uint64_t tstate, const uint8_t *tbuf, uint32_t *depth_io)
@@ -1453,6 +1506,12 @@ stack_at_copy(struct target *t, uint64_t tstate, const uint8_t *tbuf, uint32_t *
 
         if (!chunk || top <= chunk || top > limit || o->gen.iframe == OFF_NONE)
                 return;
+        while (depth > 1 && !t->raw[0].gen && t->raw[0].addr >= top && t->raw[0].addr < limit &&
+               !entry_frame(t, t->raw[0].addr)) {
+                memmove(&t->raw[0], &t->raw[1], (depth - 1) * sizeof(*t->raw));
+                depth--;
+        }
+        *depth_io = depth;
         while (i < depth && (t->raw[i].gen || t->raw[i].addr <= chunk || t->raw[i].addr >= top))
                 i++;
         if (i == depth)
@@ -1460,13 +1519,24 @@ stack_at_copy(struct target *t, uint64_t tstate, const uint8_t *tbuf, uint32_t *
         uint64_t words = frame_words(t, t->raw[i].code);
         uint64_t end = t->raw[i].addr + 8 * words, under = t->raw[0].addr;
         bool under_gen = t->raw[0].gen;
-        while (words && end < top && n < MAX_RETURNED_CALLS && depth + n < MAX_DEPTH) {
+        struct raw_frame bridge[MAX_BRIDGE];
+        uint32_t nb = 0;
+        while (words && end < top && n < MAX_RETURNED_CALLS && depth + n + nb < MAX_DEPTH) {
                 uint8_t buf[512];
                 const void *bytes;
                 struct raw_frame f;
                 uint64_t next;
                 if (t->iframe_len > sizeof(buf) || frame_peek(t, end, buf, &bytes) < 0 ||
-                    !decode_iframe(t, bytes, &f, &next) || !f.code || f.gen || next != under ||
+                    !decode_iframe(t, bytes, &f, &next) || !f.code || f.gen)
+                        return;
+                if (!n && next != under) {
+                        nb = gen_bridge(t, tstate, next, exc, under, bridge);
+                        if (!nb)
+                                return;
+                        under = next;
+                        under_gen = true;
+                }
+                if (next != under ||
                     (under_gen && exc != under - o->gen.iframe + o->gen.exc_state) ||
                     (o->iframe.is_entry != OFF_NONE &&
                      rd_u8(bytes, t->iframe_len, o->iframe.is_entry)))
@@ -1496,10 +1566,11 @@ stack_at_copy(struct target *t, uint64_t tstate, const uint8_t *tbuf, uint32_t *
         if (rmem_readv(t->mem, iv, 3) < 0 ||
             (cframe_now == cframe && top_now == top && current_now == t->raw[0].addr))
                 return;
-        memmove(&t->raw[n], &t->raw[0], depth * sizeof(*t->raw));
+        memmove(&t->raw[n + nb], &t->raw[0], depth * sizeof(*t->raw));
         for (uint32_t k = 0; k < n; k++)
                 t->raw[k] = back[n - 1 - k];
-        *depth_io = depth + n;
+        memcpy(&t->raw[n], bridge, nb * sizeof(*bridge));
+        *depth_io = depth + n + nb;
         t->stats.restored++;
 }
 

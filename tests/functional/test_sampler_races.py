@@ -103,17 +103,31 @@ def test_short_call_share(python):
     12,000 samples each): its share moves by several points from one second to the next with
     the machine's load, and from one process to the next, so only windows close in time of the
     same process compare."""
+    weights = alternate_windows(python, "short_calls.py", windows=10, done=within_bound)
+    shares = short_shares(weights)
+    print("Point.__init__ %.1f %% non-blocking vs %.1f %% blocking"
+          % (shares[""], shares["--blocking"]))
+    assert shares["--blocking"] > 3, "Point.__init__ barely sampled even when blocking: %r" % (
+        shares,)
+    assert abs(shares[""] - shares["--blocking"]) <= BOUND, (
+        "Point.__init__ %.1f %% non-blocking vs %.1f %% blocking"
+        % (shares[""], shares["--blocking"]))
+
+
+def alternate_windows(python, target, windows=10, done=None):
+    """{"" and "--blocking": Counter of the innermost frames' names (with their class)} from
+    one process of @target, attached to in alternate 0.6-second windows at 2 kHz, @windows of
+    each mode; @windows more when done(weights) says no (the share wanders with the machine's
+    load: more windows of one process average it out)."""
     pin = [PIN, "-c", "1"] if PIN else []
-    argv = [*pin, *python.argv, str(TARGETS / "short_calls.py"), "60", "ready"]
+    argv = [*pin, *python.argv, str(TARGETS / target), "60", "ready"]
     proc = subprocess.Popen(argv, cwd=str(TARGETS), stdout=subprocess.PIPE, text=True)
     weights = {"": collections.Counter(), "--blocking": collections.Counter()}
     try:
         assert proc.stdout.readline().strip() == "ready"
         pyinstr = [PIN, "-c", "0", PYINSTR] if PIN else [PYINSTR]
-        # 10 windows of each; 10 more when they differ by more than the bound (the share
-        # wanders with the machine's load: more windows of one process average it out)
-        for window in range(20):
-            if window == 10 and within_bound(weights):
+        for window in range(2 * windows):
+            if window == windows and done and done(weights):
                 break
             for mode in ("--blocking", ""):
                 out = subprocess.run([*pyinstr, "attach", "--pid", str(proc.pid), "-d", "0.6",
@@ -127,14 +141,42 @@ def test_short_call_share(python):
         proc.kill()
         proc.wait()
         proc.stdout.close()
-    shares = short_shares(weights)
-    print("Point.__init__ %.1f %% non-blocking vs %.1f %% blocking"
-          % (shares[""], shares["--blocking"]))
-    assert shares["--blocking"] > 3, "Point.__init__ barely sampled even when blocking: %r" % (
-        shares,)
-    assert abs(shares[""] - shares["--blocking"]) <= BOUND, (
-        "Point.__init__ %.1f %% non-blocking vs %.1f %% blocking"
-        % (shares[""], shares["--blocking"]))
+    return weights
+
+
+def test_short_call_in_generator_share(python, request):
+    """json's encoder with indent (json_indent.py: stdlib code, as json.tool runs it): the
+    share of floatstr(), a short call made by a generator for every float, non-blocking vs
+    --blocking, within BOUND points. Before the fix (2026-12-07, json.tool on a 38 MB file,
+    3 runs each): Debian 3.11 6.7 % vs 15.0 % (3.11 runs each generator in an evaluation loop
+    of its own; its frame pointer, read late, named the generator after the call returned),
+    3.14 13.0 % vs 17.7 %."""
+    if python.version[:2] >= (3, 14):
+        request.applymarker(pytest.mark.xfail(
+            reason="issue 15: >= 3.14 floatstr 14.0 vs 20.5 % (3.14), 10.2 vs 18.9 % (3.15) "
+                   "(2026-12-07): a dict encoder's own time over by 8 points, cause not isolated",
+            strict=False))
+    elif python.version[:2] <= (3, 10):
+        request.applymarker(pytest.mark.xfail(
+            reason="issue 15: <= 3.10 floatstr under by 3-4.5 points, at the bound's edge "
+                   "(13.2-15.8 vs 17.3-18.8 %, 2026-12-07, before and after the 3.11+ repairs)",
+            strict=False))
+    elif python.kind == "debian" and python.version[:2] == (3, 11):
+        request.applymarker(pytest.mark.xfail(
+            reason="issue 15: Debian's 3.11 floatstr 11.1-13.6 vs 17.5-20.8 % (2026-12-07, "
+                   "pyenv's 3.11 within 2 points): not isolated", strict=False))
+
+    def shares(weights):
+        return {m: 100.0 * w["floatstr"] / max(1, sum(w.values())) for m, w in weights.items()}
+
+    weights = alternate_windows(python, "json_indent.py", windows=6,
+                                done=lambda w: abs(shares(w)[""] - shares(w)["--blocking"])
+                                <= BOUND)
+    got = shares(weights)
+    print("floatstr %.1f %% non-blocking vs %.1f %% blocking" % (got[""], got["--blocking"]))
+    assert got["--blocking"] > 3, "floatstr barely sampled even when blocking: %r" % (got,)
+    assert abs(got[""] - got["--blocking"]) <= BOUND, (
+        "floatstr %.1f %% non-blocking vs %.1f %% blocking" % (got[""], got["--blocking"]))
 
 
 def test_fresh_import_names(python):
