@@ -1548,7 +1548,7 @@ stack_at_copy(struct target *t, uint64_t tstate, const uint8_t *tbuf, uint32_t *
                 under_gen = false;
                 end += 8 * words;
         }
-        if (!n || end != top)
+        if (!n || end != top || depth + n + nb > MAX_DEPTH)
                 return;
         /* 3.11.1+ and 3.12 unlink a returning frame before they clear its locals, and pop it
          * after (Python/ceval.c RETURN_VALUE, GH-99729): during the clearing, destructors and
