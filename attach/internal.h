@@ -168,6 +168,7 @@ struct thread_memo {
 struct gen_link {
         uint64_t addr, code;     /* the generator's frame, 0 for a free slot */
         struct raw_frame caller; /* its caller */
+        uint32_t walk_no;        /* of the walk that saw it last */
 };
 
 struct frame_rec {

@@ -825,13 +825,15 @@ chain_end_at(const struct target *t, const uint8_t *buf, uint64_t addr, uint64_t
         return CHAIN_BOTTOM;
 }
 
-/* Follow the frame chain from @addr into t->raw (innermost first), for either frame model,
- * and say where it ended (@base_frame: the thread's tstate->base_frame, 0 if unknown).
- * A cycle, the depth cap or an unreadable frame is a torn read. */
+/* Follow the frame chain from @addr into t->raw from index @from (innermost first), for either
+ * frame model, and say where it ended (@base_frame: the thread's tstate->base_frame, 0 if
+ * unknown); *ret_depth is then the number of frames in t->raw. A cycle, the depth cap or an
+ * unreadable frame is a torn read. */
 static int
 walk_frames(struct target *t,
             uint64_t addr,
             uint64_t base_frame,
+            uint32_t from,
             uint32_t *ret_depth,
             enum chain_end *ret_end,
             uint64_t *ret_end_addr)
@@ -839,10 +841,10 @@ walk_frames(struct target *t,
         bool (*decode)(const struct target *, const uint8_t *, struct raw_frame *, uint64_t *) =
                 t->off.frame_model == PY_FRAMES_OBJECT ? decode_frameobj : decode_iframe;
         uint8_t buf[512];
-        uint32_t depth = 0;
+        uint32_t depth = from;
         int r;
 
-        if (t->iframe_len > sizeof(buf))
+        if (t->iframe_len > sizeof(buf) || from >= MAX_DEPTH)
                 return -EBADMSG;
         /* A cycle is found by Brent's method: compare each address with one saved at the
          * last power-of-two step; it needs no memory, where a hash set of visited addresses
@@ -852,7 +854,7 @@ walk_frames(struct target *t,
         enum chain_end end = CHAIN_CUT;
         bool live = false;
         for (uint32_t steps = 0; addr; steps++) {
-                if (steps >= MAX_DEPTH || addr == saved)
+                if (steps >= MAX_DEPTH - from || addr == saved)
                         return torn(t, TORN_CHAIN);
                 if ((steps & (steps - 1)) == 0)
                         saved = addr;
@@ -863,8 +865,13 @@ walk_frames(struct target *t,
                         return r == -EFAULT ? torn(t, TORN_FRAME_READ) : r;
                 if (decode(t, bytes, &t->raw[depth], &addr)) {
                         /* frames return innermost first: one that returned below one that
-                         * runs is a slot reused under us */
-                        if (t->raw[depth].popped && live)
+                         * runs is a slot reused under us, or a generator that finished after
+                         * the frames above it were read: it ends the chain (its link to its
+                         * caller cleared), to be repaired as a suspended one (≤3.10
+                         * finished_gen(), 3.14+ find_gen_code()) */
+                        if (t->raw[depth].popped && live &&
+                            !(!addr &&
+                              (t->off.frame_model == PY_FRAMES_OBJECT || t->raw[depth].gen)))
                                 return torn(t, TORN_POPPED_LIVE);
                         live |= !t->raw[depth].popped;
                         t->raw[depth].addr = here;
@@ -954,12 +961,25 @@ thread_memo(struct target *t, uint64_t tstate)
         return m;
 }
 
-/* a generator frame's slot: by address and code (pymalloc gives a generator's address to the
- * next one of the same size, whatever its code) */
-static uint32_t
-link_slot(uint64_t addr, uint64_t code)
+/* A generator frame's link: by address and code (pymalloc gives a generator's address to the
+ * next one of the same size, whatever its code), in one of LINK_WAYS slots from its hash, the
+ * one used longest ago giving way: with one slot, two of json's encoders colliding (one run
+ * in a few) lost the caller of one of them, and 17 % of the walks were read afresh. */
+#define LINK_WAYS 4
+static struct gen_link *
+link_slot(const struct thread_memo *memo, uint64_t addr, uint64_t code, bool take)
 {
-        return (uint32_t)(u64_hash(addr ^ u64_hash(code)) % MEMO_GEN_LINKS);
+        uint32_t h = (uint32_t)(u64_hash(addr ^ u64_hash(code)) % MEMO_GEN_LINKS);
+        struct gen_link *oldest = NULL;
+
+        for (uint32_t k = 0; memo->links && k < LINK_WAYS; k++) {
+                struct gen_link *l = &memo->links[(h + k) % MEMO_GEN_LINKS];
+                if (l->addr == addr && l->code == code)
+                        return l;
+                if (!oldest || l->walk_no < oldest->walk_no)
+                        oldest = l;
+        }
+        return take ? oldest : NULL;
 }
 
 /* ≥3.11: is @instr inside the bytecode of code object @code (co_code_adaptive, Py_SIZE(code)
@@ -1109,6 +1129,36 @@ find_gen_code(struct target *t, const struct thread_memo *memo, struct raw_frame
         return false;
 }
 
+/* The generators of a chain being repaired led to @cur, the frame that resumed them, at
+ * t->raw[@depth - 1], not on the thread's previous complete walk (json.dump's loop over its
+ * encoder, a new call each document, seen at its first sample inside the encoder). It still
+ * runs under them: its callers are read as they are now, and must end at the thread's known
+ * bottom frame. @return whether *depth_io is the whole chain. */
+static bool
+consumer_chain(struct target *t,
+               const struct thread_memo *memo,
+               uint64_t base_frame,
+               const struct raw_frame *cur,
+               uint32_t depth,
+               uint32_t *depth_io)
+{
+        enum chain_end end;
+        uint64_t bottom = 0;
+        uint32_t d;
+
+        if (!memo->bottom ||
+            walk_frames(t, cur->addr, base_frame, depth - 1, &d, &end, &bottom) < 0 ||
+            end != CHAIN_BOTTOM || bottom != memo->bottom || d < depth ||
+            t->raw[depth - 1].code != cur->code || t->raw[depth - 1].popped)
+                return false;
+        /* its instruction as seen then: where it resumed the generator */
+        uint64_t self_now = t->raw[depth - 1].self_obj;
+        t->raw[depth - 1] = *cur;
+        t->raw[depth - 1].self_obj = self_now;
+        *depth_io = d;
+        return true;
+}
+
 /* A chain that ended at a generator's frame G (t->raw[*depth_io - 1]): G was running at the
  * sample's instant (the tstate copy, from which the chain was entered) and yielded or
  * returned before G itself was copied, so the callers it had then are not linked to it any
@@ -1120,7 +1170,10 @@ find_gen_code(struct target *t, const struct thread_memo *memo, struct raw_frame
  * generators to the first frame of the previous complete walk, whose outer part is taken.
  * Every restored frame must still hold the code it had. @return whether it was completed. */
 static bool
-repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *depth_io)
+repair_from_memo(struct target *t,
+                 const struct thread_memo *memo,
+                 uint64_t base_frame,
+                 uint32_t *depth_io)
 {
         uint32_t depth = *depth_io;
 
@@ -1146,13 +1199,13 @@ repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *dep
                 }
                 t->torn_why = TORN_GEN_NOT_IN_MEMO;
                 if (!cur.gen)
-                        return false; /* a consumer that was not on the previous walk */
+                        return consumer_chain(t, memo, base_frame, &cur, depth, depth_io);
                 /* else the caller this generator frame had last */
-                const struct gen_link *l =
-                        memo->links ? &memo->links[link_slot(cur.addr, cur.code)] : NULL;
+                const struct gen_link *l = link_slot(memo, cur.addr, cur.code, false);
                 t->torn_why = TORN_GEN_NO_LINK;
-                if (!l || l->addr != cur.addr || l->code != cur.code || depth >= MAX_DEPTH)
+                if (!l || l->addr != cur.addr || l->code != cur.code || depth >= MAX_DEPTH) {
                         return false;
+                }
                 t->torn_why = TORN_GEN_CHANGED;
                 if (!frame_still(t, &l->caller, &t->raw[depth]))
                         return false;
@@ -1167,17 +1220,36 @@ repair_from_memo(struct target *t, const struct thread_memo *memo, uint32_t *dep
         return false;
 }
 
+/* ≤3.10: is @f, where a chain ended as cut, the frame of a generator that finished after the
+ * sample's instant? gen_send_ex() cleared its f_back and f_gen when it returned (3.8-3.10
+ * Objects/genobject.c), so it reads as any returned frame, and its callers are lost. json's
+ * encoders make a generator per list and dict, each done within microseconds: json.tool on
+ * 3.10 read 18 % of its walks afresh, after the short calls they were in, giving floatstr
+ * 14 % of the samples where --blocking has 17-19 %. It is known by the caller its address
+ * and code had as a generator on recent complete walks (a finished generator's frame object
+ * is its code's zombie frame, reused by the next generator of that code); then it is taken
+ * as a suspended generator, for repair_from_memo(). */
+static bool
+finished_gen(const struct thread_memo *memo, struct raw_frame *f)
+{
+        if (!f->code || !link_slot(memo, f->addr, f->code, false))
+                return false;
+        f->gen = true;
+        f->popped = false;
+        return true;
+}
+
 /* Remember the caller of each generator frame of a complete walk. */
 static void
-memo_links(struct thread_memo *memo, const struct raw_frame *raw, uint32_t depth)
+memo_links(struct thread_memo *memo, const struct raw_frame *raw, uint32_t depth, uint32_t walk_no)
 {
         for (uint32_t i = 0; i + 1 < depth; i++) {
                 if (!raw[i].gen)
                         continue;
                 if (!memo->links)
                         memo->links = xcalloc(MEMO_GEN_LINKS, sizeof(*memo->links));
-                struct gen_link *l = &memo->links[link_slot(raw[i].addr, raw[i].code)];
-                *l = (struct gen_link){ raw[i].addr, raw[i].code, raw[i + 1] };
+                struct gen_link *l = link_slot(memo, raw[i].addr, raw[i].code, true);
+                *l = (struct gen_link){ raw[i].addr, raw[i].code, raw[i + 1], walk_no };
         }
 }
 
@@ -1341,7 +1413,7 @@ resolve_frames(struct target *t, uint64_t tstate, uint32_t *depth_io)
         memcpy(memo->raw, t->raw, depth * sizeof(*memo->raw));
         memcpy(memo->ids, t->stack_buf, depth * sizeof(*memo->ids));
         memo->n = depth;
-        memo_links(memo, t->raw, depth);
+        memo_links(memo, t->raw, depth, t->walk_no);
         for (uint32_t i = 0; i < depth; i++)
                 if (t->stack_buf[i] != NO_FRAME)
                         t->stack_buf[kept++] = t->stack_buf[i];
@@ -1452,8 +1524,8 @@ gen_bridge(struct target *t,
                 if (t->iframe_len > sizeof(buf) || frame_peek(t, gen, buf, &bytes) < 0 ||
                     !decode_iframe(t, bytes, &ret[n], &next) || !ret[n].gen || !ret[n].code)
                         return 0;
-                const struct gen_link *l = &memo->links[link_slot(gen, ret[n].code)];
-                if (l->addr != gen || l->code != ret[n].code)
+                const struct gen_link *l = link_slot(memo, gen, ret[n].code, false);
+                if (!l)
                         return 0;
                 ret[n++].addr = gen;
                 gen = l->caller.addr;
@@ -1715,17 +1787,21 @@ walk_thread(struct target *t,
                 enum chain_end end;
                 uint64_t base = rd_u64(tbuf, t->tstate_len, o->tstate.base_frame);
                 bool unconfirmed = false;
-                r = walk_frames(t, frame, base, ret_depth, &end, &bottom);
+                r = walk_frames(t, frame, base, 0, ret_depth, &end, &bottom);
                 if (r == 0 && end == CHAIN_BOTTOM &&
                     !bottom_confirmed(t, thread_memo(t, st->tstate), bottom, base)) {
                         end = CHAIN_CUT;
                         unconfirmed = true;
                 }
+                if (r == 0 && end == CHAIN_CUT && *ret_depth &&
+                    o->frame_model == PY_FRAMES_OBJECT &&
+                    finished_gen(thread_memo(t, st->tstate), &t->raw[*ret_depth - 1]))
+                        end = CHAIN_GENERATOR;
                 whole = end == CHAIN_BOTTOM;
                 if (r == 0 && end != CHAIN_BOTTOM) {
                         t->stats.cut++;
                         if (end == CHAIN_GENERATOR && *ret_depth &&
-                            repair_from_memo(t, thread_memo(t, st->tstate), ret_depth))
+                            repair_from_memo(t, thread_memo(t, st->tstate), base, ret_depth))
                                 t->stats.repaired++;
                         else if (end == CHAIN_GENERATOR && *ret_depth)
                                 r = -EAGAIN; /* torn_why: repair_from_memo() set it */
