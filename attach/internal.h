@@ -142,6 +142,7 @@ struct raw_frame {
         /* returned after the sample's instant: ≤3.10 not executing, ≥3.14 f_executable NULL
          * (then addrq holds the raw instruction pointer until the code is known) */
         bool popped;
+        bool entry; /* 3.11: called from C (is_entry) */
 };
 
 /* The previous complete walk of one thread, to resolve an unchanged outer part of its stack
@@ -208,6 +209,7 @@ struct target {
          * hash of (frame addr, caller frame addr) → code addr, and code addr → the frame id
          * (with the class of its self) it last ran as */
         struct u64map slot_code;
+        struct u64map slot_addrq; /* and its instruction, same key */
         struct u64map last_id;
         /* 3.12: an eval's entry frame addr → the frame it last ran on top of it */
         struct u64map entry_top;

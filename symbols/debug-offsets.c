@@ -330,19 +330,28 @@ static const struct field_map map_315[] = {
         CONST(dict.unicode_entry_size, 16), CONST(dict.values, 8), CONST(dict.values_valid, 3),   \
         CONST(pylong.digit_bits, 30), CONST(type.tp_mro, 344)
 
+/* What the walker needs to tell the frame on top of the data stack at the thread state's copy:
+ * PyThreadState.datastack_top (Include/cpython/pystate.h: 240 in 3.13/3.14, 264 in 3.15, after
+ * 3.15's base_frame and its neighbours), and PyCodeObject.co_stacksize and co_nlocalsplus
+ * (Include/cpython/code.h, 64 and 72 in 3.13-3.15: a frame takes both plus its header). */
+#define CONSTS_DATASTACK(top)                                                                      \
+        CONST(tstate.datastack_top, top), CONST(code.stacksize, 64), CONST(code.nlocalsplus, 72)
+
 static const struct field_const consts_313_314[] = {
         CONSTS_313_315,
         CONSTS_FRAMES,
+        CONSTS_DATASTACK(240),
         CONST(unicode.compact_size, 56),
         /* 3.15 publishes these three; PyTypeObject and PyHeapTypeObject in 3.13/3.14 */
         CONST(type.tp_basicsize, 32),
         CONST(type.tp_dictoffset, 288),
         CONST(type.ht_cached_keys, 880),
 };
-static const struct field_const consts_315[] = { CONSTS_313_315, CONSTS_FRAMES };
+static const struct field_const consts_315[] = { CONSTS_313_315, CONSTS_FRAMES,
+                                                  CONSTS_DATASTACK(264) };
 
 /* Members not set by the map or the consts stay OFF_NONE: tstate.cframe,
- * tstate.cframe_frame, tstate.datastack_top, tstate.exc_info and gen.* (used with _PyCFrame,
+ * tstate.cframe_frame, tstate.exc_info and gen.* (used with _PyCFrame,
  * which was removed in 3.13), tstate.base_frame before 3.15, frameobj.*, iframe.is_entry
  * (3.11 only) and code.varnames, and the ≤3.12 layouts: object.managed_values and
  * managed_dict_tag, dict.dk_size, pylong.ob_size. */

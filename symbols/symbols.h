@@ -56,7 +56,7 @@ struct py_offsets {
                 uint32_t native_thread_id; /* Linux TID, ≥3.11; OFF_NONE before */
                 /* ≥3.15 tstate->base_frame: the frame every complete walk ends at, else OFF_NONE */
                 uint32_t base_frame;
-                /* 3.11/3.12 tstate->datastack_top: the end of the frames pushed, else OFF_NONE */
+                /* ≥3.11 tstate->datastack_top: the end of the frames pushed, else OFF_NONE */
                 uint32_t datastack_top;
                 /* 3.11/3.12 tstate->exc_info: a running generator's gi_exc_state, else OFF_NONE */
                 uint32_t exc_info;
@@ -86,10 +86,10 @@ struct py_offsets {
                 uint32_t localsplusnames; /* ≥3.11 co_localsplusnames tuple, else OFF_NONE */
                 uint32_t
                         code_adaptive; /* ≥3.11 co_code_adaptive (inline bytecode), else OFF_NONE */
-                /* 3.11/3.12 co_nlocalsplus and co_stacksize (int): a frame of the code takes
+                /* ≥3.11 co_nlocalsplus and co_stacksize (int): a frame of the code takes
                  * both plus the frame's header (iframe.localsplus) in words of the data stack
-                 * (3.11 Python/ceval.c _PyFrame_PushUnchecked, 3.12 co_framesize); else
-                 * OFF_NONE (the walker needs them where the frame pointer is on the C stack) */
+                 * (3.11 Python/ceval.c _PyFrame_PushUnchecked, 3.12+ co_framesize); else
+                 * OFF_NONE (the walker tells the frames pushed at the thread state's copy) */
                 uint32_t nlocalsplus, stacksize;
         } code;
         struct {

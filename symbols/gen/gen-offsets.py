@@ -105,7 +105,7 @@ def spec(minor):
         'tstate.base_frame': 'offsetof(PyThreadState, base_frame)' if minor >= 15 else None,
         # read with tstate->cframe, to tell whether a frame was still pushed at that instant
         # (3.11/3.12 _PyThreadState_PopFrame sets datastack_top to the popped frame)
-        'tstate.datastack_top': 'offsetof(PyThreadState, datastack_top)' if cframe else None,
+        'tstate.datastack_top': 'offsetof(PyThreadState, datastack_top)' if interp else None,
         # and a generator's frame was running when tstate->exc_info was its gi_exc_state
         # (gen_send_ex2 sets it for the time the generator runs, Objects/genobject.c)
         'tstate.exc_info': 'offsetof(PyThreadState, exc_info)' if cframe else None,
@@ -150,8 +150,8 @@ def spec(minor):
         'code.varnames': 'offsetof(PyCodeObject, co_varnames)' if old else None,
         'code.localsplusnames': 'offsetof(PyCodeObject, co_localsplusnames)' if interp else None,
         'code.code_adaptive': 'offsetof(PyCodeObject, co_code_adaptive)' if interp else None,
-        'code.nlocalsplus': 'offsetof(PyCodeObject, co_nlocalsplus)' if cframe else None,
-        'code.stacksize': 'offsetof(PyCodeObject, co_stacksize)' if cframe else None,
+        'code.nlocalsplus': 'offsetof(PyCodeObject, co_nlocalsplus)' if interp else None,
+        'code.stacksize': 'offsetof(PyCodeObject, co_stacksize)' if interp else None,
         'object.ob_refcnt': 'offsetof(PyObject, ob_refcnt)',
         'object.ob_type': 'offsetof(PyObject, ob_type)',
         # 3.11+ managed dicts (Include/internal/pycore_object.h): the instance dict pointer
