@@ -1162,6 +1162,93 @@ consumer_chain(struct target *t,
         return true;
 }
 
+/* ≥3.11: the words a frame of code object @code takes on the data stack, 0 unknown. */
+static uint64_t
+frame_words(struct target *t, uint64_t code)
+{
+        uint32_t idx;
+
+        if (code_lookup(t, code, &idx) < 0)
+                return 0;
+        return t->codes[idx].frame_words;
+}
+
+/* The frame the thread runs now, read afresh (tstate->cframe->current_frame 3.11/3.12, else
+ * tstate->frame or current_frame): 0 if unknown. */
+static uint64_t
+current_frame_now(struct target *t, uint64_t tstate)
+{
+        const struct py_offsets *o = &t->off;
+        uint64_t cframe = 0, frame = 0;
+
+        if (o->tstate.cframe == OFF_NONE)
+                return rmem_read(t->mem, tstate + o->tstate.frame, 8, &frame) < 0 ? 0 : frame;
+        if (rmem_read(t->mem, tstate + o->tstate.cframe, 8, &cframe) < 0 || !cframe ||
+            rmem_read(t->mem, cframe + o->tstate.cframe_frame, 8, &frame) < 0)
+                return 0;
+        return frame;
+}
+
+/* Does the frame @f hold the object at @obj among its locals and value stack? */
+#define MAX_FRAME_SCAN 4096
+static bool
+frame_holds(struct target *t, const struct raw_frame *f, uint64_t obj)
+{
+        uint64_t words[MAX_FRAME_SCAN / 8];
+        uint64_t n = f->code ? frame_words(t, f->code) : 0;
+        uint64_t first = t->off.iframe.localsplus / 8;
+
+        if (n <= first || n > MAX_FRAME_SCAN / 8 ||
+            rmem_read_cached(t->mem, f->addr + 8 * first, 8 * (n - first), words) < 0)
+                return false;
+        for (uint64_t i = 0; i < n - first; i++)
+                if ((words[i] & t->off.stackref_mask) == obj)
+                        return true;
+        return false;
+}
+
+/* 3.11/3.12: a chain that ended at generator G (t->raw[*depth_io - 1]), suspended after the
+ * sample's instant: the frame that resumed it holds it on its value stack as long as it
+ * iterates it (FOR_ITER and SEND keep the iterator there), so it is the innermost frame of the
+ * thread's chain as it is now that holds G's object; its part of that chain (it and its
+ * callers) is taken, which must end at the thread's known bottom. One generator object per
+ * call of a recursive consumer (ast.NodeVisitor.generic_visit over ast.iter_fields) has a new
+ * address each time, at a new depth: the caller its address had on earlier walks was often
+ * not known, or not this one's, and 8-13 % of the walks were read afresh, after it yielded. */
+#define MAX_RESUMER_SCAN 16
+static bool
+resumer_chain(struct target *t,
+              uint64_t tstate,
+              const struct thread_memo *memo,
+              uint64_t base_frame,
+              uint32_t *depth_io)
+{
+        const struct py_offsets *o = &t->off;
+        uint32_t depth = *depth_io, d;
+        uint64_t gen = t->raw[depth - 1].addr, bottom = 0, now;
+        enum chain_end end;
+
+        if (o->gen.iframe == OFF_NONE || !memo->bottom || gen < o->gen.iframe)
+                return false;
+        rmem_cache_reset(t->mem); /* the chain as it is now, not as the walk's copy had it */
+        if (!(now = current_frame_now(t, tstate)) ||
+            walk_frames(t, now, base_frame, depth, &d, &end, &bottom) < 0 || end != CHAIN_BOTTOM ||
+            bottom != memo->bottom)
+                return false;
+        for (uint32_t m = depth; m < d && m < depth + MAX_RESUMER_SCAN; m++) {
+                /* resumed again: its callers are those it has now */
+                uint32_t from = t->raw[m].addr == gen ? m + 1 : m;
+                if (from == m && !frame_holds(t, &t->raw[m], gen - o->gen.iframe))
+                        continue;
+                if (from == d)
+                        return false;
+                memmove(&t->raw[depth], &t->raw[from], (d - from) * sizeof(*t->raw));
+                *depth_io = depth + (d - from);
+                return true;
+        }
+        return false;
+}
+
 /* A chain that ended at a generator's frame G (t->raw[*depth_io - 1]): G was running at the
  * sample's instant (the tstate copy, from which the chain was entered) and yielded or
  * returned before G itself was copied, so the callers it had then are not linked to it any
@@ -1174,6 +1261,7 @@ consumer_chain(struct target *t,
  * Every restored frame must still hold the code it had. @return whether it was completed. */
 static bool
 repair_from_memo(struct target *t,
+                 uint64_t tstate,
                  const struct thread_memo *memo,
                  uint64_t base_frame,
                  uint32_t *depth_io)
@@ -1185,6 +1273,8 @@ repair_from_memo(struct target *t,
                 return false;
         struct raw_frame cur = t->raw[depth - 1];
 
+        if (resumer_chain(t, tstate, memo, base_frame, depth_io))
+                return true;
         for (uint32_t hops = 0; hops < MAX_DEPTH; hops++) {
                 /* on the previous complete walk: its outer part below cur */
                 for (uint32_t j = 0; j + 1 < memo->n; j++) {
@@ -1492,17 +1582,6 @@ entry_frame(struct target *t, uint64_t addr)
                rd_u8(bytes, t->iframe_len, t->off.iframe.is_entry);
 }
 
-/* 3.11/3.12: the words a frame of code object @code takes on the data stack, 0 unknown. */
-static uint64_t
-frame_words(struct target *t, uint64_t code)
-{
-        uint32_t idx;
-
-        if (code_lookup(t, code, &idx) < 0)
-                return 0;
-        return t->codes[idx].frame_words;
-}
-
 /* 3.11/3.12: the generators from @gen, which ran at the copy of the thread state (tstate->exc_info
  * @exc was its gi_exc_state), to whichever frame of the chain (t->raw, @depth frames) they lead
  * first, into @ret innermost first, and that frame's index in *ret_k; @return their number, 0
@@ -1532,10 +1611,18 @@ gen_bridge_to(struct target *t,
                 if (t->iframe_len > sizeof(buf) || frame_peek(t, gen, buf, &bytes) < 0 ||
                     !decode_iframe(t, bytes, &ret[n], &next) || !ret[n].gen || !ret[n].code)
                         return 0;
+                ret[n].addr = gen;
+                /* suspended: its resumer holds it while iterating it (resumer_chain()) */
+                for (uint32_t k = 0; !next && k < depth && k < MAX_RESUMER_SCAN; k++) {
+                        if (frame_holds(t, &t->raw[k], gen - o->gen.iframe)) {
+                                *ret_k = k;
+                                return n + 1;
+                        }
+                }
                 const struct gen_link *l = next ? NULL : link_slot(memo, gen, ret[n].code, false);
                 if (!next && !l)
                         return 0;
-                ret[n++].addr = gen;
+                n++;
                 gen = next ? next : l->caller.addr;
                 for (uint32_t k = 0; k < depth; k++) {
                         if (t->raw[k].addr == gen && (next || t->raw[k].code == l->caller.code)) {
@@ -1895,7 +1982,8 @@ walk_thread(struct target *t,
                 if (r == 0 && end != CHAIN_BOTTOM) {
                         t->stats.cut++;
                         if (end == CHAIN_GENERATOR && *ret_depth &&
-                            repair_from_memo(t, thread_memo(t, st->tstate), base, ret_depth))
+                            repair_from_memo(t, st->tstate, thread_memo(t, st->tstate), base,
+                                             ret_depth))
                                 t->stats.repaired++;
                         else if (end == CHAIN_GENERATOR && *ret_depth)
                                 r = -EAGAIN; /* torn_why: repair_from_memo() set it */
