@@ -1249,6 +1249,38 @@ resumer_chain(struct target *t,
         return false;
 }
 
+/* 3.11/3.12: a torn chain while a generator G ran at the copy of the thread state (@tbuf:
+ * tstate->exc_info was its gi_exc_state): the stack is G on the frame that resumed it, with that
+ * frame's callers as they are now (resumer_chain()); what G itself had called then is not
+ * known. 3.11 enters the chain from the _PyCFrame of G's own evaluation loop, C stack memory
+ * that the next call reuses once G yielded: a NodeVisitor on Debian 3.11 read 7-9 % of its
+ * walks afresh for a frame pointer that led nowhere, and each reading afresh came after G had
+ * yielded, giving its time to its consumer. */
+static bool
+gen_rooted(
+        struct target *t, uint64_t tstate, const uint8_t *tbuf, uint64_t base, uint32_t *depth_io)
+{
+        const struct py_offsets *o = &t->off;
+        uint64_t exc = rd_u64(tbuf, t->tstate_len, o->tstate.exc_info), next;
+        uint8_t buf[512];
+        const void *bytes;
+        uint32_t depth = 1;
+
+        if (!exc || o->gen.iframe == OFF_NONE || o->tstate.exc_info == OFF_NONE ||
+            (exc >= tstate && exc < tstate + o->tstate.size) || exc < o->gen.exc_state ||
+            t->iframe_len > sizeof(buf))
+                return false;
+        uint64_t gen = exc - o->gen.exc_state + o->gen.iframe;
+        if (frame_peek(t, gen, buf, &bytes) < 0 || !decode_iframe(t, bytes, &t->raw[0], &next) ||
+            !t->raw[0].gen || !t->raw[0].code)
+                return false;
+        t->raw[0].addr = gen;
+        if (!resumer_chain(t, tstate, thread_memo(t, tstate), base, &depth))
+                return false;
+        *depth_io = depth;
+        return true;
+}
+
 /* A chain that ended at a generator's frame G (t->raw[*depth_io - 1]): G was running at the
  * sample's instant (the tstate copy, from which the chain was entered) and yielded or
  * returned before G itself was copied, so the callers it had then are not linked to it any
@@ -1991,6 +2023,11 @@ walk_thread(struct target *t,
                                 r = torn(t, end == CHAIN_GENERATOR ? TORN_GEN_CODE
                                             : unconfirmed          ? TORN_BOTTOM
                                                                    : TORN_CUT);
+                }
+                if (r == -EAGAIN && o->tstate.cframe != OFF_NONE && !t->n_stopped &&
+                    gen_rooted(t, st->tstate, tbuf, base, ret_depth)) {
+                        t->stats.repaired++;
+                        r = 0;
                 }
                 if (r == 0 && *ret_depth && o->tstate.cframe != OFF_NONE && !t->n_stopped) {
                         gens_at_copy(t, st->tstate, tbuf, ret_depth);
