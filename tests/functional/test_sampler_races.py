@@ -172,6 +172,36 @@ def test_short_call_in_generator_share(python, request):
         "floatstr %.1f %% non-blocking vs %.1f %% blocking" % (got[""], got["--blocking"]))
 
 
+def test_recursive_consumer_generator_share(python, request):
+    """ast_visitor.py: ast.iter_fields(), a generator made per node and resumed once per field
+    by the recursive NodeVisitor.generic_visit (pydoc's inspect._ClassFinder): its share
+    non-blocking vs --blocking, within BOUND points. A generator suspended since the sample's
+    instant is put back on the frame that holds it on its stack (3.11/3.12). Measured
+    2026-12-08 (3 windows): Debian 3.11 25-27 % vs 36-39 % before, 28.6-29.9 % vs 35.5-38.3 %
+    after; pyenv 3.12 18-24 % vs 31-34 % before, 25-29 % vs 28-34.5 % after (perf -X perf:
+    29.6 %)."""
+    # Measured with this test, 2026-12-08 (non-blocking vs --blocking): 3.8 8.9 vs 23.7 %, 3.9
+    # 8.3 vs 22.9, 3.10 11.3 vs 23.6, pyenv 3.11 21.3 vs 30.9, 3.12 25.2 vs 30.2, pyenv 3.13
+    # 22.7 vs 30.8, Debian 3.11 29.9 vs 36.1, sid 3.13 26.4 vs 33.5, 3.14 24.4 vs 36.9, 3.15
+    # 24.9 vs 37.6. The resumer is found by its stack on 3.11/3.12 only (gen.iframe is known
+    # there); <= 3.10 and 3.13+ still take the callers a generator's address had before.
+    request.applymarker(pytest.mark.xfail(
+        reason="issue 15: iter_fields under by 5-15 points on every version (2026-12-08): a "
+               "generator per call of a recursive consumer, suspended since the instant",
+        strict=False))
+
+    def shares(weights):
+        return {m: 100.0 * w["iter_fields"] / max(1, sum(w.values())) for m, w in weights.items()}
+
+    # 3 windows of each mode, no more: an xfail everywhere for now, it must not lengthen CI
+    weights = alternate_windows(python, "ast_visitor.py", windows=3)
+    got = shares(weights)
+    print("iter_fields %.1f %% non-blocking vs %.1f %% blocking" % (got[""], got["--blocking"]))
+    assert got["--blocking"] > 3, "iter_fields barely sampled even when blocking: %r" % (got,)
+    assert abs(got[""] - got["--blocking"]) <= BOUND, (
+        "iter_fields %.1f %% non-blocking vs %.1f %% blocking" % (got[""], got["--blocking"]))
+
+
 def test_fresh_import_names(python):
     """Module bodies imported and freed in a loop, sampled at 5 kHz: every reported function
     name is a real one (not empty, no control character or U+FFFD, not a piece of a path)."""
