@@ -1189,22 +1189,47 @@ current_frame_now(struct target *t, uint64_t tstate)
         return frame;
 }
 
-/* Does the frame @f hold the object at @obj among its locals and value stack? */
+/* Does the frame @f hold the object at @obj among its locals and value stack? ≥3.11 those
+ * take the code's co_nlocalsplus + co_stacksize words after the frame header; ≤3.10 a frame
+ * object's are its ob_size words at f_localsplus (Objects/frameobject.c _PyFrame_New_NoTrack:
+ * PyObject_GC_NewVar(..., co_nlocals + cells + frees + co_stacksize)). */
 #define MAX_FRAME_SCAN 4096
 static bool
 frame_holds(struct target *t, const struct raw_frame *f, uint64_t obj)
 {
+        const struct py_offsets *o = &t->off;
         uint64_t words[MAX_FRAME_SCAN / 8];
-        uint64_t n = f->code ? frame_words(t, f->code) : 0;
-        uint64_t first = t->off.iframe.localsplus / 8;
+        uint64_t first, n = 0;
 
+        if (o->frame_model == PY_FRAMES_OBJECT) {
+                first = o->frameobj.localsplus / 8;
+                if (rmem_read_cached(t->mem, f->addr + o->tuple.ob_size, 8, &n) < 0)
+                        return false;
+                n += first;
+        } else {
+                first = o->iframe.localsplus / 8;
+                n = f->code ? frame_words(t, f->code) : 0;
+        }
         if (n <= first || n > MAX_FRAME_SCAN / 8 ||
             rmem_read_cached(t->mem, f->addr + 8 * first, 8 * (n - first), words) < 0)
                 return false;
         for (uint64_t i = 0; i < n - first; i++)
-                if ((words[i] & t->off.stackref_mask) == obj)
+                if ((words[i] & o->stackref_mask) == obj)
                         return true;
         return false;
+}
+
+/* The generator object whose frame @f is: ≤3.10 its f_gen, 3.11/3.12 the object the frame
+ * is embedded in (gi_iframe); 0 if unknown. */
+static uint64_t
+gen_object(struct target *t, const struct raw_frame *f)
+{
+        const struct py_offsets *o = &t->off;
+        uint64_t gen = 0;
+
+        if (o->frame_model == PY_FRAMES_OBJECT)
+                return rmem_read_cached(t->mem, f->addr + o->frameobj.gen, 8, &gen) < 0 ? 0 : gen;
+        return o->gen.iframe != OFF_NONE && f->addr > o->gen.iframe ? f->addr - o->gen.iframe : 0;
 }
 
 /* 3.11/3.12: a chain that ended at generator G (t->raw[*depth_io - 1]), suspended after the
@@ -1223,12 +1248,12 @@ resumer_chain(struct target *t,
               uint64_t base_frame,
               uint32_t *depth_io)
 {
-        const struct py_offsets *o = &t->off;
         uint32_t depth = *depth_io, d;
-        uint64_t gen = t->raw[depth - 1].addr, bottom = 0, now;
+        uint64_t gen = t->raw[depth - 1].addr, obj = gen_object(t, &t->raw[depth - 1]);
+        uint64_t bottom = 0, now;
         enum chain_end end;
 
-        if (o->gen.iframe == OFF_NONE || !memo->bottom || gen < o->gen.iframe)
+        if (!obj || !memo->bottom)
                 return false;
         rmem_cache_reset(t->mem); /* the chain as it is now, not as the walk's copy had it */
         if (!(now = current_frame_now(t, tstate)) ||
@@ -1238,7 +1263,7 @@ resumer_chain(struct target *t,
         for (uint32_t m = depth; m < d && m < depth + MAX_RESUMER_SCAN; m++) {
                 /* resumed again: its callers are those it has now */
                 uint32_t from = t->raw[m].addr == gen ? m + 1 : m;
-                if (from == m && !frame_holds(t, &t->raw[m], gen - o->gen.iframe))
+                if (from == m && !frame_holds(t, &t->raw[m], obj))
                         continue;
                 if (from == d)
                         return false;
