@@ -1736,7 +1736,7 @@ slot_frame(struct target *t, uint64_t addr, uint64_t caller, uint64_t end, struc
  * cores, and the cframe word, 250 bytes before datastack_top, is older). Not a 3.11 entry
  * frame either: by the same reasoning as above, short_calls.py's __init__ went from 12 % to
  * 4 %. A returned call's caller may be a generator suspended since, no longer linked to its
- * own caller: the generators in between are taken from this thread's walks (gen_bridge()).
+ * own caller: the generators in between are taken from this thread's walks (gen_bridge_to()).
  * json.tool on Debian 3.11 (3 runs each; --blocking in brackets): floatstr 6.7 % of the
  * samples, with this 13.1 % (15.0); _iterencode_list 19.8 %, 18.2 % (18.8); _iterencode_dict
  * 20.2 %, 16.1 % (15.0); dump 11.9 %, 12.6 % (11.5). */
@@ -1842,8 +1842,9 @@ stack_at_copy(struct target *t, uint64_t tstate, const uint8_t *tbuf, uint32_t *
  * FOR_ITER_GEN and SEND_GEN point it to the generator, YIELD_VALUE and a return point it back:
  * Objects/genobject.c, Python/bytecodes.c). So generators above that one on the chain were
  * resumed since, and are taken off with whatever runs on them; and if that one is not on the
- * chain, it yielded since, and is put back on the frame that resumed it, as this thread's
- * walks saw its caller (gen_bridge()), the frames above that frame taken off. Before, json's
+ * chain, it yielded since, and is put back on the frame that resumed it (the one holding it on
+ * its stack, else as this thread's walks saw its caller: gen_bridge_to()), the frames above
+ * that frame taken off. Before, json's
  * encoder on pyenv 3.12 gave dump() 9-11 % of the samples where --blocking gives 13-14 %, and
  * a NodeVisitor on Debian 3.11 gave ast.iter_fields 21-28 % where --blocking gives 33-36 %. */
 static void
